@@ -1,0 +1,74 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { RegistryVersion } from '../config/registry-version';
+import { RegistryMount } from '../registry-mount';
+
+/**
+ * What an auth method is told when it is bound to a registry.
+ */
+export interface AuthBindContext {
+  /** The registry release that will run, which decides the config keys to render. */
+  readonly version: RegistryVersion;
+}
+
+/**
+ * What an auth method contributes to the registry.
+ */
+export interface AuthBinding {
+  /**
+   * The auth method's key under `auth:` in config.yml (`htpasswd`, `token`).
+   * @default - no auth section: anyone who reaches the registry can push and pull
+   */
+  readonly method?: string;
+
+  /**
+   * The method's parameters, rendered under `auth.<method>`. Never a credential.
+   * @default - none
+   */
+  readonly parameters?: { [key: string]: any };
+
+  /**
+   * Environment variables of the registry container.
+   * @default - none
+   */
+  readonly env?: { [name: string]: kplus.EnvValue };
+
+  /**
+   * Volumes the registry container mounts (an htpasswd file, a certificate bundle).
+   * @default - none
+   */
+  readonly mounts?: RegistryMount[];
+}
+
+/**
+ * How the registry authenticates clients. A registry must be given one: running without
+ * authentication is the explicit choice `RegistryAuth.none()`.
+ */
+export abstract class RegistryAuth {
+  /**
+   * No authentication: anyone who can reach the registry can push, overwrite and delete images.
+   * Only for registries reachable from trusted networks, or behind a proxy that authenticates.
+   */
+  public static none(): RegistryAuth {
+    return new NoAuth();
+  }
+
+  protected constructor() {
+  }
+
+  /**
+   * Renders the auth method for a registry. Called once per registry, at construction.
+   * @param scope the registry construct; objects the method creates (a Secret) go under it
+   */
+  public abstract bind(scope: Construct, context: AuthBindContext): AuthBinding;
+}
+
+class NoAuth extends RegistryAuth {
+  public constructor() {
+    super();
+  }
+
+  public bind(_scope: Construct, _context: AuthBindContext): AuthBinding {
+    return {};
+  }
+}

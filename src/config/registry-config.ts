@@ -1,0 +1,140 @@
+/**
+ * The typed model of the registry's config.yml (distribution's configuration format `0.1`),
+ * and its rendering. Sections are written in a fixed order so that the file, and the
+ * checksum that rolls the pods, only change when a value does.
+ *
+ * Credentials never appear in this model: they reach the registry as `REGISTRY_*`
+ * environment variables from Secrets.
+ */
+
+/** `log:` */
+export interface LogSection {
+  readonly level: string;
+  readonly formatter: string;
+  readonly fields: { [key: string]: string };
+  readonly accessLogDisabled?: boolean;
+}
+
+/** `storage:` */
+export interface StorageSection {
+  readonly driver: string;
+  readonly parameters: { [key: string]: any };
+  readonly deleteEnabled?: boolean;
+  readonly redirectDisabled?: boolean;
+  readonly maintenance?: { [key: string]: any };
+  readonly blobDescriptorCache?: string;
+}
+
+/** `auth:` */
+export interface AuthSection {
+  readonly method: string;
+  readonly parameters: { [key: string]: any };
+}
+
+/** `http.tls:` */
+export interface TlsSection {
+  readonly certificate: string;
+  readonly key: string;
+  readonly clientCas?: string[];
+  readonly minimumTls?: string;
+}
+
+/** `http:` */
+export interface HttpSection {
+  readonly addr: string;
+  readonly host?: string;
+  readonly relativeUrls?: boolean;
+  readonly headers: { [name: string]: string[] };
+  readonly tls?: TlsSection;
+  readonly debugAddr?: string;
+  readonly prometheusPath?: string;
+  readonly drainTimeout?: string;
+}
+
+/** `health:` */
+export interface HealthSection {
+  readonly storageDriver?: { readonly enabled: boolean; readonly interval: string; readonly threshold: number };
+}
+
+/** The whole config.yml. */
+export interface RegistryConfigDocument {
+  readonly log: LogSection;
+  readonly storage: StorageSection;
+  readonly auth?: AuthSection;
+  readonly http: HttpSection;
+  readonly health?: HealthSection;
+  /** Further top-level sections (`notifications`, `proxy`, `validation`, ...), rendered as given. */
+  readonly extra?: { [section: string]: any };
+}
+
+/** Drops undefined values and empty objects, keeping key order. */
+function compact(value: any): any {
+  if (Array.isArray(value)) {
+    return value.map(compact);
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: { [key: string]: any } = {};
+    for (const [key, inner] of Object.entries(value)) {
+      const compacted = compact(inner);
+      if (compacted === undefined) continue;
+      out[key] = compacted;
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Renders the model into the plain object that config.yml holds, in the order of the
+ * distribution configuration reference.
+ */
+export function renderRegistryConfig(doc: RegistryConfigDocument): { [key: string]: any } {
+  const storage: { [key: string]: any } = { [doc.storage.driver]: doc.storage.parameters };
+  if (doc.storage.deleteEnabled !== undefined) storage.delete = { enabled: doc.storage.deleteEnabled };
+  if (doc.storage.redirectDisabled !== undefined) storage.redirect = { disable: doc.storage.redirectDisabled };
+  if (doc.storage.maintenance) storage.maintenance = doc.storage.maintenance;
+  if (doc.storage.blobDescriptorCache) storage.cache = { blobdescriptor: doc.storage.blobDescriptorCache };
+
+  const http: { [key: string]: any } = {
+    addr: doc.http.addr,
+    host: doc.http.host,
+    relativeurls: doc.http.relativeUrls,
+    draintimeout: doc.http.drainTimeout,
+    headers: doc.http.headers,
+  };
+  if (doc.http.tls) {
+    http.tls = {
+      certificate: doc.http.tls.certificate,
+      key: doc.http.tls.key,
+      clientcas: doc.http.tls.clientCas,
+      minimumtls: doc.http.tls.minimumTls,
+    };
+  }
+  if (doc.http.debugAddr) {
+    http.debug = {
+      addr: doc.http.debugAddr,
+      prometheus: doc.http.prometheusPath ? { enabled: true, path: doc.http.prometheusPath } : undefined,
+    };
+  }
+
+  const rendered: { [key: string]: any } = {
+    version: '0.1',
+    log: {
+      accesslog: doc.log.accessLogDisabled ? { disabled: true } : undefined,
+      level: doc.log.level,
+      formatter: doc.log.formatter,
+      fields: doc.log.fields,
+    },
+    storage,
+    auth: doc.auth ? { [doc.auth.method]: doc.auth.parameters } : undefined,
+    http,
+    health: doc.health?.storageDriver ? { storagedriver: doc.health.storageDriver } : undefined,
+  };
+  for (const section of Object.keys(doc.extra ?? {}).sort()) {
+    if (section in rendered && rendered[section] !== undefined) {
+      throw new Error(`config section '${section}' is rendered by the library and cannot be given again`);
+    }
+    rendered[section] = doc.extra![section];
+  }
+  return compact(rendered);
+}

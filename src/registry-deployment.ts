@@ -1,0 +1,508 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { AuthBinding, RegistryAuth } from './auth/registry-auth';
+import { RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
+import { RegistryVersion } from './config/registry-version';
+import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { Platform } from './platform';
+import { RegistryMount } from './registry-mount';
+import { SecretKeyReference } from './secret-key-reference';
+import { StorageBackend, StorageBinding } from './storage/storage-backend';
+import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
+
+/** Port the registry listens on inside the pod. */
+const REGISTRY_PORT = 5000;
+
+/** Port of the registry's debug server when metrics are enabled. */
+const METRICS_PORT = 5001;
+
+/** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
+
+/**
+ * Verbosity of the registry's log.
+ */
+export enum LogLevel {
+  /** Errors only. */
+  ERROR = 'error',
+  /** Warnings and errors. */
+  WARN = 'warn',
+  /** The registry's default. */
+  INFO = 'info',
+  /** Everything, including request details. */
+  DEBUG = 'debug',
+}
+
+/**
+ * Format of the registry's log lines.
+ */
+export enum LogFormat {
+  /** `key=value` text, the registry's default. */
+  TEXT = 'text',
+  /** One JSON object a line, for log pipelines. */
+  JSON = 'json',
+  /** Logstash JSON. */
+  LOGSTASH = 'logstash',
+}
+
+/**
+ * Properties of a `RegistryDeployment`.
+ */
+export interface RegistryDeploymentProps {
+  /**
+   * How clients authenticate. Required, so that an open registry is a decision:
+   * `RegistryAuth.none()` says it out loud.
+   */
+  readonly auth: RegistryAuth;
+
+  /**
+   * Where images are stored.
+   * @default StorageBackend.persistentVolumeClaim() - a 10 GiB ReadWriteOnce claim, so nothing is lost on restart
+   */
+  readonly storage?: StorageBackend;
+
+  /**
+   * Storage settings shared by every backend: delete API, redirects, upload purging, read-only mode, caches.
+   * @default - delete disabled, redirects as the driver does, upload purging as the registry does
+   */
+  readonly storageOptions?: StorageOptions;
+
+  /**
+   * The registry release. Decides the config path, the drivers available and the config keys.
+   * @default - read from `image`'s tag if given; otherwise the newest release with the storage backend's driver
+   * (RegistryVersion.V3, or RegistryVersion.V2_8 for swift and oss)
+   */
+  readonly version?: RegistryVersion;
+
+  /**
+   * The container image, for a mirror or a private build.
+   * @default - the official image of `version`, pinned to its tag (for example `registry:3.0.0`)
+   */
+  readonly image?: string;
+
+  /**
+   * Number of registry pods. More than one needs storage that all of them share
+   * (object storage or a ReadWriteMany claim) and `httpSecret`.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * The `http.secret` all replicas share to sign upload state, read from a Secret.
+   * Required for more than one replica; stable across synths because it is never generated here.
+   * @default - each registry process generates its own (fine for one replica)
+   */
+  readonly httpSecret?: SecretKeyReference;
+
+  /**
+   * The cluster flavour, which decides how the pod's user and group are set.
+   * @default Platform.KUBERNETES
+   */
+  readonly platform?: Platform;
+
+  /**
+   * UID and GID the registry runs as on Kubernetes (also the pod's fsGroup, so the data volume is writable).
+   * Ignored on OpenShift, which assigns them.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * TLS terminated by the registry itself. Probes switch to HTTPS.
+   * @default - the registry serves plain HTTP inside the cluster; terminate TLS at a load balancer, Ingress or Route
+   */
+  readonly tls?: RegistryTls;
+
+  /**
+   * The URL clients use to reach the registry (`http.host`), used for redirects and upload locations
+   * behind a proxy. Ways in (`ElbTlsService`, Ingress, Route) set it for you.
+   * @default - derived by the registry from each request
+   */
+  readonly externalUrl?: string;
+
+  /**
+   * Return relative URLs in `Location` headers (`http.relativeurls`).
+   * @default false
+   */
+  readonly relativeUrls?: boolean;
+
+  /**
+   * Check the storage driver every 10 s (`health.storagedriver`). While it fails the registry answers 503,
+   * so the readiness probe takes the pod out of the Service.
+   * @default true
+   */
+  readonly storageHealthCheck?: boolean;
+
+  /**
+   * Serve Prometheus metrics on port 5001 at `/metrics` (`http.debug`).
+   * @default false - the debug server also serves pprof, so it stays off unless asked for
+   */
+  readonly metrics?: boolean;
+
+  /**
+   * Log verbosity.
+   * @default LogLevel.INFO
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * Log format.
+   * @default LogFormat.TEXT
+   */
+  readonly logFormat?: LogFormat;
+
+  /**
+   * CPU and memory of the registry container.
+   * @default - requests 100m CPU and 256Mi memory, limits 2 CPUs and 1Gi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Base name of the Deployment, Service, ServiceAccount and ConfigMap (a DNS-1123 label).
+   * @default - names generated by cdk8s from the construct path (stable across synths)
+   */
+  readonly name?: string;
+}
+
+/**
+ * A CNCF distribution registry: Deployment, Service, ServiceAccount and the ConfigMap holding
+ * its config.yml, rendered from a typed model for the registry version in use.
+ *
+ * Secure by default (Pod Security Standards "restricted"), rolled out safely for its storage,
+ * and deterministic: the same app always synthesizes the same bytes.
+ */
+export class RegistryDeployment extends Construct {
+  /** The registry release that runs. */
+  public readonly version: RegistryVersion;
+
+  /** The container image that runs. */
+  public readonly image: string;
+
+  /** The port the registry listens on in the pod and on its Service. */
+  public readonly port: number = REGISTRY_PORT;
+
+  /** Whether the pod itself serves HTTPS. */
+  public readonly servesTls: boolean;
+
+  /** The registry's pods. */
+  public readonly deployment: kplus.Deployment;
+
+  /** The registry's ClusterIP Service. */
+  public readonly service: kplus.Service;
+
+  /** The ConfigMap holding config.yml. */
+  public readonly configMap: kplus.ConfigMap;
+
+  /** The ServiceAccount the pods run as. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+
+  /** The registry container. */
+  public readonly container: kplus.Container;
+
+  private readonly props: RegistryDeploymentProps;
+  private readonly storageBinding: StorageBinding;
+  private readonly authBinding: AuthBinding;
+  private readonly tlsBinding?: TlsBinding;
+  private readonly storageOptions: RenderedStorageOptions;
+  private readonly extraConfig: { [section: string]: any } = {};
+  private readonly env = new Map<string, string>();
+  private readonly mountedPaths = new Set<string>();
+  private _externalUrl?: string;
+
+  public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
+    super(scope, id);
+    this.props = props;
+    if (!props.auth) {
+      throw propError(this, 'auth', 'is required: pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
+    }
+    if (props.name !== undefined) {
+      requireDns1123Label(this, 'name', props.name);
+    }
+    const replicas = props.replicas ?? 1;
+    requireIntegerInRange(this, 'replicas', replicas, 1, 100);
+    const platform = props.platform ?? Platform.KUBERNETES;
+    const runAsUser = props.runAsUser ?? 1000;
+    requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
+
+    const storage = props.storage ?? StorageBackend.persistentVolumeClaim();
+    this.version = this.resolveVersion(storage);
+    this.image = props.image ?? this.version.image;
+    if (this.image.trim() === '') {
+      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.0.0"');
+    }
+
+    this.storageBinding = storage.bind(this, { version: this.version });
+    this.authBinding = props.auth.bind(this, { version: this.version });
+    this.tlsBinding = props.tls?.bind(this);
+    this.servesTls = this.tlsBinding !== undefined;
+    this.storageOptions = renderStorageOptions(this, props.storageOptions);
+
+    if (replicas > 1 && this.storageBinding.singleReplicaReason) {
+      throw propError(this, 'replicas', `(${replicas}) must be 1 with this storage: ${this.storageBinding.singleReplicaReason}. Use object storage or a ReadWriteMany claim for more replicas`);
+    }
+    if (replicas > 1 && !props.httpSecret) {
+      throw propError(this, 'httpSecret', `is required with ${replicas} replicas: every replica must sign upload state with the same http.secret, or uploads fail when requests land on another pod. Reference a Secret key holding a long random value`);
+    }
+    if (props.externalUrl !== undefined) {
+      this.useExternalUrl(props.externalUrl);
+    }
+
+    // Only set names the user asked for; otherwise cdk8s generates stable ones from the construct path.
+    const named = (suffix: string) => (props.name ? { name: suffix ? `${props.name}-${suffix}` : props.name } : {});
+    const labels = {
+      'app.kubernetes.io/name': 'registry',
+      'app.kubernetes.io/instance': props.name ?? id.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+      'app.kubernetes.io/version': this.version.version,
+      'app.kubernetes.io/component': 'registry',
+      'app.kubernetes.io/managed-by': 'cdk8s-registry',
+    };
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...named(''), labels, annotations: this.storageBinding.serviceAccountAnnotations },
+      automountToken: false,
+    });
+
+    this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { ...named('config'), labels } });
+    this.configMap.addData(path.basename(this.version.configPath), Lazy.any({ produce: () => this.renderConfigYaml() }) as any);
+
+    const idSettings = platform === Platform.KUBERNETES ? { user: runAsUser, group: runAsUser } : {};
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { ...named(''), labels },
+      podMetadata: { labels },
+      replicas,
+      strategy: this.storageBinding.singleReplicaReason
+        ? kplus.DeploymentStrategy.recreate()
+        // One new pod at a time, never below the wanted count.
+        : kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: kplus.PercentOrAbsolute.absolute(1),
+          maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+        }),
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: {
+        ensureNonRoot: true,
+        ...idSettings,
+        fsGroup: platform === Platform.KUBERNETES ? runAsUser : undefined,
+        // A registry volume holds millions of files: chown them only when the root does not match.
+        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+      },
+      terminationGracePeriod: Duration.seconds(60),
+    });
+    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
+    // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
+    ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    );
+
+    const scheme = this.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
+    const portName = this.servesTls ? 'https' : 'http';
+    this.container = this.deployment.addContainer({
+      name: 'registry',
+      image: this.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['registry'],
+      args: ['serve', this.version.configPath],
+      ports: [
+        { number: REGISTRY_PORT, name: portName },
+        ...(props.metrics ? [{ number: METRICS_PORT, name: 'metrics' }] : []),
+      ],
+      securityContext: {
+        ensureNonRoot: true,
+        ...idSettings,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
+        capabilities: { drop: ['ALL' as kplus.Capability] },
+      },
+      resources: props.resources ?? {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
+        memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+      },
+      // Ready only when the registry answers (503 while the storage health check fails).
+      readiness: kplus.Probe.fromHttpGet('/', {
+        port: REGISTRY_PORT, scheme, periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
+      }),
+      // Alive while it accepts connections: a storage outage must not restart every pod.
+      liveness: kplus.Probe.fromTcpSocket({
+        port: REGISTRY_PORT, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(20), failureThreshold: 6,
+      }),
+    });
+
+    this.mount(kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), path.dirname(this.version.configPath), true);
+    this.mount(kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
+    for (const binding of [this.storageBinding.mounts, this.authBinding.mounts, this.tlsBinding?.mounts]) {
+      for (const mount of binding ?? []) {
+        this.addMount(mount);
+      }
+    }
+
+    if (props.httpSecret) {
+      this.addEnv('REGISTRY_HTTP_SECRET', kplus.EnvValue.fromSecretValue({ secret: props.httpSecret.secret, key: props.httpSecret.key }));
+    }
+    for (const env of [this.storageBinding.env, this.authBinding.env]) {
+      for (const name of Object.keys(env ?? {}).sort()) {
+        this.addEnv(name, env![name]);
+      }
+    }
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { ...named(''), labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: portName, port: REGISTRY_PORT, targetPort: REGISTRY_PORT }],
+      selector: this.deployment,
+    });
+  }
+
+  /** The URL clients use to reach the registry, if known (`http.host`). */
+  public get externalUrl(): string | undefined {
+    return this._externalUrl;
+  }
+
+  /**
+   * Tells the registry the URL its clients use (`http.host`), so redirects and upload locations
+   * point there. Called by the ways in; a second, different URL is an error.
+   */
+  public useExternalUrl(url: string): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) is not a URL: give one such as "https://registry.example.com"`);
+    }
+    const httpOrigin = (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.pathname === '/'
+      && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
+    if (!httpOrigin) {
+      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) must be an http(s) URL with a host and optional port only, such as "https://registry.example.com"`);
+    }
+    const normalized = `${parsed.protocol}//${parsed.host}`;
+    if (this._externalUrl !== undefined && this._externalUrl !== normalized) {
+      throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
+    }
+    this._externalUrl = normalized;
+  }
+
+  /**
+   * Adds a top-level section of config.yml that the library does not model (`notifications`,
+   * `proxy`, `validation`, `redis`, ...), rendered as given. Never put credentials here: use
+   * `addSecretEnv` with the matching `REGISTRY_*` variable.
+   */
+  public addConfigSection(section: string, value: any): void {
+    const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
+    if (modelled.includes(section)) {
+      throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders: use the matching props (${modelled.join(', ')} are modelled)`);
+    }
+    if (section in this.extraConfig) {
+      throw propError(this, 'addConfigSection', `was already given section '${section}'`);
+    }
+    this.extraConfig[section] = value;
+  }
+
+  /**
+   * Sets a `REGISTRY_*` environment variable from a Secret, the way to give any config key a
+   * credential (for example `REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION`).
+   */
+  public addSecretEnv(name: string, value: SecretKeyReference): void {
+    this.addEnv(name, kplus.EnvValue.fromSecretValue({ secret: value.secret, key: value.key }));
+  }
+
+  /** The rendered config.yml, as the ConfigMap holds it. */
+  public renderConfigYaml(): string {
+    return Yaml.stringify(renderRegistryConfig(this.configDocument()));
+  }
+
+  private configDocument(): RegistryConfigDocument {
+    const props = this.props;
+    return {
+      log: {
+        level: props.logLevel ?? LogLevel.INFO,
+        formatter: props.logFormat ?? LogFormat.TEXT,
+        fields: { service: 'registry' },
+      },
+      storage: {
+        driver: this.storageBinding.driver,
+        parameters: this.storageBinding.parameters,
+        ...this.storageOptions,
+      },
+      auth: this.authBinding.method ? { method: this.authBinding.method, parameters: this.authBinding.parameters ?? {} } : undefined,
+      http: {
+        addr: `:${REGISTRY_PORT}`,
+        host: this._externalUrl,
+        relativeUrls: this.props.relativeUrls,
+        headers: { 'X-Content-Type-Options': ['nosniff'] },
+        tls: this.tlsBinding ? { certificate: this.tlsBinding.certificatePath, key: this.tlsBinding.keyPath } : undefined,
+        debugAddr: props.metrics ? `:${METRICS_PORT}` : undefined,
+        prometheusPath: props.metrics ? '/metrics' : undefined,
+      },
+      health: (props.storageHealthCheck ?? true)
+        ? { storageDriver: { enabled: true, interval: '10s', threshold: 3 } }
+        : undefined,
+      extra: this.extraConfig,
+    };
+  }
+
+  private configChecksum(): string {
+    return createHash('sha256').update(this.renderConfigYaml()).digest('hex');
+  }
+
+  private resolveVersion(storage: StorageBackend): RegistryVersion {
+    const props = this.props;
+    const driver = storage.driver;
+    let version: RegistryVersion | undefined;
+    try {
+      version = props.version ?? (props.image !== undefined ? RegistryVersion.tryFromImage(props.image) : undefined);
+    } catch (e) {
+      throw propError(this, props.version ? 'version' : 'image', `${(e as Error).message}`);
+    }
+    if (props.version && props.image !== undefined) {
+      const fromTag = RegistryVersion.tryFromImage(props.image);
+      if (fromTag && fromTag.version !== props.version.version) {
+        throw propError(this, 'version', `(${props.version}) contradicts the tag of image '${props.image}' (${fromTag}): drop one, or make them agree`);
+      }
+    }
+    if (!version && props.image !== undefined) {
+      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.0.0, or set 'version'`);
+    }
+    const supporting = RegistryVersion.DEFAULTS.filter((v) => v.supportsStorageDriver(driver)).map((v) => v.major === 2 ? '2.8.x' : '3.x');
+    if (!version) {
+      version = RegistryVersion.DEFAULTS.find((v) => v.supportsStorageDriver(driver));
+      if (!version) {
+        throw propError(this, 'storage', `uses driver '${driver}', which no supported registry release has`);
+      }
+    }
+    if (!version.supportsStorageDriver(driver)) {
+      throw propError(this, 'version', `(${version}) has no '${driver}' storage driver (its drivers: ${version.storageDrivers.join(', ')}); '${driver}' exists in registry ${supporting.join(' and ')}: pin RegistryVersion.V2_8 or an image such as registry:2.8.3`);
+    }
+    return version;
+  }
+
+  private addMount(mount: RegistryMount): void {
+    if (!mount.path.startsWith('/')) {
+      throw propError(this, 'mount', `path '${mount.path}' must be absolute`);
+    }
+    this.mount(mount.volume, mount.path, mount.readOnly ?? true, mount.subPath);
+  }
+
+  private mount(volume: kplus.Volume, mountPath: string, readOnly: boolean, subPath?: string): void {
+    if (this.mountedPaths.has(mountPath)) {
+      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS) ask for the same path`);
+    }
+    this.mountedPaths.add(mountPath);
+    this.container.mount(mountPath, volume, { readOnly, subPath });
+  }
+
+  private addEnv(name: string, value: kplus.EnvValue): void {
+    if (!/^REGISTRY_[A-Z0-9_]+$/.test(name) && !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
+      throw propError(this, 'env', `name '${name}' is not a valid environment variable name`);
+    }
+    if (this.env.has(name)) {
+      throw propError(this, 'env', `'${name}' is set twice (by ${this.env.get(name)} and again): each REGISTRY_* variable may come from one place only`);
+    }
+    this.env.set(name, 'an earlier binding');
+    this.container.env.addVariable(name, value);
+  }
+}

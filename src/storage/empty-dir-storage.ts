@@ -1,0 +1,34 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { filesystemBinding } from './filesystem-binding';
+import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
+
+/**
+ * Options for `StorageBackend.emptyDir()`.
+ */
+export interface EmptyDirStorageOptions {
+  /**
+   * Most the volume may hold before the pod is evicted (and its images lost).
+   * @default - no limit beyond the node's ephemeral storage
+   */
+  readonly sizeLimit?: Size;
+}
+
+/**
+ * Filesystem storage on an emptyDir volume: every image is lost with the pod.
+ */
+export class EmptyDirStorage extends StorageBackend {
+  public constructor(private readonly options: EmptyDirStorageOptions) {
+    super();
+  }
+
+  public get driver(): string {
+    return 'filesystem';
+  }
+
+  public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
+    const volume = kplus.Volume.fromEmptyDir(scope, 'DataVolume', 'data', { sizeLimit: this.options.sizeLimit });
+    return filesystemBinding(volume, 'each replica would get its own emptyDir, so pulls would miss images pushed to another replica');
+  }
+}

@@ -1,0 +1,130 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { propError } from '../util/validation';
+
+/**
+ * Cache of blob descriptors (`storage.cache.blobdescriptor`).
+ */
+export enum BlobDescriptorCache {
+  /** An in-process cache: fast, per replica. */
+  INMEMORY = 'inmemory',
+  /** Redis, shared by replicas; configure the `redis` section with `addConfigSection`. */
+  REDIS = 'redis',
+  /** No cache. */
+  NONE = 'none',
+}
+
+/**
+ * Removal of upload folders left behind by interrupted pushes (`storage.maintenance.uploadpurging`).
+ */
+export interface UploadPurgingOptions {
+  /**
+   * Whether to purge at all.
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Uploads older than this are removed.
+   * @default Duration.hours(168)
+   */
+  readonly age?: Duration;
+
+  /**
+   * How often to look.
+   * @default Duration.hours(24)
+   */
+  readonly interval?: Duration;
+
+  /**
+   * Only log what would be removed.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Storage settings shared by every backend.
+ */
+export interface StorageOptions {
+  /**
+   * Enable the delete API for blobs and manifests (`storage.delete.enabled`); deleted content is
+   * reclaimed by `registry garbage-collect`.
+   * @default false
+   */
+  readonly deleteEnabled?: boolean;
+
+  /**
+   * Serve blobs through the registry instead of redirecting clients to the storage backend
+   * (`storage.redirect.disable`). Needed when clients cannot reach the object store directly.
+   * @default false - clients are redirected where the driver supports it
+   */
+  readonly redirectDisabled?: boolean;
+
+  /**
+   * Purging of abandoned uploads.
+   * @default - the registry's own default: enabled, age 168h, interval 24h
+   */
+  readonly uploadPurging?: UploadPurgingOptions;
+
+  /**
+   * Reject pushes and deletes (`storage.maintenance.readonly`), for example during garbage collection.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * Blob descriptor cache.
+   * @default BlobDescriptorCache.INMEMORY
+   */
+  readonly blobDescriptorCache?: BlobDescriptorCache;
+}
+
+/** A Go duration string, in the largest whole unit. */
+export function goDuration(duration: Duration): string {
+  const seconds = duration.toSeconds();
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The storage section keys that `StorageOptions` render, checked for `scope`. */
+export interface RenderedStorageOptions {
+  readonly deleteEnabled?: boolean;
+  readonly redirectDisabled?: boolean;
+  readonly maintenance?: { [key: string]: any };
+  readonly blobDescriptorCache?: string;
+}
+
+/** Validates the options and renders them into the storage section. */
+export function renderStorageOptions(scope: IConstruct, options: StorageOptions = {}): RenderedStorageOptions {
+  const purging = options.uploadPurging;
+  let maintenance: { [key: string]: any } | undefined;
+  if (purging) {
+    const age = purging.age ?? Duration.hours(168);
+    const interval = purging.interval ?? Duration.hours(24);
+    for (const [name, value] of [['age', age], ['interval', interval]] as const) {
+      if (value.toSeconds() < 60) {
+        throw propError(scope, `storageOptions.uploadPurging.${name}`, `(${value.toSeconds()}s) must be at least one minute`);
+      }
+    }
+    maintenance = {
+      uploadpurging: {
+        enabled: purging.enabled ?? true,
+        age: goDuration(age),
+        interval: goDuration(interval),
+        dryrun: purging.dryRun ?? false,
+      },
+    };
+  }
+  if (options.readOnly) {
+    maintenance = { ...maintenance, readonly: { enabled: true } };
+  }
+  const cache = options.blobDescriptorCache ?? BlobDescriptorCache.INMEMORY;
+  return {
+    deleteEnabled: options.deleteEnabled,
+    redirectDisabled: options.redirectDisabled,
+    maintenance,
+    blobDescriptorCache: cache === BlobDescriptorCache.NONE ? undefined : cache,
+  };
+}

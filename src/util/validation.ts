@@ -1,0 +1,45 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Builds an error that names the construct path and the property at fault.
+ *
+ * Every synth-time error of the library goes through here, so users always see
+ * where the bad value was given and what would be valid.
+ */
+export function propError(scope: IConstruct, property: string, message: string): Error {
+  return new Error(`${scope.node.path}: '${property}' ${message}`);
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** True when `value` is a DNS-1123 label (Service and Namespace names). */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+/** True when `value` is a DNS-1123 subdomain (most object names). */
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+}
+
+/** Throws unless `value` is a DNS-1123 subdomain, the rule for most Kubernetes object names. */
+export function requireDns1123Subdomain(scope: IConstruct, property: string, value: string): void {
+  if (!isDns1123Subdomain(value)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`);
+  }
+}
+
+/** Throws unless `value` is a DNS-1123 label, the rule for Service and Namespace names. */
+export function requireDns1123Label(scope: IConstruct, property: string, value: string): void {
+  if (!isDns1123Label(value)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`);
+  }
+}
+
+/** Throws unless `value` is a whole number within [min, max]. */
+export function requireIntegerInRange(scope: IConstruct, property: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw propError(scope, property, `(${value}) must be a whole number from ${min} to ${max}`);
+  }
+}

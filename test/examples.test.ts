@@ -1,0 +1,31 @@
+import { App, Testing, Yaml } from 'cdk8s';
+import { buildExamples, PvcRegistryChart } from '../examples/main';
+import { validateChart } from './util/validate-manifests';
+
+describe('examples/main.ts', () => {
+  test('every example chart passes the manifest validation', () => {
+    const app = Testing.app();
+    buildExamples(app);
+    expect(app.charts.length).toBeGreaterThan(0);
+    for (const chart of app.charts) {
+      expect(() => validateChart(chart)).not.toThrow();
+    }
+  });
+
+  test('the PVC example: Namespace first, everything in it, snapshot', () => {
+    const chart = new PvcRegistryChart(Testing.app(), 'pvc-registry');
+    const objects = validateChart(chart);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'container-registry' } });
+    expect(objects.slice(1).every((o) => o.metadata.namespace === 'container-registry')).toBe(true);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('synthesis is deterministic', () => {
+    const render = () => {
+      const app = new App({ outdir: '/dev/null' });
+      buildExamples(app);
+      return app.charts.map((c) => Yaml.stringify(...c.toJson())).join('---\n');
+    };
+    expect(render()).toBe(render());
+  });
+});

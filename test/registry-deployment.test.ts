@@ -1,0 +1,247 @@
+import { Size, Testing, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Platform, RegistryAuth, RegistryDeployment, RegistryTls, RegistryVersion, StorageBackend } from '../src';
+import { validateChart } from './util/validate-manifests';
+
+type Obj = { [key: string]: any };
+
+function synth(props: Partial<ConstructorParameters<typeof RegistryDeployment>[2]> = {}) {
+  const chart = Testing.chart();
+  const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), ...props });
+  const objects = validateChart(chart);
+  const deployment = objects.find((o) => o.kind === 'Deployment')!;
+  const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+  const config = parseConfig(configMap.data[Object.keys(configMap.data)[0]]);
+  return { chart, registry, objects, deployment, configMap, config, container: deployment.spec.template.spec.containers[0] as Obj };
+}
+
+function parseConfig(text: string): Obj {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml').parse(text);
+}
+
+describe('RegistryDeployment', () => {
+  test('defaults: 3.x image pinned, PVC, config at the 3.x path, snapshot', () => {
+    const { objects, deployment, configMap, container } = synth();
+    expect(objects).toMatchSnapshot();
+    expect(container.image).toBe('registry:3.0.0');
+    expect(container.args).toEqual(['serve', '/etc/distribution/config.yml']);
+    expect(Object.keys(configMap.data)).toEqual(['config.yml']);
+    const mount = container.volumeMounts.find((m: Obj) => m.name === 'config');
+    expect(mount).toMatchObject({ mountPath: '/etc/distribution', readOnly: true });
+    const pvc = objects.find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(pvc.spec.resources.requests.storage).toBe('10Gi');
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(deployment.spec.replicas).toBe(1);
+  });
+
+  test('2.8 renders the 2.8 config path and image', () => {
+    const { container } = synth({ version: RegistryVersion.V2_8 });
+    expect(container.image).toBe('registry:2.8.3');
+    expect(container.args).toEqual(['serve', '/etc/docker/registry/config.yml']);
+    expect(container.volumeMounts.find((m: Obj) => m.name === 'config').mountPath).toBe('/etc/docker/registry');
+  });
+
+  test('the version is read from a pinned image tag', () => {
+    const { container, registry } = synth({ image: 'mirror.example.com/library/registry:2.8.3' });
+    expect(registry.version.version).toBe('2.8.3');
+    expect(container.args[1]).toBe('/etc/docker/registry/config.yml');
+  });
+
+  test('config.yml: nosniff header, storage health check, filesystem root, no credentials', () => {
+    const { configMap } = synth();
+    const config = parseConfig(configMap.data['config.yml']);
+    expect(config.version).toBe('0.1');
+    expect(config.http.addr).toBe(':5000');
+    expect(config.http.headers['X-Content-Type-Options']).toEqual(['nosniff']);
+    expect(config.health.storagedriver).toEqual({ enabled: true, interval: '10s', threshold: 3 });
+    expect(config.storage.filesystem).toEqual({ rootdirectory: '/var/lib/registry' });
+    expect(config.storage.delete).toBeUndefined();
+    expect(config.http.secret).toBeUndefined();
+  });
+
+  test('restricted pod security on Kubernetes', () => {
+    const { deployment, container } = synth();
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits).toBeDefined();
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/', port: 5000, scheme: 'HTTP' });
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 5000 });
+    // writable data volume despite the read-only root filesystem
+    expect(container.volumeMounts.find((m: Obj) => m.mountPath === '/var/lib/registry').readOnly).toBe(false);
+  });
+
+  test('OpenShift leaves UID, GID and fsGroup to the SCC', () => {
+    const { deployment, container } = synth({ platform: Platform.OPENSHIFT });
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext.runAsUser).toBeUndefined();
+    expect(pod.securityContext.fsGroup).toBeUndefined();
+    expect(container.securityContext.runAsUser).toBeUndefined();
+    expect(container.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  test('checksum annotation follows the config', () => {
+    const a = synth().deployment.spec.template.metadata.annotations['checksum/config'];
+    const b = synth({ storageOptions: { deleteEnabled: true } }).deployment.spec.template.metadata.annotations['checksum/config'];
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(b).not.toBe(a);
+    expect(synth().deployment.spec.template.metadata.annotations['checksum/config']).toBe(a);
+  });
+
+  test('two synths are byte-identical', () => {
+    const render = () => {
+      const chart = Testing.chart();
+      new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim() });
+      return Yaml.stringify(...Testing.synth(chart));
+    };
+    expect(render()).toBe(render());
+  });
+
+  test('ReadWriteMany claim with several replicas: RollingUpdate and a shared http.secret from a Secret', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'HttpSecret', 'registry-http-secret');
+    new RegistryDeployment(chart, 'Registry', {
+      auth: RegistryAuth.none(),
+      replicas: 3,
+      storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY, storageClassName: 'nfs' }),
+      httpSecret: { secret, key: 'secret' },
+    });
+    const objects = validateChart(chart);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+    const env = deployment.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'REGISTRY_HTTP_SECRET', valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'secret' } } });
+    expect(objects.find((o) => o.kind === 'PersistentVolumeClaim')!.spec.storageClassName).toBe('nfs');
+  });
+
+  test('existing claim and emptyDir', () => {
+    const existing = synth({ storage: StorageBackend.existingClaim('registry-data', { subPath: 'registry' }) });
+    expect(existing.objects.find((o) => o.kind === 'PersistentVolumeClaim')).toBeUndefined();
+    const pod = existing.deployment.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'registry-data', readOnly: false } });
+    expect(existing.container.volumeMounts.find((m: Obj) => m.name === 'data')).toMatchObject({ mountPath: '/var/lib/registry', subPath: 'registry' });
+
+    const empty = synth({ storage: StorageBackend.emptyDir({ sizeLimit: Size.gibibytes(5) }) });
+    expect(empty.deployment.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '5120Mi' } });
+  });
+
+  test('inmemory driver renders an empty inmemory section', () => {
+    const { configMap } = synth({ storage: StorageBackend.inMemory() });
+    expect(parseConfig(configMap.data['config.yml']).storage.inmemory).toEqual({});
+  });
+
+  test('in-pod TLS: http.tls paths, HTTPS probe, Secret mounted', () => {
+    const chart = Testing.chart();
+    new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), tls: RegistryTls.fromSecret(kplus.Secret.fromSecretName(chart, 'Tls', 'registry-tls')) });
+    const objects = validateChart(chart);
+    const config = parseConfig(objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml']);
+    expect(config.http.tls).toEqual({ certificate: '/etc/registry/tls/tls.crt', key: '/etc/registry/tls/tls.key' });
+    const container = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    expect(container.readinessProbe.httpGet.scheme).toBe('HTTPS');
+    expect(container.ports[0].name).toBe('https');
+  });
+
+  test('external URL becomes http.host', () => {
+    const { configMap } = synth({ externalUrl: 'https://registry.example.com' });
+    expect(parseConfig(configMap.data['config.yml']).http.host).toBe('https://registry.example.com');
+  });
+
+  test('storage options: delete, redirect, purging, read-only, cache', () => {
+    const { configMap } = synth({
+      storageOptions: { deleteEnabled: true, redirectDisabled: true, readOnly: true, uploadPurging: { dryRun: true } },
+    });
+    const storage = parseConfig(configMap.data['config.yml']).storage;
+    expect(storage.delete).toEqual({ enabled: true });
+    expect(storage.redirect).toEqual({ disable: true });
+    expect(storage.maintenance).toEqual({ uploadpurging: { enabled: true, age: '168h', interval: '24h', dryrun: true }, readonly: { enabled: true } });
+    expect(storage.cache).toEqual({ blobdescriptor: 'inmemory' });
+  });
+
+  test('names given by the user are used', () => {
+    const { objects } = synth({ name: 'registry' });
+    expect(objects.filter((o) => ['Deployment', 'Service', 'ServiceAccount'].includes(o.kind)).map((o) => o.metadata.name)).toEqual(['registry', 'registry', 'registry']);
+    expect(objects.find((o) => o.kind === 'ConfigMap')!.metadata.name).toBe('registry-config');
+  });
+
+  test('metrics on the debug port', () => {
+    const { configMap, container } = synth({ metrics: true });
+    expect(parseConfig(configMap.data['config.yml']).http.debug).toEqual({ addr: ':5001', prometheus: { enabled: true, path: '/metrics' } });
+    expect(container.ports).toContainEqual({ containerPort: 5001, name: 'metrics' });
+  });
+});
+
+describe('RegistryDeployment: bad input', () => {
+  const make = (props: Partial<ConstructorParameters<typeof RegistryDeployment>[2]>) => () => {
+    const chart = Testing.chart();
+    new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), ...props });
+    Testing.synth(chart);
+  };
+
+  test('replicas > 1 on a ReadWriteOnce claim says why', () => {
+    expect(make({ replicas: 2 })).toThrow(/Registry: 'replicas' \(2\) must be 1 with this storage: the data volume is ReadWriteOnce/);
+  });
+  test('replicas > 1 on emptyDir and inmemory', () => {
+    expect(make({ replicas: 2, storage: StorageBackend.emptyDir() })).toThrow(/'replicas'.*own emptyDir/);
+    expect(make({ replicas: 2, storage: StorageBackend.inMemory() })).toThrow(/'replicas'.*inmemory/);
+  });
+  test('replicas > 1 without a shared http secret', () => {
+    expect(make({ replicas: 2, storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY }) })).toThrow(/'httpSecret' is required with 2 replicas/);
+  });
+  test('replicas must be a positive whole number', () => {
+    expect(make({ replicas: 0 })).toThrow(/'replicas' \(0\) must be a whole number from 1 to 100/);
+    expect(make({ replicas: 1.5 })).toThrow(/'replicas'/);
+  });
+  test('negative and zero sizes', () => {
+    // cdk8s itself refuses negative sizes; zero gets through it and must be refused here.
+    expect(() => StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(-1) })).toThrow(/cannot be negative/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be at least 1 MiB/);
+  });
+  test('ReadOnlyMany cannot hold a registry', () => {
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);
+  });
+  test('invalid names', () => {
+    expect(make({ name: 'My_Registry' })).toThrow(/'name' \("My_Registry"\) must be a DNS-1123 label/);
+    expect(make({ storage: StorageBackend.existingClaim('Bad Claim') })).toThrow(/'storage.claimName'/);
+    expect(make({ storage: StorageBackend.existingClaim('data', { subPath: '../etc' }) })).toThrow(/'storage.subPath'/);
+  });
+  test('unsupported and contradictory versions', () => {
+    expect(() => RegistryVersion.of('2.7.1')).toThrow(/not supported: use 2.8.x or 3.x/);
+    expect(() => RegistryVersion.of('latest')).toThrow(/not a version number/);
+    expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) has no tag naming a 2.8.x or 3.x release/);
+    expect(make({ image: 'registry:2.7.1' })).toThrow(/'image'.*not supported/);
+    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'version' \(3.0.0\) contradicts the tag/);
+  });
+  test('external URL must be a plain http(s) origin', () => {
+    expect(make({ externalUrl: 'registry.example.com' })).toThrow(/'externalUrl'.*is not a URL/);
+    expect(make({ externalUrl: 'https://registry.example.com/v2' })).toThrow(/'externalUrl'.*host and optional port only/);
+  });
+  test('a registry has one external URL', () => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), externalUrl: 'https://a.example.com' });
+    registry.useExternalUrl('https://a.example.com/');
+    expect(() => registry.useExternalUrl('https://b.example.com')).toThrow(/'externalUrl' is already https:\/\/a.example.com/);
+  });
+  test('auth is required', () => {
+    const chart = Testing.chart();
+    expect(() => new RegistryDeployment(chart, 'Registry', {} as any)).toThrow(/'auth' is required.*RegistryAuth.none\(\)/);
+  });
+  test('modelled config sections cannot be added again', () => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    expect(() => registry.addConfigSection('storage', {})).toThrow(/cannot replace 'storage'/);
+    registry.addConfigSection('validation', { disabled: true });
+    expect(parseConfig(Testing.synth(chart).find((o) => o.kind === 'ConfigMap')!.data['config.yml']).validation).toEqual({ disabled: true });
+  });
+});

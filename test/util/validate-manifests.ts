@@ -1,0 +1,280 @@
+/**
+ * Validates synthesized manifests the way an API server would, offline:
+ * - against the Kubernetes OpenAPI schemas (kubernetes-models);
+ * - for what those schemas miss: unknown fields (checked against the typed k8s imports that
+ *   cdk8s-plus-27 ships), DNS-1123 names, selectors that match pod labels, port ranges,
+ *   images set, env vars set exactly once.
+ * OpenShift Routes are checked by hand (no schema ships for them).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import * as ts from 'typescript';
+
+type Obj = { [key: string]: any };
+
+// ---------------------------------------------------------------------------------------------
+// Field model from cdk8s-plus-27's k8s.d.ts: interface name -> property name -> type text.
+// ---------------------------------------------------------------------------------------------
+let fieldModel: Map<string, Map<string, string>> | undefined;
+const kindToProps = new Map<string, string>();
+
+function loadFieldModel(): Map<string, Map<string, string>> {
+  if (fieldModel) return fieldModel;
+  const dts = path.join(path.dirname(require.resolve('cdk8s-plus-27/package.json')), 'lib', 'imports', 'k8s.d.ts');
+  const source = ts.createSourceFile(dts, fs.readFileSync(dts, 'utf-8'), ts.ScriptTarget.Latest, true);
+  const model = new Map<string, Map<string, string>>();
+  for (const statement of source.statements) {
+    if (ts.isInterfaceDeclaration(statement)) {
+      const props = new Map<string, string>();
+      for (const member of statement.members) {
+        if (ts.isPropertySignature(member) && member.type) {
+          props.set(member.name.getText(source).replace(/['"]/g, ''), member.type.getText(source));
+        }
+      }
+      model.set(statement.name.text, props);
+    }
+  }
+  // JSON keys differ from the property names for a few fields (setHostnameAsFQDN -> setHostnameAsFqdn):
+  // read the mapping from the toJson_ functions, and key the model by JSON names.
+  const js = fs.readFileSync(dts.replace(/\.d\.ts$/, '.js'), 'utf-8');
+  for (const chunk of js.split('function toJson_').slice(1)) {
+    const typeName = /^(\w+)\(/.exec(chunk)?.[1];
+    const props = typeName ? model.get(typeName) : undefined;
+    if (!props) continue;
+    const body = chunk.substring(0, chunk.indexOf('\n}'));
+    for (const m of body.matchAll(/'([^']+)': [^\n]*?obj\.(\w+)/g)) {
+      const fieldType = props.get(m[2]);
+      if (fieldType !== undefined && m[1] !== m[2]) {
+        props.delete(m[2]);
+        props.set(m[1], fieldType);
+      }
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const k8s = require('cdk8s-plus-27').k8s;
+  for (const [className, value] of Object.entries<any>(k8s)) {
+    if (value && value.GVK && model.has(`${className}Props`)) {
+      kindToProps.set(`${value.GVK.apiVersion}/${value.GVK.kind}`, `${className}Props`);
+    }
+  }
+  fieldModel = model;
+  return model;
+}
+
+const LEAF_TYPES = new Set(['string', 'number', 'boolean', 'any', 'IntOrString', 'Quantity', 'Date']);
+
+function checkFields(value: any, typeText: string, at: string, errors: string[]): void {
+  const model = loadFieldModel();
+  typeText = typeText.trim();
+  if (value === null || value === undefined) return;
+  const array = /^(.*)\[\]$/.exec(typeText);
+  if (array) {
+    if (!Array.isArray(value)) {
+      errors.push(`${at} must be a list`);
+      return;
+    }
+    value.forEach((item, i) => checkFields(item, array[1], `${at}/${i}`, errors));
+    return;
+  }
+  const map = /^\{\s*\[key: string\]: (.*);\s*\}$/s.exec(typeText) ?? /^Record<string, (.*)>$/.exec(typeText);
+  if (map) {
+    for (const [key, inner] of Object.entries(value)) checkFields(inner, map[1], `${at}/${key}`, errors);
+    return;
+  }
+  if (LEAF_TYPES.has(typeText)) return;
+  const props = model.get(typeText);
+  if (!props) return; // an enum or alias: a leaf
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.push(`${at} must be an object (${typeText})`);
+    return;
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    const fieldType = props.get(key);
+    if (fieldType === undefined) {
+      errors.push(`${at}/${key} is not a field of ${typeText}`);
+      continue;
+    }
+    checkFields(inner, fieldType, `${at}/${key}`, errors);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema validation with kubernetes-models.
+// ---------------------------------------------------------------------------------------------
+function modelClass(apiVersion: string, kind: string): any {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const modulePath = group === '' ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(modulePath)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAMED_KINDS = new Set(['Service', 'Namespace']);
+
+function checkPort(value: any, at: string, errors: string[], allowName: boolean): void {
+  if (value === undefined) return;
+  if (typeof value === 'string') {
+    if (!allowName || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 15) {
+      errors.push(`${at} (${JSON.stringify(value)}) is neither a port number nor an IANA port name`);
+    }
+    return;
+  }
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    errors.push(`${at} (${value}) is not a port from 1 to 65535`);
+  }
+}
+
+function podSpecOf(obj: Obj): Obj | undefined {
+  if (obj.kind === 'Pod') return obj.spec;
+  if (obj.kind === 'CronJob') return obj.spec?.jobTemplate?.spec?.template?.spec;
+  return obj.spec?.template?.spec;
+}
+
+function matches(selector: { [key: string]: string }, labels: { [key: string]: string } | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * Every error of every object in `objects`; an empty list when all is valid.
+ */
+export function manifestErrors(objects: Obj[]): string[] {
+  const errors: string[] = [];
+  loadFieldModel();
+  const seen = new Set<string>();
+  for (const obj of objects) {
+    const id = `${obj.kind}/${obj.metadata?.name}`;
+    if (!obj.apiVersion || !obj.kind) {
+      errors.push(`${id}: apiVersion and kind are required`);
+      continue;
+    }
+    const key = `${obj.apiVersion}/${obj.kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
+    if (seen.has(key)) errors.push(`${id}: defined twice`);
+    seen.add(key);
+
+    // Names.
+    const name = obj.metadata?.name;
+    if (typeof name !== 'string') {
+      errors.push(`${id}: metadata.name is required`);
+    } else {
+      const asLabel = LABEL_NAMED_KINDS.has(obj.kind);
+      const valid = asLabel ? name.length <= 63 && DNS1123_LABEL.test(name) : name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+      if (!valid) errors.push(`${id}: metadata.name is not a DNS-1123 ${asLabel ? 'label' : 'subdomain'}`);
+    }
+    for (const [k, v] of Object.entries<any>({ ...obj.metadata?.labels, ...obj.metadata?.annotations })) {
+      if (typeof v !== 'string') errors.push(`${id}: label/annotation ${k} must be a string, got ${typeof v}`);
+    }
+    for (const [k, v] of Object.entries<any>(obj.metadata?.labels ?? {})) {
+      if (v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) errors.push(`${id}: label ${k} value ${JSON.stringify(v)} is not a valid label value`);
+    }
+
+    // Schema.
+    if (obj.kind === 'Route' && obj.apiVersion === 'route.openshift.io/v1') {
+      checkRoute(obj, id, errors);
+    } else {
+      const Cls = modelClass(obj.apiVersion, obj.kind);
+      if (!Cls) {
+        errors.push(`${id}: unknown apiVersion/kind ${obj.apiVersion} ${obj.kind}`);
+      } else {
+        try {
+          new Cls(obj).validate();
+        } catch (e) {
+          errors.push(`${id}: ${(e as Error).message}`);
+        }
+      }
+      const propsType = kindToProps.get(`${obj.apiVersion}/${obj.kind}`);
+      if (propsType) {
+        const { apiVersion: _a, kind: _k, ...rest } = obj;
+        checkFields(rest, propsType, id, errors);
+      }
+    }
+
+    // Pods.
+    const pod = podSpecOf(obj);
+    if (pod) {
+      const volumes = new Set((pod.volumes ?? []).map((v: Obj) => v.name));
+      for (const container of [...(pod.containers ?? []), ...(pod.initContainers ?? [])]) {
+        const at = `${id}: container ${container.name}`;
+        if (typeof container.image !== 'string' || container.image.trim() === '') errors.push(`${at}: image is not set`);
+        for (const port of container.ports ?? []) checkPort(port.containerPort, `${at}: containerPort`, errors, false);
+        const envNames = (container.env ?? []).map((e: Obj) => e.name);
+        const dupes = envNames.filter((n: string, i: number) => envNames.indexOf(n) !== i);
+        if (dupes.length) errors.push(`${at}: env ${dupes.join(', ')} set twice`);
+        for (const mount of container.volumeMounts ?? []) {
+          if (!volumes.has(mount.name)) errors.push(`${at}: volumeMount ${mount.name} has no volume`);
+        }
+        for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+          const probe = container[probeName];
+          if (probe) checkPort(probe.httpGet?.port ?? probe.tcpSocket?.port, `${at}: ${probeName} port`, errors, true);
+        }
+      }
+      if (obj.kind === 'Deployment' || obj.kind === 'StatefulSet' || obj.kind === 'DaemonSet') {
+        const selector = obj.spec?.selector?.matchLabels ?? {};
+        if (Object.keys(selector).length === 0) errors.push(`${id}: spec.selector.matchLabels is empty`);
+        if (!matches(selector, obj.spec?.template?.metadata?.labels)) errors.push(`${id}: spec.selector does not match the pod template's labels`);
+      }
+    }
+
+    if (obj.kind === 'Service') {
+      for (const port of obj.spec?.ports ?? []) {
+        checkPort(port.port, `${id}: port`, errors, false);
+        checkPort(port.targetPort, `${id}: targetPort`, errors, true);
+      }
+    }
+  }
+
+  // Services select pods that exist in the same output.
+  for (const svc of objects.filter((o) => o.kind === 'Service' && o.spec?.selector)) {
+    const pods = objects.filter((o) => podSpecOf(o) && (o.metadata?.namespace ?? '') === (svc.metadata?.namespace ?? ''));
+    if (!pods.some((o) => matches(svc.spec.selector, (o.kind === 'Pod' ? o.metadata : o.spec?.template?.metadata)?.labels))) {
+      errors.push(`Service/${svc.metadata?.name}: selector matches no pod template in the output`);
+    }
+  }
+  // Ingress backends and Routes point at Services of the output.
+  const services = new Map(objects.filter((o) => o.kind === 'Service').map((o) => [`${o.metadata?.namespace ?? ''}/${o.metadata?.name}`, o]));
+  for (const obj of objects) {
+    const ns = obj.metadata?.namespace ?? '';
+    const backends: string[] = [];
+    if (obj.kind === 'Ingress') {
+      for (const rule of obj.spec?.rules ?? []) {
+        for (const p of rule.http?.paths ?? []) if (p.backend?.service?.name) backends.push(p.backend.service.name);
+      }
+    }
+    if (obj.kind === 'Route') backends.push(obj.spec?.to?.name);
+    for (const backend of backends) {
+      if (!services.has(`${ns}/${backend}`)) errors.push(`${obj.kind}/${obj.metadata?.name}: backend Service ${backend} is not in the output`);
+    }
+  }
+  return errors;
+}
+
+function checkRoute(obj: Obj, id: string, errors: string[]): void {
+  const allowedSpec = new Set(['host', 'path', 'to', 'port', 'tls', 'wildcardPolicy', 'alternateBackends', 'subdomain']);
+  for (const key of Object.keys(obj.spec ?? {})) if (!allowedSpec.has(key)) errors.push(`${id}: spec.${key} is not a field of Route`);
+  if (obj.spec?.to?.kind !== 'Service' || !obj.spec?.to?.name) errors.push(`${id}: spec.to must name a Service`);
+  if (obj.spec?.host !== undefined && !DNS1123_SUBDOMAIN.test(obj.spec.host)) errors.push(`${id}: spec.host is not a DNS name`);
+  const tls = obj.spec?.tls;
+  if (tls) {
+    const terminations = ['edge', 'passthrough', 'reencrypt'];
+    if (!terminations.includes(tls.termination)) errors.push(`${id}: spec.tls.termination must be one of ${terminations.join(', ')}`);
+    if (tls.insecureEdgeTerminationPolicy !== undefined && !['Allow', 'Redirect', 'None'].includes(tls.insecureEdgeTerminationPolicy)) {
+      errors.push(`${id}: spec.tls.insecureEdgeTerminationPolicy must be Allow, Redirect or None`);
+    }
+    if (tls.termination === 'passthrough' && tls.insecureEdgeTerminationPolicy === 'Allow') errors.push(`${id}: passthrough does not allow insecure traffic`);
+  }
+}
+
+/** Synthesizes `chart` and throws with every problem found; returns the objects. */
+export function validateChart(chart: Chart): Obj[] {
+  const objects = Testing.synth(chart);
+  const errors = manifestErrors(objects);
+  if (errors.length > 0) {
+    throw new Error(`invalid manifests:\n  ${errors.join('\n  ')}`);
+  }
+  return objects;
+}
