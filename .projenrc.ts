@@ -25,13 +25,16 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // bcrypt for HtpasswdAuth is shipped inside the package (jsii bundles it).
   bundledDeps: ['bcryptjs@^3.0.3'],
-  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'yaml@^2.8.0'],
+  devDeps: ['jest-util@^29.7.0', 'cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'yaml@^2.8.0'],
 
   github: false,
   release: false,
   docgen: true,
 
   jestOptions: {
+    // jest 30 and eslint-import-resolver-typescript 4 need unrs-resolver, whose optional per-platform binaries
+    // are not all served by the registry here, which breaks `npm ci`. jest 29 pairs with ts-jest 29.
+    jestVersion: '^29',
     // Snapshots are checked, never rewritten by the test task (`jest --ci`).
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
@@ -66,6 +69,10 @@ project.addTask('bench', {
   description: 'Benchmark synthesis against a plain cdk8s baseline measured in the same run',
   exec: 'ts-node -P bench/tsconfig.json bench/synth.bench.ts',
 });
+
+// See jestVersion above: the 3.6 line of the resolver does not use unrs-resolver.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.6.3');
 
 // examples/ and bench/ sit outside src/ (jsii compiles all of src/); each gets a tsconfig of its own
 // so that eslint's project service and ts-node find one.
