@@ -5,13 +5,29 @@
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { RegistryAuth, RegistryDeployment, StorageBackend } from '../src';
+import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
+import { DigitalOceanSpacesRegistryChart } from './digitalocean-spaces';
+import {
+  KymaAzureRegistryChart, KymaBtpObjectStoreRegistryChart, KymaGcsRegistryChart, KymaPvcRegistryChart, KymaS3RegistryChart,
+} from './kyma-registry';
+import { S3ElbRegistryChart } from './s3-elb-registry';
+import { SoftLayerRegistryChart } from './softlayer-registry';
+import { SwiftRegistryChart } from './swift-registry';
+
+/** Properties of a `PvcRegistryChart`. */
+export interface PvcRegistryChartProps extends ChartProps {
+  /**
+   * The registry release (the e2e suite runs the 2.8 rendering against Debian's registry 2.8).
+   * @default - the library's default release
+   */
+  readonly version?: RegistryVersion;
+}
 
 /** A registry on a 20 GiB claim, in the `container-registry` Namespace. */
 export class PvcRegistryChart extends Chart {
   public readonly registry: RegistryDeployment;
 
-  public constructor(scope: Construct, id: string, props: ChartProps = {}) {
+  public constructor(scope: Construct, id: string, props: PvcRegistryChartProps = {}) {
     super(scope, id, { namespace: 'container-registry', ...props });
     new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
     this.registry = new RegistryDeployment(this, 'Registry', {
@@ -20,6 +36,7 @@ export class PvcRegistryChart extends Chart {
       auth: RegistryAuth.none(),
       storage: StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(20) }),
       storageOptions: { deleteEnabled: true },
+      version: props.version,
     });
   }
 }
@@ -27,6 +44,15 @@ export class PvcRegistryChart extends Chart {
 /** Builds every example chart into `app`. */
 export function buildExamples(app: App): void {
   new PvcRegistryChart(app, 'pvc-registry');
+  new DigitalOceanSpacesRegistryChart(app, 'digitalocean-spaces');
+  new SwiftRegistryChart(app, 'swift-registry');
+  new SoftLayerRegistryChart(app, 'softlayer-registry');
+  new KymaAzureRegistryChart(app, 'kyma-registry-azure');
+  new KymaGcsRegistryChart(app, 'kyma-registry-gcs');
+  new KymaPvcRegistryChart(app, 'kyma-registry-pvc');
+  new KymaS3RegistryChart(app, 'kyma-registry-s3');
+  new KymaBtpObjectStoreRegistryChart(app, 'kyma-registry-btp');
+  new S3ElbRegistryChart(app, 's3-elb-registry');
 }
 
 if (require.main === module) {

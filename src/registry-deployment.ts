@@ -272,7 +272,7 @@ export class RegistryDeployment extends Construct {
     const idSettings = platform === Platform.KUBERNETES ? { user: runAsUser, group: runAsUser } : {};
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { ...named(''), labels },
-      podMetadata: { labels },
+      podMetadata: { labels: { ...this.storageBinding.podLabels, ...labels } },
       replicas,
       strategy: this.storageBinding.singleReplicaReason
         ? kplus.DeploymentStrategy.recreate()
@@ -293,6 +293,9 @@ export class RegistryDeployment extends Construct {
       terminationGracePeriod: Duration.seconds(60),
     });
     this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
+    for (const [name, value] of Object.entries(this.authBinding.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      this.deployment.podMetadata.addAnnotation(name, value);
+    }
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
@@ -434,7 +437,12 @@ export class RegistryDeployment extends Construct {
         host: this._externalUrl,
         relativeUrls: this.props.relativeUrls,
         headers: { 'X-Content-Type-Options': ['nosniff'] },
-        tls: this.tlsBinding ? { certificate: this.tlsBinding.certificatePath, key: this.tlsBinding.keyPath } : undefined,
+        tls: this.tlsBinding ? {
+          certificate: this.tlsBinding.certificatePath,
+          key: this.tlsBinding.keyPath,
+          clientCas: this.tlsBinding.clientCaPaths,
+          minimumTls: this.tlsBinding.minimumTls,
+        } : undefined,
         debugAddr: props.metrics ? `:${METRICS_PORT}` : undefined,
         prometheusPath: props.metrics ? '/metrics' : undefined,
       },

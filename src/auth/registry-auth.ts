@@ -38,6 +38,13 @@ export interface AuthBinding {
    * @default - none
    */
   readonly mounts?: RegistryMount[];
+
+  /**
+   * Annotations of the registry's pod template, such as a checksum of a Secret the method
+   * creates, so that changing it rolls the pods.
+   * @default - none
+   */
+  readonly podAnnotations?: { [name: string]: string };
 }
 
 /**

@@ -1,9 +1,14 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryMount } from '../registry-mount';
+import { SecretKeyReference } from '../secret-key-reference';
+import { propError } from '../util/validation';
 
 /** Where the certificate and key of in-pod TLS are mounted. */
 const TLS_MOUNT_PATH = '/etc/registry/tls';
+
+/** Where the CA bundle for client certificates is mounted. */
+const TLS_CLIENT_CA_PATH = '/etc/registry/tls-client-ca';
 
 /**
  * What in-pod TLS contributes to the registry.
@@ -15,6 +20,28 @@ export interface TlsBinding {
   readonly keyPath: string;
   /** The volumes holding them. */
   readonly mounts: RegistryMount[];
+
+  /**
+   * Paths of the CA bundles client certificates must chain to (`http.tls.clientcas`).
+   * @default - no client certificates asked for
+   */
+  readonly clientCaPaths?: string[];
+
+  /**
+   * The lowest TLS version accepted (`http.tls.minimumtls`).
+   * @default - the registry's default, TLS 1.2
+   */
+  readonly minimumTls?: string;
+}
+
+/**
+ * A TLS protocol version, for `minimumVersion`.
+ */
+export enum TlsVersion {
+  /** TLS 1.2, the registry's default minimum. */
+  TLS1_2 = 'tls1.2',
+  /** TLS 1.3. */
+  TLS1_3 = 'tls1.3',
 }
 
 /**
@@ -32,6 +59,19 @@ export interface RegistryTlsFromSecretOptions {
    * @default 'tls.key'
    */
   readonly privateKeyKey?: string;
+
+  /**
+   * A CA bundle (PEM) that client certificates must chain to (`http.tls.clientcas`): clients
+   * without such a certificate cannot connect (mutual TLS). Mounted read-only from its own key.
+   * @default - no client certificates asked for
+   */
+  readonly clientCa?: SecretKeyReference;
+
+  /**
+   * The lowest TLS version the registry accepts (`http.tls.minimumtls`).
+   * @default - the registry's default, TLS 1.2 (older versions are not offered here)
+   */
+  readonly minimumVersion?: TlsVersion;
 }
 
 /**
@@ -69,10 +109,30 @@ class SecretTls extends RegistryTls {
         [privateKeyKey]: { path: 'tls.key' },
       },
     });
+    for (const [name, key] of [['certificateKey', certificateKey], ['privateKeyKey', privateKeyKey]]) {
+      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+        throw propError(scope, `tls.${name}`, `(${JSON.stringify(key)}) is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
+      }
+    }
+    if (certificateKey === privateKeyKey) {
+      throw propError(scope, 'tls.privateKeyKey', `(${JSON.stringify(privateKeyKey)}) must differ from 'certificateKey'`);
+    }
+    const mounts: RegistryMount[] = [{ volume, path: TLS_MOUNT_PATH, readOnly: true }];
+    let clientCaPaths: string[] | undefined;
+    if (this.options.clientCa) {
+      const caVolume = kplus.Volume.fromSecret(scope, 'TlsClientCaVolume', this.options.clientCa.secret, {
+        name: 'tls-client-ca',
+        items: { [this.options.clientCa.key]: { path: 'ca.crt' } },
+      });
+      mounts.push({ volume: caVolume, path: TLS_CLIENT_CA_PATH, readOnly: true });
+      clientCaPaths = [`${TLS_CLIENT_CA_PATH}/ca.crt`];
+    }
     return {
       certificatePath: `${TLS_MOUNT_PATH}/tls.crt`,
       keyPath: `${TLS_MOUNT_PATH}/tls.key`,
-      mounts: [{ volume, path: TLS_MOUNT_PATH, readOnly: true }],
+      mounts,
+      clientCaPaths,
+      minimumTls: this.options.minimumVersion,
     };
   }
 }

@@ -50,6 +50,13 @@ export interface StorageBinding {
    * @default - none
    */
   readonly serviceAccountAnnotations?: { [key: string]: string };
+
+  /**
+   * Labels for the registry's pods (for example `azure.workload.identity/use`, which AKS workload
+   * identity needs on the pod). Never used in the Deployment's selector.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
 }
 
 /**
@@ -90,6 +97,67 @@ export abstract class StorageBackend {
     return new InMemoryStorage();
   }
 
+  /**
+   * Amazon S3, or any S3-compatible store through `regionEndpoint`, with keys from a Secret or an
+   * IAM role (IRSA). Renders each registry version's own keys (path style, `forcepathstyle`).
+   */
+  public static s3(options: S3StorageOptions): StorageBackend {
+    return new S3Storage(options);
+  }
+
+  /**
+   * DigitalOcean Spaces: the region slug (`ams3`) becomes the endpoint `https://ams3.digitaloceanspaces.com`.
+   */
+  public static digitalOceanSpaces(options: DigitalOceanSpacesStorageOptions): StorageBackend {
+    return new DigitalOceanSpacesStorage(options);
+  }
+
+  /**
+   * MinIO, Ceph RGW or another self-hosted S3-compatible store: a custom endpoint with path-style addressing.
+   */
+  public static minio(options: MinioStorageOptions): StorageBackend {
+    return new MinioStorage(options);
+  }
+
+  /**
+   * SAP BTP Object Store, from its service binding Secret alone (AWS-backed instances; GCP- and
+   * Azure-backed ones fail at synth time with the reason).
+   */
+  public static btpObjectStore(options: BtpObjectStoreStorageOptions): StorageBackend {
+    return new BtpObjectStoreStorage(options);
+  }
+
+  /**
+   * OpenStack Swift, or IBM SoftLayer Object Storage with v1 auth. The swift driver exists in
+   * registry 2.8 only, which is picked when no version is given.
+   */
+  public static swift(options: SwiftStorageOptions): StorageBackend {
+    return new SwiftStorage(options);
+  }
+
+  /**
+   * Microsoft Azure Blob Storage, with a shared key from a Secret (Kyma's Secret layout works as is), or on
+   * registry 3.x a client secret or workload identity. Renders each version's keys (`credentials.type` on 3.x).
+   */
+  public static azure(options: AzureStorageOptions): StorageBackend {
+    return new AzureStorage(options);
+  }
+
+  /**
+   * Google Cloud Storage, with a service account key file mounted from a Secret, or GKE Workload Identity.
+   */
+  public static gcs(options: GcsStorageOptions): StorageBackend {
+    return new GcsStorage(options);
+  }
+
+  /**
+   * Aliyun (Alibaba Cloud) OSS with an AccessKey pair from a Secret. The oss driver exists in registry 2.8
+   * only, which is picked when no version is given.
+   */
+  public static oss(options: OssStorageOptions): StorageBackend {
+    return new OssStorage(options);
+  }
+
   protected constructor() {
   }
 
@@ -109,3 +177,11 @@ import { EmptyDirStorage, EmptyDirStorageOptions } from './empty-dir-storage';
 import { ExistingClaimStorage, ExistingClaimStorageOptions } from './existing-claim-storage';
 import { InMemoryStorage } from './in-memory-storage';
 import { PersistentVolumeClaimStorage, PersistentVolumeClaimStorageOptions } from './persistent-volume-claim-storage';
+import { S3Storage, S3StorageOptions } from './s3-storage';
+import { DigitalOceanSpacesStorage, DigitalOceanSpacesStorageOptions } from './digital-ocean-spaces-storage';
+import { MinioStorage, MinioStorageOptions } from './minio-storage';
+import { BtpObjectStoreStorage, BtpObjectStoreStorageOptions } from './btp-object-store-storage';
+import { SwiftStorage, SwiftStorageOptions } from './swift-storage';
+import { AzureStorage, AzureStorageOptions } from './azure-storage';
+import { GcsStorage, GcsStorageOptions } from './gcs-storage';
+import { OssStorage, OssStorageOptions } from './oss-storage';

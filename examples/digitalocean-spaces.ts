@@ -1,0 +1,37 @@
+/**
+ * Seed 000: the registry on OpenShift, storing images in a DigitalOcean Space in `ams3`.
+ * The Spaces access key lives in the Secret `spaces-credentials` (keys `accessKey`, `secretKey`),
+ * created outside the chart, for example with
+ * `oc create secret generic spaces-credentials --from-literal=accessKey=... --from-literal=secretKey=...`.
+ */
+import { Chart, ChartProps } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { BlobDescriptorCache, Platform, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../src';
+
+/** A registry on OpenShift backed by DigitalOcean Spaces, in the `spaces-registry` Namespace. */
+export class DigitalOceanSpacesRegistryChart extends Chart {
+  /** The registry. */
+  public readonly registry: RegistryDeployment;
+
+  public constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, { namespace: 'spaces-registry', ...props });
+    new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    const keys = kplus.Secret.fromSecretName(this, 'SpacesCredentials', 'spaces-credentials');
+    this.registry = new RegistryDeployment(this, 'Registry', {
+      name: 'registry',
+      platform: Platform.OPENSHIFT,
+      // Reachable only inside the cluster, as in the seed; see the README for htpasswd and the ways in.
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.digitalOceanSpaces({
+        region: 'ams3',
+        bucket: 'space-name',
+        credentials: S3Credentials.fromSecret(keys),
+      }),
+      storageOptions: { deleteEnabled: true, blobDescriptorCache: BlobDescriptorCache.INMEMORY },
+      // Object storage is shared, so replicas may be added; they need a common http.secret.
+      replicas: 2,
+      httpSecret: { secret: kplus.Secret.fromSecretName(this, 'HttpSecret', 'registry-http-secret'), key: 'secret' },
+    });
+  }
+}

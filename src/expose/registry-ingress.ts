@@ -1,0 +1,196 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { RegistryDeployment } from '../registry-deployment';
+import { propError } from '../util/validation';
+
+/** Prefix of ingress-nginx annotations. */
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+/** A DNS name as an Ingress host accepts it (no wildcard: a registry has one name). */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+/**
+ * What an Ingress TLS source contributes: the Secret named in `spec.tls` and annotations.
+ */
+export interface IngressTlsBinding {
+  /** The Secret holding (or, with cert-manager, that will hold) the certificate. */
+  readonly secret: kplus.ISecret;
+
+  /**
+   * Annotations of the Ingress (a cert-manager issuer).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * Options of the cert-manager factories of `RegistryIngressTls`.
+ */
+export interface CertManagerIngressTlsOptions {
+  /**
+   * Name of the Secret cert-manager writes the certificate into.
+   * @default - `<ingress host with dots as dashes>-tls`
+   */
+  readonly secretName?: string;
+}
+
+/**
+ * Where the certificate of a `RegistryIngress` comes from.
+ */
+export abstract class RegistryIngressTls {
+  /** An existing `kubernetes.io/tls` Secret in the Ingress's namespace. */
+  public static fromSecret(secret: kplus.ISecret): RegistryIngressTls {
+    return new SecretIngressTls(secret);
+  }
+
+  /** A certificate that cert-manager issues from an Issuer in the same namespace (`cert-manager.io/issuer`). */
+  public static certManagerIssuer(issuerName: string, options: CertManagerIngressTlsOptions = {}): RegistryIngressTls {
+    return new CertManagerIngressTls('cert-manager.io/issuer', issuerName, options);
+  }
+
+  /** A certificate that cert-manager issues from a ClusterIssuer (`cert-manager.io/cluster-issuer`), such as Let's Encrypt. */
+  public static certManagerClusterIssuer(clusterIssuerName: string, options: CertManagerIngressTlsOptions = {}): RegistryIngressTls {
+    return new CertManagerIngressTls('cert-manager.io/cluster-issuer', clusterIssuerName, options);
+  }
+
+  protected constructor() {
+  }
+
+  /**
+   * Renders the TLS source for an Ingress.
+   * @param scope the Ingress construct
+   * @param host the Ingress host
+   */
+  public abstract bind(scope: Construct, host: string): IngressTlsBinding;
+}
+
+class SecretIngressTls extends RegistryIngressTls {
+  public constructor(private readonly secret: kplus.ISecret) {
+    super();
+  }
+
+  public bind(_scope: Construct, _host: string): IngressTlsBinding {
+    return { secret: this.secret };
+  }
+}
+
+class CertManagerIngressTls extends RegistryIngressTls {
+  public constructor(private readonly annotation: string, private readonly issuer: string, private readonly options: CertManagerIngressTlsOptions) {
+    super();
+  }
+
+  public bind(scope: Construct, host: string): IngressTlsBinding {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.issuer)) {
+      throw propError(scope, 'tls', `issuer name ${JSON.stringify(this.issuer)} must be the DNS-1123 name of a cert-manager Issuer or ClusterIssuer`);
+    }
+    const secretName = this.options.secretName ?? `${host.replace(/\./g, '-')}-tls`.substring(0, 253);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName)) {
+      throw propError(scope, 'tls.secretName', `(${JSON.stringify(secretName)}) must be a DNS-1123 name`);
+    }
+    return {
+      secret: kplus.Secret.fromSecretName(scope, 'TlsSecret', secretName),
+      annotations: { [this.annotation]: this.issuer },
+    };
+  }
+}
+
+/**
+ * Properties of a `RegistryIngress`.
+ */
+export interface RegistryIngressProps {
+  /** The registry to expose. */
+  readonly registry: RegistryDeployment;
+
+  /** The DNS name clients use, such as `registry.example.com`. The registry's external URL becomes `https://<host>`. */
+  readonly host: string;
+
+  /**
+   * The certificate for `host`.
+   * @default - no `spec.tls`: TLS is terminated in front of the Ingress controller, or by its default certificate
+   */
+  readonly tls?: RegistryIngressTls;
+
+  /**
+   * The IngressClass (`spec.ingressClassName`).
+   * @default - the cluster's default IngressClass
+   */
+  readonly ingressClassName?: string;
+
+  /**
+   * Add the ingress-nginx annotations a registry needs: no request body limit (layers are large,
+   * the default 1 MiB answers 413), no request buffering, long proxy timeouts, and HTTPS to the pod
+   * when it serves TLS itself. Harmless for other controllers, which ignore them.
+   * @default true
+   */
+  readonly nginxAnnotations?: boolean;
+
+  /**
+   * How long the proxy waits on the registry while reading or sending (ingress-nginx timeouts).
+   * @default Duration.minutes(15)
+   */
+  readonly proxyTimeout?: Duration;
+
+  /**
+   * Name of the Ingress.
+   * @default - a name generated by cdk8s from the construct path
+   */
+  readonly name?: string;
+}
+
+/**
+ * An Ingress for the registry (cdk8s-plus `Ingress`): one host, all paths to the registry's Service,
+ * TLS from a Secret or cert-manager, and the proxy settings large layer uploads need.
+ * Sets the registry's external URL to `https://<host>`.
+ */
+export class RegistryIngress extends Construct {
+  /** The Ingress. */
+  public readonly ingress: kplus.Ingress;
+
+  /** The URL clients use. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: RegistryIngressProps) {
+    super(scope, id);
+    const host = props.host ?? '';
+    if (!HOSTNAME.test(host)) {
+      throw propError(this, 'host', `(${JSON.stringify(host)}) must be a lower-case DNS name such as "registry.example.com", without scheme, port or wildcard`);
+    }
+    if (props.ingressClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.ingressClassName)) {
+      throw propError(this, 'ingressClassName', `(${JSON.stringify(props.ingressClassName)}) must be the DNS-1123 name of an IngressClass`);
+    }
+    const registry = props.registry;
+    const annotations: { [key: string]: string } = {};
+    if (props.nginxAnnotations ?? true) {
+      const timeout = (props.proxyTimeout ?? Duration.minutes(15)).toSeconds({ integral: false });
+      if (!Number.isInteger(timeout) || timeout < 1) {
+        throw propError(this, 'proxyTimeout', `(${timeout} s) must be a whole number of seconds, at least 1`);
+      }
+      annotations[`${NGINX}/proxy-body-size`] = '0';
+      annotations[`${NGINX}/proxy-request-buffering`] = 'off';
+      annotations[`${NGINX}/proxy-read-timeout`] = String(timeout);
+      annotations[`${NGINX}/proxy-send-timeout`] = String(timeout);
+      if (registry.servesTls) annotations[`${NGINX}/backend-protocol`] = 'HTTPS';
+    } else if (props.proxyTimeout !== undefined) {
+      throw propError(this, 'proxyTimeout', 'is rendered as ingress-nginx annotations: it needs nginxAnnotations: true');
+    }
+
+    const tls = props.tls?.bind(this, host);
+    Object.assign(annotations, tls?.annotations ?? {});
+    const sorted: { [key: string]: string } = {};
+    for (const key of Object.keys(annotations).sort()) sorted[key] = annotations[key];
+
+    this.ingress = new kplus.Ingress(this, 'Resource', {
+      metadata: {
+        ...(props.name !== undefined ? { name: props.name } : {}),
+        labels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/component': 'ingress', 'app.kubernetes.io/managed-by': 'cdk8s-registry' },
+        annotations: sorted,
+      },
+      className: props.ingressClassName,
+      tls: tls ? [{ hosts: [host], secret: tls.secret }] : undefined,
+    });
+    this.ingress.addHostRule(host, '/', kplus.IngressBackend.fromService(registry.service, { port: registry.port }), kplus.HttpIngressPathType.PREFIX);
+    this.url = `https://${host}`;
+    registry.useExternalUrl(this.url);
+  }
+}

@@ -1,0 +1,107 @@
+import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { propError } from '../util/validation';
+
+/**
+ * Shared checks of the object-storage backends (S3 and its presets, Swift): sizes in bytes and
+ * endpoint URLs, each failing with an error that names the property and what would be valid.
+ */
+
+/** A size in whole bytes, as the drivers' `chunksize` parameters take it. */
+export function sizeInBytes(scope: IConstruct, property: string, size: Size): number {
+  const bytes = Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+  if (!Number.isFinite(bytes) || bytes <= 0) {
+    throw propError(scope, property, `(${bytes} bytes) must be a positive size such as Size.mebibytes(10)`);
+  }
+  return bytes;
+}
+
+/** Throws unless `size` lies within [min, max] bytes; returns it in bytes. */
+export function chunkSizeInRange(scope: IConstruct, property: string, size: Size, min: number, max: number | undefined, driver: string): number {
+  const bytes = sizeInBytes(scope, property, size);
+  if (bytes < min || (max !== undefined && bytes > max)) {
+    const range = max !== undefined ? `from ${describeBytes(min)} to ${describeBytes(max)}` : `at least ${describeBytes(min)}`;
+    throw propError(scope, property, `(${bytes} bytes) is rejected by the ${driver} driver: the chunk size must be ${range}`);
+  }
+  return bytes;
+}
+
+/** `5242880 bytes (5 MiB)`. */
+function describeBytes(bytes: number): string {
+  const units: Array<[number, string]> = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  for (const [factor, unit] of units) {
+    if (bytes % factor === 0) return `${bytes} bytes (${bytes / factor} ${unit})`;
+  }
+  return `${bytes} bytes`;
+}
+
+/**
+ * Parses an http(s) endpoint given as scheme, host and optional port only (`https://minio.example.com:9000`),
+ * and returns it normalized without a trailing slash.
+ */
+export function parseEndpoint(scope: IConstruct, property: string, value: string, example: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give scheme, host and optional port, such as "${example}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username || url.password
+    || url.pathname !== '/' || url.search || url.hash) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and optional port only, such as "${example}"`);
+  }
+  return url;
+}
+
+/** The endpoint as the driver takes it: `scheme://host[:port]`. */
+export function endpointString(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+/** The s3 driver's smallest multipart chunk (5 MiB), the same in 2.8.3 and 3.x. */
+export const S3_MIN_CHUNK_SIZE = 5 * 1024 * 1024;
+/** The s3 driver's largest multipart chunk (5 GiB), the same in 2.8.3 and 3.x. */
+export const S3_MAX_CHUNK_SIZE = 5 * 1024 * 1024 * 1024;
+
+/** The ServiceAccount annotation that EKS reads to give pods an IAM role (IRSA). */
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/** A copy of `obj` without its undefined values, key order kept. */
+export function dropUndefined(obj: { [key: string]: any }): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** Throws unless `bucket` follows the S3 bucket naming rules. */
+export function requireS3BucketName(scope: IConstruct, property: string, bucket: string): void {
+  const problems: string[] = [];
+  if (typeof bucket !== 'string' || bucket.length < 3 || bucket.length > 63) {
+    problems.push('be 3 to 63 characters long');
+  } else {
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) problems.push('use only lower-case letters, digits, \'.\' and \'-\', and start and end with a letter or digit');
+    if (bucket.includes('..')) problems.push('not contain two dots in a row');
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) problems.push('not look like an IP address');
+    if (bucket.startsWith('xn--') || bucket.endsWith('-s3alias') || bucket.endsWith('--ol-s3')) problems.push('not start with "xn--" nor end with "-s3alias" or "--ol-s3"');
+  }
+  if (problems.length > 0) {
+    throw propError(scope, property, `(${JSON.stringify(bucket)}) is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+  }
+}
+
+/** Throws unless `region` is given, and, without a custom endpoint, looks like an AWS region. */
+export function requireS3Region(scope: IConstruct, property: string, region: string, customEndpoint: boolean): void {
+  if (typeof region !== 'string' || region.trim() === '') {
+    throw propError(scope, property, 'is required by the s3 driver: give the bucket\'s AWS region such as "us-east-1" (S3-compatible stores usually accept "us-east-1")');
+  }
+  if (/\s/.test(region)) {
+    throw propError(scope, property, `(${JSON.stringify(region)}) must not contain spaces: give a region such as "us-east-1"`);
+  }
+  if (!customEndpoint && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw propError(scope, property, `(${JSON.stringify(region)}) is not an AWS region, which the s3 driver requires without a regionEndpoint: `
+      + 'give one such as "us-east-1" or "eu-central-1", or set regionEndpoint for an S3-compatible store');
+  }
+}
+

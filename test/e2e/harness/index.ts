@@ -1,0 +1,6 @@
+export * from './cleanup';
+export * from './http';
+export * from './oci-image';
+export * from './registry-pod';
+export * from './skopeo';
+export * from './swift-server';

@@ -1,0 +1,470 @@
+/**
+ * Runs the registry container of a synthesized Deployment the way its pod would run: its command and
+ * args, its env resolved from Secrets and ConfigMaps, its volumes at their exact mount paths inside a
+ * private mount namespace, as the pod's user. See README.md for what is reproduced and the two
+ * documented substitutions.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
+import { httpRequest } from './http';
+
+type Obj = { [key: string]: any };
+
+/** Substitution 1: the image's `registry` binary is Debian's build of the same program. */
+const REGISTRY_BINARY = '/usr/bin/docker-registry';
+
+/** Names the image's entrypoint may be called by in `command`. */
+const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
+
+/** How many lines of the registry's output a failure message quotes. */
+const TAIL_LINES = 25;
+
+/** Keys and values of a Secret or ConfigMap as a cluster holds them (not base64). */
+export interface KeyValues {
+  readonly [key: string]: string;
+}
+
+/** Options of a `RegistryPod`. */
+export interface RegistryPodOptions {
+  /**
+   * Secrets the user manages outside the chart, by name, with their keys as plain strings.
+   * @default - none: only the Secrets of the synth exist
+   */
+  readonly externalSecrets?: { readonly [secretName: string]: KeyValues };
+  /**
+   * ConfigMaps managed outside the chart, by name.
+   * @default - none
+   */
+  readonly externalConfigMaps?: { readonly [configMapName: string]: KeyValues };
+  /**
+   * `metadata.name` of the Deployment to run.
+   * @default - the only Deployment of the synth
+   */
+  readonly deployment?: string;
+  /**
+   * Name of the container to run.
+   * @default - `registry`, or the only container
+   */
+  readonly container?: string;
+  /**
+   * How long to wait for the readiness probe to answer 200.
+   * @default 10000
+   */
+  readonly readyTimeoutMs?: number;
+}
+
+/** One volume mount as it will be bind-mounted. */
+interface PlannedMount {
+  readonly source: string;
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+  readonly isFile: boolean;
+}
+
+/**
+ * The registry container of a synthesized Deployment, run as a local process. `start()` it, push and
+ * pull through `address`, `stop()` or `restart()` it; `cleanupAll()` stops it after failures too.
+ */
+export class RegistryPod {
+  /** The Deployment object that is run. */
+  public readonly deployment: Obj;
+  /** The container spec that is run. */
+  public readonly container: Obj;
+
+  private readonly podSpec: Obj;
+  private readonly secrets = new Map<string, Map<string, Buffer>>();
+  private readonly configMaps = new Map<string, Map<string, Buffer>>();
+  private readonly root: string;
+  private readonly pvcDirs = new Map<string, string>();
+  private readonly readyTimeoutMs: number;
+  private child?: ChildProcess;
+  private runDir?: string;
+  private runs = 0;
+  private output = '';
+  private _port?: number;
+  private _env: { [name: string]: string } = {};
+
+  public constructor(objects: Obj[], options: RegistryPodOptions = {}) {
+    const deployments = objects.filter((o) => o.kind === 'Deployment'
+      && (options.deployment === undefined || o.metadata?.name === options.deployment));
+    if (deployments.length !== 1) {
+      throw new Error(`expected exactly one Deployment${options.deployment ? ` named ${options.deployment}` : ''} in the synth, found ${deployments.length}`);
+    }
+    this.deployment = deployments[0];
+    this.podSpec = this.deployment.spec?.template?.spec ?? {};
+    const containers: Obj[] = this.podSpec.containers ?? [];
+    const wanted = options.container ?? (containers.length === 1 ? containers[0].name : 'registry');
+    const container = containers.find((c) => c.name === wanted);
+    if (!container) {
+      throw new Error(`Deployment ${this.deployment.metadata?.name} has no container named ${wanted} (containers: ${containers.map((c) => c.name).join(', ')})`);
+    }
+    this.container = container;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 10000;
+
+    for (const obj of objects) {
+      if (obj.kind === 'Secret') {
+        const data = new Map<string, Buffer>();
+        for (const [k, v] of Object.entries<string>(obj.data ?? {})) data.set(k, Buffer.from(v, 'base64'));
+        for (const [k, v] of Object.entries<string>(obj.stringData ?? {})) data.set(k, Buffer.from(v, 'utf-8'));
+        this.secrets.set(obj.metadata.name, data);
+      } else if (obj.kind === 'ConfigMap') {
+        const data = new Map<string, Buffer>();
+        for (const [k, v] of Object.entries<string>(obj.data ?? {})) data.set(k, Buffer.from(v, 'utf-8'));
+        for (const [k, v] of Object.entries<string>(obj.binaryData ?? {})) data.set(k, Buffer.from(v, 'base64'));
+        this.configMaps.set(obj.metadata.name, data);
+      }
+    }
+    addExternal(this.secrets, options.externalSecrets, 'Secret');
+    addExternal(this.configMaps, options.externalConfigMaps, 'ConfigMap');
+    this.root = tempDir('pod');
+  }
+
+  /** The port the registry listens on, on 127.0.0.1. */
+  public get port(): number {
+    if (this._port === undefined) throw new Error('the registry pod has not been started');
+    return this._port;
+  }
+
+  /** `127.0.0.1:PORT`, for image references. */
+  public get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** `http://127.0.0.1:PORT`. */
+  public get url(): string {
+    return `http://${this.address}`;
+  }
+
+  /** The registry's PID while it runs. */
+  public get pid(): number | undefined {
+    return this.child && isRunning(this.child) ? this.child.pid : undefined;
+  }
+
+  /** The environment the registry process got (the pod's, plus PATH, HOME and REGISTRY_HTTP_ADDR). */
+  public get env(): { [name: string]: string } {
+    return { ...this._env };
+  }
+
+  /** Everything the registry wrote to stdout and stderr since the pod was created. */
+  public stderr(): string {
+    return this.output;
+  }
+
+  /** The host folder holding a PersistentVolumeClaim's data (persists across restarts). */
+  public dataDir(claimName: string): string {
+    const dir = this.pvcDirs.get(claimName);
+    if (!dir) throw new Error(`no PersistentVolumeClaim volume named ${claimName} has been mounted`);
+    return dir;
+  }
+
+  /**
+   * Starts the registry and resolves once its readiness probe answers 200. Rejects, quoting the
+   * registry's last output lines, if it exits first or is not ready in time.
+   */
+  public async start(): Promise<void> {
+    if (this.child && isRunning(this.child)) throw new Error('the registry pod is already running');
+    this.runs += 1;
+    this.runDir = path.join(this.root, `run-${this.runs}`);
+    fs.mkdirSync(this.runDir, { recursive: true, mode: 0o755 });
+
+    const security = this.securityIdentity();
+    const env = this.resolveEnv();
+    this._port = await freePort();
+    // Substitution 2: the pod's own network namespace becomes a free loopback port.
+    env.REGISTRY_HTTP_ADDR = `127.0.0.1:${this._port}`;
+    this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
+
+    const volumes = this.prepareVolumes(security.fsGroup);
+    const mounts = this.planMounts(volumes);
+    const argv = this.commandLine(env);
+    const script = this.script(mounts, security, argv);
+
+    const startMark = this.output.length;
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
+      env: this._env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackProcess(child);
+    this.child = child;
+    child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
+    child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
+    await this.waitReady(child, startMark);
+  }
+
+  /** Stops the registry (SIGTERM to its process group, SIGKILL after 5 s) and waits for it to exit. */
+  public async stop(): Promise<void> {
+    if (this.child) await stopProcess(this.child);
+    this.child = undefined;
+    // The pod is gone: its emptyDirs and written ConfigMaps/Secrets go; PVC data stays.
+    if (this.runDir) removeDir(this.runDir);
+    this.runDir = undefined;
+  }
+
+  /** Stops the registry and starts it again on the same PersistentVolumeClaim data. */
+  public async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /**
+   * Runs a client action (a push, a pull) and, if it fails, rethrows with the registry's own output
+   * since the action began appended: the registry's error, not only the client's.
+   */
+  public async withLogs<T>(action: () => Promise<T>): Promise<T> {
+    const mark = this.output.length;
+    try {
+      return await action();
+    } catch (e) {
+      await sleep(100); // let the registry's last lines arrive
+      throw new Error(`${(e as Error).message}\nthe registry's output meanwhile:\n${tail(this.output.substring(mark))}`);
+    }
+  }
+
+  /** Resolves once the registry's output matches `pattern`; rejects with its last lines otherwise. */
+  public async waitForLog(pattern: RegExp, timeoutMs = 15000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(this.output);
+      if (match) return match[0];
+      await sleep(50);
+    }
+    throw new Error(`the registry did not log ${pattern} within ${timeoutMs} ms; its last output:\n${tail(this.output)}`);
+  }
+
+  private securityIdentity(): { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
+    const pod: Obj = this.podSpec.securityContext ?? {};
+    const ctr: Obj = this.container.securityContext ?? {};
+    const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser;
+    const runAsNonRoot: boolean = ctr.runAsNonRoot ?? pod.runAsNonRoot ?? false;
+    if (runAsNonRoot && (uid === undefined || uid === 0)) {
+      // The image's own user is root (the registry image sets none): the kubelet refuses to start it.
+      throw new Error(`container has runAsNonRoot and image will run as root (runAsUser: ${uid}): the kubelet would refuse to start it`);
+    }
+    return {
+      uid: uid ?? 0,
+      gid: ctr.runAsGroup ?? pod.runAsGroup ?? 0,
+      fsGroup: pod.fsGroup,
+      noNewPrivs: ctr.allowPrivilegeEscalation === false,
+      dropAll: (ctr.capabilities?.drop ?? []).includes('ALL'),
+      readOnlyRoot: ctr.readOnlyRootFilesystem === true,
+    };
+  }
+
+  private resolveEnv(): { [name: string]: string } {
+    const env: { [name: string]: string } = {};
+    for (const from of this.container.envFrom ?? []) {
+      const prefix: string = from.prefix ?? '';
+      const ref = from.secretRef ?? from.configMapRef;
+      const kind = from.secretRef ? 'Secret' : 'ConfigMap';
+      const store = from.secretRef ? this.secrets : this.configMaps;
+      const data = store.get(ref.name);
+      if (!data) {
+        if (ref.optional) continue;
+        throw new Error(`envFrom: ${kind.toLowerCase()} "${ref.name}" not found (the kubelet would refuse to start the container)`);
+      }
+      for (const [k, v] of data) env[prefix + k] = v.toString('utf-8');
+    }
+    for (const variable of this.container.env ?? []) {
+      if (variable.value !== undefined || variable.valueFrom === undefined) {
+        env[variable.name] = expand(variable.value ?? '', env);
+        continue;
+      }
+      const vf = variable.valueFrom;
+      const ref = vf.secretKeyRef ?? vf.configMapKeyRef;
+      if (!ref) {
+        throw new Error(`env ${variable.name}: only value, secretKeyRef and configMapKeyRef are supported by the harness, got ${JSON.stringify(vf)}`);
+      }
+      const kind = vf.secretKeyRef ? 'Secret' : 'ConfigMap';
+      const data = (vf.secretKeyRef ? this.secrets : this.configMaps).get(ref.name);
+      if (!data) {
+        if (ref.optional) continue;
+        throw new Error(`env ${variable.name}: ${kind.toLowerCase()} "${ref.name}" not found (the kubelet would refuse to start the container)`);
+      }
+      const value = data.get(ref.key);
+      if (value === undefined) {
+        if (ref.optional) continue;
+        throw new Error(`env ${variable.name}: couldn't find key ${ref.key} in ${kind} ${ref.name} (keys: ${[...data.keys()].join(', ') || 'none'})`);
+      }
+      env[variable.name] = value.toString('utf-8');
+    }
+    return env;
+  }
+
+  /** Writes every volume of the pod into a host folder; returns volume name -> folder. */
+  private prepareVolumes(fsGroup: number | undefined): Map<string, string> {
+    const dirs = new Map<string, string>();
+    const gid = fsGroup ?? 0;
+    for (const volume of this.podSpec.volumes ?? []) {
+      const dir = path.join(this.runDir!, `vol-${volume.name}`);
+      if (volume.configMap || volume.secret) {
+        const isSecret = volume.secret !== undefined;
+        const source = volume.configMap ?? volume.secret;
+        const name: string = isSecret ? source.secretName : source.name;
+        const data = (isSecret ? this.secrets : this.configMaps).get(name);
+        fs.mkdirSync(dir, { mode: 0o755 });
+        fs.chmodSync(dir, 0o755);
+        if (!data) {
+          if (source.optional) {
+            dirs.set(volume.name, dir);
+            continue;
+          }
+          throw new Error(`volume ${volume.name}: ${isSecret ? 'secret' : 'configmap'} "${name}" not found (the kubelet would not start the pod)`);
+        }
+        const defaultMode: number = source.defaultMode ?? 0o644;
+        const items: Obj[] = source.items ?? [...data.keys()].sort().map((key) => ({ key, path: key }));
+        for (const item of items) {
+          const value = data.get(item.key);
+          if (value === undefined) {
+            if (source.optional) continue;
+            throw new Error(`volume ${volume.name}: couldn't find key ${item.key} in ${isSecret ? 'Secret' : 'ConfigMap'} ${name}`);
+          }
+          const file = path.join(dir, item.path);
+          fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+          fs.writeFileSync(file, value);
+          fs.chownSync(file, 0, gid);
+          fs.chmodSync(file, item.mode ?? defaultMode);
+        }
+      } else if (volume.emptyDir) {
+        fs.mkdirSync(dir);
+        fs.chownSync(dir, 0, gid);
+        fs.chmodSync(dir, 0o2777);
+      } else if (volume.persistentVolumeClaim) {
+        const claim: string = volume.persistentVolumeClaim.claimName;
+        let data = this.pvcDirs.get(claim);
+        if (!data) {
+          data = path.join(this.root, `pvc-${claim}`);
+          fs.mkdirSync(data);
+          // What the kubelet does for fsGroup: group-owned, group-writable, setgid.
+          fs.chownSync(data, 0, gid);
+          fs.chmodSync(data, 0o2775);
+          this.pvcDirs.set(claim, data);
+        }
+        dirs.set(volume.name, data);
+        continue;
+      } else {
+        throw new Error(`volume ${volume.name}: only configMap, secret, emptyDir and persistentVolumeClaim volumes are supported by the harness, got ${Object.keys(volume).join(', ')}`);
+      }
+      dirs.set(volume.name, dir);
+    }
+    return dirs;
+  }
+
+  private planMounts(volumes: Map<string, string>): PlannedMount[] {
+    const mounts: PlannedMount[] = [];
+    for (const mount of this.container.volumeMounts ?? []) {
+      const dir = volumes.get(mount.name);
+      if (!dir) {
+        throw new Error(`volumeMount ${mount.mountPath}: the pod has no volume named ${mount.name}`);
+      }
+      let source = dir;
+      if (mount.subPath) {
+        source = path.join(dir, mount.subPath);
+        if (!source.startsWith(dir + path.sep)) throw new Error(`volumeMount ${mount.mountPath}: subPath ${mount.subPath} leaves the volume`);
+        // The kubelet creates a missing subPath as a folder.
+        if (!fs.existsSync(source)) fs.mkdirSync(source, { recursive: true });
+      }
+      const pvc = (this.podSpec.volumes ?? []).find((v: Obj) => v.name === mount.name)?.persistentVolumeClaim;
+      mounts.push({
+        source,
+        mountPath: mount.mountPath,
+        readOnly: mount.readOnly === true || pvc?.readOnly === true,
+        isFile: fs.statSync(source).isFile(),
+      });
+    }
+    // Parents before children, as the kubelet mounts them.
+    return mounts.sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length || a.mountPath.localeCompare(b.mountPath));
+  }
+
+  private commandLine(env: { [name: string]: string }): string[] {
+    const command: string[] = this.container.command ?? [];
+    if (command.length === 0) {
+      throw new Error('the container sets no command: the harness runs only the registry binary, so the manifest must name it (command: [registry])');
+    }
+    if (!IMAGE_REGISTRY_NAMES.includes(command[0])) {
+      throw new Error(`the container runs ${command[0]}; the harness can only run the image's registry binary (${IMAGE_REGISTRY_NAMES.join(', ')})`);
+    }
+    return [REGISTRY_BINARY, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+  }
+
+  private script(mounts: PlannedMount[], id: ReturnType<RegistryPod['securityIdentity']>, argv: string[]): string {
+    const lines = ['set -e'];
+    for (const m of mounts) {
+      if (m.isFile) {
+        lines.push(`mkdir -p ${q(path.dirname(m.mountPath))}`, `[ -e ${q(m.mountPath)} ] || touch ${q(m.mountPath)}`);
+      } else {
+        lines.push(`mkdir -p ${q(m.mountPath)}`);
+      }
+      lines.push(`mount --bind ${q(m.source)} ${q(m.mountPath)}`);
+    }
+    for (const m of mounts.filter((x) => x.readOnly)) {
+      lines.push(`mount -o remount,bind,ro ${q(m.mountPath)}`);
+    }
+    if (id.readOnlyRoot) {
+      lines.push('mount -o remount,bind,ro /');
+    }
+    const setpriv = ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid)];
+    setpriv.push(...(id.fsGroup !== undefined ? ['--groups', String(id.fsGroup)] : ['--clear-groups']));
+    if (id.noNewPrivs) setpriv.push('--no-new-privs');
+    if (id.dropAll) setpriv.push('--inh-caps=-all', '--bounding-set=-all');
+    lines.push(`exec ${[...setpriv, '--', ...argv].map(q).join(' ')}`);
+    return lines.join('\n');
+  }
+
+  private async waitReady(child: ChildProcess, startMark: number): Promise<void> {
+    const probe: Obj = this.container.readinessProbe?.httpGet ?? { path: '/' };
+    if (probe.scheme && probe.scheme !== 'HTTP' && probe.scheme !== 'HTTPS') {
+      throw new Error(`the readiness probe uses ${probe.scheme}; the harness probes HTTP and HTTPS only`);
+    }
+    // HTTPS probes, like the kubelet's, do not verify the certificate.
+    const url = `${probe.scheme === 'HTTPS' ? 'https' : 'http'}://${this.address}${probe.path ?? '/'}`;
+    const deadline = Date.now() + this.readyTimeoutMs;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (!isRunning(child)) {
+        await sleep(100); // let the last output arrive
+        throw new Error(`the registry exited (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode}) before it was ready; `
+          + `its last output:\n${tail(this.output.substring(startMark))}`);
+      }
+      try {
+        const res = await httpRequest(url, { timeoutMs: 1000 });
+        if (res.status === 200) return;
+        last = `HTTP ${res.status} ${res.body.trim().substring(0, 2000)}`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await sleep(50);
+    }
+    throw new Error(`the registry was not ready within ${this.readyTimeoutMs} ms (readiness probe GET ${probe.path ?? '/'}: ${last}); `
+      + `its last output:\n${tail(this.output.substring(startMark))}`);
+  }
+}
+
+function addExternal(store: Map<string, Map<string, Buffer>>, external: { readonly [name: string]: KeyValues } | undefined, kind: string): void {
+  for (const [name, values] of Object.entries(external ?? {})) {
+    if (store.has(name)) {
+      throw new Error(`${kind} ${name} is both in the synth and supplied as external: a name exists once in a namespace`);
+    }
+    store.set(name, new Map(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf-8')])));
+  }
+}
+
+/** The kubelet's `$(VAR)` expansion: known names are replaced, `$$` escapes, unknown ones stay. */
+function expand(text: string, env: { [name: string]: string }): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name) => {
+    if (whole === '$$') return '$';
+    return name in env ? env[name] : whole;
+  });
+}
+
+function q(arg: string): string {
+  return `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+/** The last lines of a process's output. */
+export function tail(text: string, lines = TAIL_LINES): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n') || '(no output)';
+}

@@ -1,0 +1,90 @@
+/**
+ * The registry client: skopeo pushes, pulls, lists and inspects, with content comparisons that hold
+ * although skopeo gzips uncompressed layers on push.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { gunzipSync } from 'zlib';
+import { cleanEnv, tempDir } from './cleanup';
+import { OciImage, sha256 } from './oci-image';
+
+/** Registry credentials for skopeo. */
+export interface SkopeoOptions {
+  /** `user:password`. @default - anonymous */
+  readonly creds?: string;
+}
+
+/** An image pulled into an OCI layout. */
+export interface PulledImage {
+  /** The layout folder. */
+  readonly dir: string;
+  /** Digest of the manifest as pulled (the registry's, since digests are preserved). */
+  readonly manifestDigest: string;
+  /** sha256 of every layer after decompression, in order. */
+  readonly layerDiffIds: string[];
+}
+
+/** Runs skopeo with a clean env; rejects with its stderr. */
+export function skopeo(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('skopeo', ['--insecure-policy', ...args], { env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`skopeo ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+/** Pushes an image to `docker://DEST` (`127.0.0.1:PORT/repo:tag`); returns the digest the registry stores. */
+export async function push(image: OciImage, dest: string, options: SkopeoOptions = {}): Promise<string> {
+  const digestFile = path.join(image.dir, `pushed-${Date.now()}-${Math.random().toString(36).slice(2)}.digest`);
+  await skopeo(['copy', '--retry-times', '0', '--dest-tls-verify=false', ...creds('--dest-creds', options), '--digestfile', digestFile,
+    image.reference, `docker://${dest}`]);
+  return fs.readFileSync(digestFile, 'utf-8').trim();
+}
+
+/** Pulls `SOURCE` (`127.0.0.1:PORT/repo:tag`) into a new OCI layout. */
+export async function pull(source: string, options: SkopeoOptions = {}): Promise<PulledImage> {
+  const dir = tempDir('pulled');
+  await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', ...creds('--src-creds', options), `docker://${source}`, `oci:${dir}:pulled`]);
+  const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf-8'));
+  const manifestDigest: string = index.manifests[0].digest;
+  const manifest = JSON.parse(blob(dir, manifestDigest).toString('utf-8'));
+  const layerDiffIds = (manifest.layers as { digest: string; mediaType: string }[]).map((layer) => {
+    const data = blob(dir, layer.digest);
+    if (sha256(data) !== layer.digest) {
+      throw new Error(`pulled layer ${layer.digest} does not match its digest`);
+    }
+    const gzipped = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+    return sha256(gzipped ? gunzipSync(data) : data);
+  });
+  return { dir, manifestDigest, layerDiffIds };
+}
+
+/** Jest assertion: the pulled image holds exactly the original layer, byte for byte after decompression. */
+export function expectSameContent(image: OciImage, pulled: PulledImage): void {
+  expect(pulled.layerDiffIds).toEqual([image.layerDiffId]);
+}
+
+/** The tags of a repository (`127.0.0.1:PORT/repo`), sorted. */
+export async function listTags(repository: string, options: SkopeoOptions = {}): Promise<string[]> {
+  const out = await skopeo(['list-tags', '--tls-verify=false', ...creds('--creds', options), `docker://${repository}`]);
+  return (JSON.parse(out).Tags as string[]).sort();
+}
+
+/** The manifest digest the registry serves for a reference. */
+export async function inspectDigest(reference: string, options: SkopeoOptions = {}): Promise<string> {
+  const out = await skopeo(['inspect', '--tls-verify=false', ...creds('--creds', options), `docker://${reference}`]);
+  return JSON.parse(out).Digest;
+}
+
+function creds(flag: string, options: SkopeoOptions): string[] {
+  return options.creds !== undefined ? [flag, options.creds] : [];
+}
+
+function blob(dir: string, digest: string): Buffer {
+  return fs.readFileSync(path.join(dir, 'blobs', 'sha256', digest.substring('sha256:'.length)));
+}
