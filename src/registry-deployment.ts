@@ -326,10 +326,15 @@ export class RegistryDeployment extends Construct {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
         memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
       },
-      // Ready only when the registry answers (503 while the storage health check fails).
-      readiness: kplus.Probe.fromHttpGet('/', {
-        port: REGISTRY_PORT, scheme, periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
-      }),
+      // Ready only when the registry answers (503 while the storage health check fails). The kubelet cannot
+      // present a client certificate, so with required client certificates readiness is a TCP check.
+      readiness: this.tlsBinding?.clientCaPaths?.length
+        ? kplus.Probe.fromTcpSocket({
+          port: REGISTRY_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
+        })
+        : kplus.Probe.fromHttpGet('/', {
+          port: REGISTRY_PORT, scheme, periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
+        }),
       // Alive while it accepts connections: a storage outage must not restart every pod.
       liveness: kplus.Probe.fromTcpSocket({
         port: REGISTRY_PORT, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(20), failureThreshold: 6,

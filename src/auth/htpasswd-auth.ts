@@ -88,6 +88,23 @@ export interface HtpasswdFromUsersOptions {
 }
 
 /**
+ * Options for `HtpasswdAuth.fromEntries()`.
+ */
+export interface HtpasswdFromEntriesOptions {
+  /**
+   * Lines of an htpasswd file, `username:bcrypt-hash`, as `htpasswd -Bbn -C 5 USER PASSWORD` prints them.
+   * Only bcrypt (`$2a$`, `$2b$`, `$2y$`) is accepted: the registry ignores every other format.
+   */
+  readonly entries: string[];
+
+  /**
+   * The realm the registry names in its `Www-Authenticate` challenge.
+   * @default 'Registry Realm'
+   */
+  readonly realm?: string;
+}
+
+/**
  * htpasswd authentication (`auth.htpasswd`): HTTP basic auth against a file of bcrypt hashes,
  * the setup of most self-hosted registries. Use it with TLS (in the pod or at the way in):
  * basic auth sends the password with every request.
@@ -124,6 +141,15 @@ export abstract class HtpasswdAuth extends RegistryAuth {
    */
   public static fromUsers(options: HtpasswdFromUsersOptions): HtpasswdAuth {
     return new UsersHtpasswdAuth(options);
+  }
+
+  /**
+   * Entries hashed beforehand (`htpasswd -Bbn`), written into a Secret the chart creates. For when the
+   * hashes may live in the repository but the passwords may not even reach the synth. Entries in another
+   * format than bcrypt are a synth-time error, as the registry would silently ignore them.
+   */
+  public static fromEntries(options: HtpasswdFromEntriesOptions): HtpasswdAuth {
+    return new EntriesHtpasswdAuth(options);
   }
 
   protected constructor() {
@@ -169,6 +195,63 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
   }
 }
 
+/** The Secret, the mount and the checksum annotation for an htpasswd file made in the chart. */
+function createdSecretBinding(scope: Construct, lines: string[], realm: string): AuthBinding {
+  const content = lines.join('\n') + '\n';
+  const secret = new kplus.Secret(scope, 'HtpasswdSecret', {
+    metadata: { labels: { 'app.kubernetes.io/managed-by': 'cdk8s-registry' } },
+  });
+  secret.addStringData(HTPASSWD_FILE, content);
+  return {
+    ...htpasswdBinding(scope, secret, HTPASSWD_FILE, realm),
+    // A checksum of the hashes (never of passwords), so that a user change rolls the pods.
+    podAnnotations: { [HTPASSWD_CHECKSUM_ANNOTATION]: createHash('sha256').update(content).digest('hex') },
+  };
+}
+
+/** A bcrypt hash as the registry (Go's x/crypto/bcrypt) reads it. */
+const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
+class EntriesHtpasswdAuth extends HtpasswdAuth {
+  public constructor(private readonly options: HtpasswdFromEntriesOptions) {
+    super();
+  }
+
+  public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
+    const realm = this.options.realm ?? DEFAULT_REALM;
+    checkRealm(scope, realm);
+    const entries = this.options.entries ?? [];
+    if (entries.length === 0) {
+      throw propError(scope, 'auth.entries', 'must list at least one entry: without users nobody can log in. For an open registry use RegistryAuth.none()');
+    }
+    const seen = new Set<string>();
+    const lines = entries.map((raw, i) => {
+      const entry = raw.trim();
+      const colon = entry.indexOf(':');
+      const username = colon > 0 ? entry.substring(0, colon) : '';
+      if (username === '' || /[\s\u0000-\u001f\u007f]/.test(username)) {
+        throw propError(scope, `auth.entries[${i}]`, 'must be "username:bcrypt-hash" with a non-empty username without whitespace or control characters');
+      }
+      const hash = entry.substring(colon + 1);
+      const match = BCRYPT_HASH.exec(hash);
+      if (!match) {
+        throw propError(scope, `auth.entries[${i}]`, `(user ${JSON.stringify(username)}) is not a bcrypt hash ($2a$, $2b$ or $2y$): `
+          + 'the registry accepts bcrypt only and ignores other entries. Make one with `htpasswd -Bbn -C 5 USER PASSWORD`');
+      }
+      const cost = Number(match[1]);
+      if (cost < 4 || cost > 31) {
+        throw propError(scope, `auth.entries[${i}]`, `(user ${JSON.stringify(username)}) has bcrypt cost ${cost}: bcrypt allows 4 to 31`);
+      }
+      if (seen.has(username)) {
+        throw propError(scope, `auth.entries[${i}]`, `(user ${JSON.stringify(username)}) is listed twice: give each user once`);
+      }
+      seen.add(username);
+      return `${username}:${hash}`;
+    });
+    return createdSecretBinding(scope, lines, realm);
+  }
+}
+
 class UsersHtpasswdAuth extends HtpasswdAuth {
   public constructor(private readonly options: HtpasswdFromUsersOptions) {
     super();
@@ -193,17 +276,7 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
       seen.add(user.username);
       lines.push(`${user.username}:${deterministicHash(scope, realm, cost, user)}`);
     });
-    const content = lines.join('\n') + '\n';
-
-    const secret = new kplus.Secret(scope, 'HtpasswdSecret', {
-      metadata: { labels: { 'app.kubernetes.io/managed-by': 'cdk8s-registry' } },
-    });
-    secret.addStringData(HTPASSWD_FILE, content);
-    return {
-      ...htpasswdBinding(scope, secret, HTPASSWD_FILE, realm),
-      // A checksum of the hashes (never of passwords), so that a user change rolls the pods.
-      podAnnotations: { [HTPASSWD_CHECKSUM_ANNOTATION]: createHash('sha256').update(content).digest('hex') },
-    };
+    return createdSecretBinding(scope, lines, realm);
   }
 }
 

@@ -63,6 +63,8 @@ export interface RegistryTlsFromSecretOptions {
   /**
    * A CA bundle (PEM) that client certificates must chain to (`http.tls.clientcas`): clients
    * without such a certificate cannot connect (mutual TLS). Mounted read-only from its own key.
+   * The kubelet's probes cannot present a certificate either, so the readiness probe becomes a TCP
+   * check: the storage health check then no longer takes the pod out of the Service.
    * @default - no client certificates asked for
    */
   readonly clientCa?: SecretKeyReference;

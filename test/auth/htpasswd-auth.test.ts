@@ -189,3 +189,39 @@ describe('HtpasswdAuth.fromSecret', () => {
     expect(() => new RegistryDeployment(chart, 'Registry', { auth: HtpasswdAuth.fromSecret(secret, { key: 'a/b' }) })).toThrow(/'auth\.key'/);
   });
 });
+
+describe('HtpasswdAuth.fromEntries', () => {
+  const hash = bcrypt.hashSync('entry-password', bcrypt.genSaltSync(5));
+  const synthEntries = (lines: string[]) => {
+    const chart = new Chart(Testing.app(), 'test');
+    new RegistryDeployment(chart, 'Registry', { auth: HtpasswdAuth.fromEntries({ entries: lines, realm: 'Entries' }) });
+    return inspect(chart);
+  };
+
+  test('bcrypt entries ($2a$, $2b$, $2y$) go into the created Secret as given, with a checksum', () => {
+    const y = hash.replace(/^\$2[ab]\$/, '$2y$');
+    const a = hash.replace(/^\$2[by]\$/, '$2a$');
+    const { secret, config, deployment } = synthEntries([`alice:${hash}`, `bob:${y}`, ` carol:${a}\n`]);
+    const users = entries(secret!);
+    expect([...users.entries()]).toEqual([['alice', hash], ['bob', y], ['carol', a]]);
+    expect(bcrypt.compareSync('entry-password', users.get('alice')!)).toBe(true);
+    expect(config.auth.htpasswd).toEqual({ realm: 'Entries', path: '/etc/registry/auth/htpasswd' });
+    expect(deployment.spec.template.metadata.annotations['checksum/htpasswd']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test.each([
+    ['alice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=', /'auth\.entries\[0\]' \(user "alice"\) is not a bcrypt hash/],
+    ['alice:$apr1$abcdefgh$0123456789abcdefghijkl', /is not a bcrypt hash/],
+    ['alice:plaintext', /is not a bcrypt hash/],
+    [`:${'$2y$05$'}${'a'.repeat(53)}`, /'auth\.entries\[0\]' must be "username:bcrypt-hash"/],
+    ['no-colon', /'auth\.entries\[0\]' must be "username:bcrypt-hash"/],
+    [`alice:$2y$03$${'a'.repeat(53)}`, /bcrypt cost 3: bcrypt allows 4 to 31/],
+  ])('rejects %j', (entry, message) => {
+    expect(() => synthEntries([entry])).toThrow(message);
+  });
+
+  test('rejects duplicates and an empty list', () => {
+    expect(() => synthEntries([`alice:${hash}`, `alice:${hash}`])).toThrow(/'auth\.entries\[1\]' \(user "alice"\) is listed twice/);
+    expect(() => synthEntries([])).toThrow(/'auth\.entries' must list at least one entry/);
+  });
+});

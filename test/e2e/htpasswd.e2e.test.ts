@@ -5,9 +5,9 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { buildImage, cleanupAll, expectSameContent, httpRequest, listTags, pull, push, RegistryPod, requireEnvironment, run } from './harness';
 import { AuthBindContext, AuthBinding, RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
-import { buildImage, cleanupAll, expectSameContent, httpRequest, listTags, pull, push, RegistryPod, requireEnvironment, run } from './harness';
 
 const REALM = 'e2e registry';
 

@@ -3,9 +3,9 @@
  * pulled back intact. Prints the wall time.
  */
 import { Size, Testing } from 'cdk8s';
+import { buildImage, cleanupAll, expectSameContent, listTags, OciImage, pull, push, RegistryPod, requireEnvironment } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
-import { buildImage, cleanupAll, expectSameContent, listTags, OciImage, pull, push, RegistryPod, requireEnvironment } from './harness';
 
 const IMAGES = 20;
 

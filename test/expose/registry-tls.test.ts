@@ -59,6 +59,9 @@ describe('RegistryTls.fromSecret', () => {
     expect(caVolume.secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
     const caMount = container.volumeMounts.find((m: Obj) => m.name === caVolume.name);
     expect(caMount).toMatchObject({ mountPath: '/etc/registry/tls-client-ca', readOnly: true });
+    // The kubelet cannot present a client certificate: readiness is a TCP check.
+    expect(container.readinessProbe.httpGet).toBeUndefined();
+    expect(container.readinessProbe.tcpSocket).toEqual({ port: 5000 });
   });
 
   test('2.8 renders the same keys (clientcas and minimumtls exist in 2.8.3)', () => {

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { httpRequest } from './http';
@@ -420,6 +421,8 @@ export class RegistryPod {
     }
     // HTTPS probes, like the kubelet's, do not verify the certificate.
     const url = `${probe.scheme === 'HTTPS' ? 'https' : 'http'}://${this.address}${probe.path ?? '/'}`;
+    // A tcpSocket readiness probe (in-pod TLS that requires client certificates) only needs a connection.
+    const tcpProbe = this.container.readinessProbe?.tcpSocket !== undefined;
     const deadline = Date.now() + this.readyTimeoutMs;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
@@ -429,6 +432,10 @@ export class RegistryPod {
           + `its last output:\n${tail(this.output.substring(startMark))}`);
       }
       try {
+        if (tcpProbe) {
+          await tcpConnect(this.port, 1000);
+          return;
+        }
         const res = await httpRequest(url, { timeoutMs: 1000 });
         if (res.status === 200) return;
         last = `HTTP ${res.status} ${res.body.trim().substring(0, 2000)}`;
@@ -440,6 +447,18 @@ export class RegistryPod {
     throw new Error(`the registry was not ready within ${this.readyTimeoutMs} ms (readiness probe GET ${probe.path ?? '/'}: ${last}); `
       + `its last output:\n${tail(this.output.substring(startMark))}`);
   }
+}
+
+/** Resolves once a TCP connection to 127.0.0.1:port succeeds, as the kubelet's tcpSocket probe checks. */
+function tcpConnect(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TCP connect to port ${port} timed out`)));
+    socket.on('error', reject);
+  });
 }
 
 function addExternal(store: Map<string, Map<string, Buffer>>, external: { readonly [name: string]: KeyValues } | undefined, kind: string): void {

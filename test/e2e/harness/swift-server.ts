@@ -28,7 +28,9 @@ export class SwiftServer {
     fs.mkdirSync(etc);
     fs.mkdirSync(path.join(devices, 'd1'), { recursive: true });
     fs.mkdirSync(path.join(root, 'cache'));
-    const ports = { proxy: await freePort(), account: await freePort(), container: await freePort(), object: await freePort(), memcached: await freePort() };
+    const ports = {
+      proxy: await freePort(), account: await freePort(), container: await freePort(), object: await freePort(), memcached: await freePort(),
+    };
 
     for (const [ring, port] of [['account', ports.account], ['container', ports.container], ['object', ports.object]] as const) {
       const builder = path.join(etc, `${ring}.builder`);

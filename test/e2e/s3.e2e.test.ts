@@ -1,0 +1,90 @@
+/**
+ * Scenario 3: the s3 driver against the real S3 API of a loopback Swift (s3api), credentials only
+ * from a Secret managed outside the chart; a 64 MiB layer so multipart upload runs. Also the
+ * DigitalOcean Spaces preset with its endpoint pointed at the loopback.
+ */
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer } from './harness';
+import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
+import { validateChart } from '../util/validate-manifests';
+
+const ACCESS_KEY = 'test:tester';
+const SECRET_KEY = 'testing';
+
+let swift: SwiftServer;
+
+beforeAll(async () => {
+  requireEnvironment();
+  swift = await SwiftServer.start();
+}, 60000);
+afterAll(() => cleanupAll());
+
+/** Every object of the synth except Secrets, as text: where credentials must never appear. */
+function outsideSecrets(objects: any[]): string {
+  return JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
+}
+
+test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back intact', async () => {
+  // GIVEN a bucket and a registry whose credentials come only from an external Secret
+  await swift.createContainer('registry-s3');
+  const chart = Testing.chart();
+  const secret = kplus.Secret.fromSecretName(chart, 'S3Credentials', 'registry-s3-credentials');
+  new RegistryDeployment(chart, 'Registry', {
+    version: RegistryVersion.V2_8,
+    auth: RegistryAuth.none(),
+    storage: StorageBackend.s3({
+      bucket: 'registry-s3',
+      region: 'us-east-1',
+      regionEndpoint: swift.url,
+      secure: false,
+      v4auth: true,
+      credentials: S3Credentials.fromSecret(secret),
+    }),
+  });
+  const objects = validateChart(chart);
+  expect(outsideSecrets(objects)).not.toContain(SECRET_KEY);
+  expect(outsideSecrets(objects)).not.toContain(ACCESS_KEY);
+  const pod = new RegistryPod(objects, { externalSecrets: { 'registry-s3-credentials': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
+  await pod.start();
+  expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(SECRET_KEY);
+
+  // WHEN a 64 MiB image is pushed and pulled
+  const image = buildImage({ sizeBytes: 64 * 1024 * 1024, tag: 'big' });
+  const digest = await pod.withLogs(() => push(image, `${pod.address}/big/app:v1`));
+  const pulled = await pod.withLogs(() => pull(`${pod.address}/big/app:v1`));
+
+  // THEN it is intact, stored in the bucket, and was uploaded in parts (s3api keeps parts in <bucket>+segments)
+  expectSameContent(image, pulled);
+  expect(pulled.manifestDigest).toBe(digest);
+  expect(await listTags(`${pod.address}/big/app`)).toEqual(['v1']);
+  const keys = await swift.listObjects('registry-s3');
+  expect(keys).toContain('docker/registry/v2/repositories/big/app/_manifests/tags/v1/current/link');
+  expect((await swift.listObjects('registry-s3+segments')).length).toBeGreaterThan(1);
+});
+
+test('the DigitalOcean Spaces preset with its endpoint pointed at the loopback', async () => {
+  await swift.createContainer('spaces-registry');
+  const chart = Testing.chart();
+  const secret = kplus.Secret.fromSecretName(chart, 'SpacesKey', 'spaces-key');
+  new RegistryDeployment(chart, 'Registry', {
+    version: RegistryVersion.V2_8,
+    auth: RegistryAuth.none(),
+    storage: StorageBackend.digitalOceanSpaces({
+      region: 'ams3',
+      bucket: 'spaces-registry',
+      endpoint: swift.url,
+      rootDirectory: '/registry',
+      credentials: S3Credentials.fromSecret(secret, { accessKeyKey: 'access', secretKeyKey: 'secret' }),
+    }),
+  });
+  const objects = validateChart(chart);
+  expect(outsideSecrets(objects)).not.toContain(SECRET_KEY);
+  const pod = new RegistryPod(objects, { externalSecrets: { 'spaces-key': { access: ACCESS_KEY, secret: SECRET_KEY } } });
+  await pod.start();
+
+  const image = buildImage({ sizeBytes: 2 * 1024 * 1024 });
+  await pod.withLogs(() => push(image, `${pod.address}/spaces/app:v1`));
+  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/spaces/app:v1`)));
+  expect(await swift.listObjects('spaces-registry')).toContain('registry/docker/registry/v2/repositories/spaces/app/_manifests/tags/v1/current/link');
+});

@@ -1,0 +1,51 @@
+/**
+ * Scenario 4: the swift driver with v1 auth (tempauth), as the IBM SoftLayer setup uses, against a
+ * loopback Swift; credentials only from a Secret managed outside the chart.
+ */
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { buildImage, cleanupAll, expectSameContent, inspectDigest, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer } from './harness';
+import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, SwiftAuthVersion, SwiftCredentials } from '../../src';
+import { validateChart } from '../util/validate-manifests';
+
+let swift: SwiftServer;
+
+beforeAll(async () => {
+  requireEnvironment();
+  swift = await SwiftServer.start();
+}, 60000);
+afterAll(() => cleanupAll());
+
+test('swift with v1 auth: push, pull, list; credentials only in the Secret', async () => {
+  // GIVEN a container and a registry on it
+  await swift.createContainer('softlayer-registry');
+  const chart = Testing.chart();
+  const secret = kplus.Secret.fromSecretName(chart, 'SwiftCredentials', 'softlayer-credentials');
+  new RegistryDeployment(chart, 'Registry', {
+    version: RegistryVersion.V2_8,
+    auth: RegistryAuth.none(),
+    storage: StorageBackend.swift({
+      authUrl: swift.authUrlV1,
+      authVersion: SwiftAuthVersion.V1,
+      container: 'softlayer-registry',
+      prefix: 'registry',
+      credentials: SwiftCredentials.fromSecret(secret),
+    }),
+  });
+  const objects = validateChart(chart);
+  const outsideSecrets = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
+  expect(outsideSecrets).not.toContain(swift.key);
+  expect(outsideSecrets).not.toContain(swift.user);
+  const pod = new RegistryPod(objects, { externalSecrets: { 'softlayer-credentials': { username: swift.user, password: swift.key } } });
+  await pod.start();
+
+  // WHEN an image is pushed and pulled
+  const image = buildImage({ sizeBytes: 12 * 1024 * 1024 });
+  const digest = await pod.withLogs(() => push(image, `${pod.address}/softlayer/app:v1`));
+
+  // THEN it is intact, in the container under the prefix (the driver keeps objects under <prefix>/files)
+  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/softlayer/app:v1`)));
+  expect(await inspectDigest(`${pod.address}/softlayer/app:v1`)).toBe(digest);
+  expect(await listTags(`${pod.address}/softlayer/app`)).toEqual(['v1']);
+  expect(await swift.listObjects('softlayer-registry')).toContain('registry/files/docker/registry/v2/repositories/softlayer/app/_manifests/tags/v1/current/link');
+});
