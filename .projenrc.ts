@@ -39,6 +39,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+      // A closing `N passed, N failed` line for CI logs (the e2e config uses the same reporter).
+      reporters: [new javascript.JestReporter('<rootDir>/test/summary-reporter.js')],
     },
   },
   gitignore: ['/dist/', '/.e2e-work/', '/bench/results/'],
@@ -57,7 +59,8 @@ new YamlFile(project, 'cdk8s.yaml', {
 
 project.addTask('synth', {
   description: 'Synthesize the example registries into dist/manifests',
-  exec: 'cdk8s synth',
+  // No upgrade check: it asks the public npm registry on every run (noisy and slow offline).
+  exec: 'cdk8s synth --check-upgrade=false',
 });
 
 project.addTask('e2e', {

@@ -25,6 +25,11 @@ describe('object storage examples', () => {
     expect(deployment.spec.template.spec.securityContext.runAsUser).toBeUndefined();
     expect(deployment.spec.replicas).toBe(2);
     expect(container.env.map((e: Obj) => e.name)).toEqual(['REGISTRY_HTTP_SECRET', 'REGISTRY_STORAGE_S3_ACCESSKEY', 'REGISTRY_STORAGE_S3_SECRETKEY']);
+    // htpasswd auth and an edge Route that redirects plain HTTP; the registry knows its external URL.
+    expect(config.auth.htpasswd.path).toBeDefined();
+    const route = objects.find((o) => o.kind === 'Route')!;
+    expect(route.spec).toMatchObject({ host: 'registry.apps.example.com', tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' } });
+    expect(config.http.host).toBe('https://registry.apps.example.com');
     expectNoCredentialOutsideSecrets(objects, config);
     expect(objects).toMatchSnapshot();
   });

@@ -1,5 +1,5 @@
 /**
- * Prints `N passed, N failed` alone on the last line of the e2e run, for CI logs and humans.
+ * Prints `N passed, N failed` alone on the last line of a jest run (unit and e2e), for CI logs and humans.
  * Jest prints its own summary after every reporter's onRunComplete, so the line is written when
  * the process exits, synchronously (an async write to a pipe would be lost at exit).
  */
