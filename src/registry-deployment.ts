@@ -350,11 +350,11 @@ export class RegistryDeployment extends Construct {
     }
 
     if (props.httpSecret) {
-      this.addEnv('REGISTRY_HTTP_SECRET', kplus.EnvValue.fromSecretValue({ secret: props.httpSecret.secret, key: props.httpSecret.key }));
+      this.addEnv('REGISTRY_HTTP_SECRET', kplus.EnvValue.fromSecretValue({ secret: props.httpSecret.secret, key: props.httpSecret.key }), 'httpSecret');
     }
-    for (const env of [this.storageBinding.env, this.authBinding.env]) {
+    for (const [source, env] of [['storage', this.storageBinding.env], ['auth', this.authBinding.env]] as const) {
       for (const name of Object.keys(env ?? {}).sort()) {
-        this.addEnv(name, env![name]);
+        this.addEnv(name, env![name], source);
       }
     }
 
@@ -415,7 +415,7 @@ export class RegistryDeployment extends Construct {
    * credential (for example `REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION`).
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
-    this.addEnv(name, kplus.EnvValue.fromSecretValue({ secret: value.secret, key: value.key }));
+    this.addEnv(name, kplus.EnvValue.fromSecretValue({ secret: value.secret, key: value.key }), 'addSecretEnv');
   }
 
   /** The rendered config.yml, as the ConfigMap holds it. */
@@ -508,14 +508,14 @@ export class RegistryDeployment extends Construct {
     this.container.mount(mountPath, volume, { readOnly, subPath });
   }
 
-  private addEnv(name: string, value: kplus.EnvValue): void {
+  private addEnv(name: string, value: kplus.EnvValue, source: string): void {
     if (!/^REGISTRY_[A-Z0-9_]+$/.test(name) && !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
       throw propError(this, 'env', `name '${name}' is not a valid environment variable name`);
     }
     if (this.env.has(name)) {
-      throw propError(this, 'env', `'${name}' is set twice (by ${this.env.get(name)} and again): each REGISTRY_* variable may come from one place only`);
+      throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
     }
-    this.env.set(name, 'an earlier binding');
+    this.env.set(name, `'${source}'`);
     this.container.env.addVariable(name, value);
   }
 }

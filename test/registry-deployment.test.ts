@@ -245,3 +245,19 @@ describe('RegistryDeployment: bad input', () => {
     expect(parseConfig(Testing.synth(chart).find((o) => o.kind === 'ConfigMap')!.data['config.yml']).validation).toEqual({ disabled: true });
   });
 });
+
+describe('RegistryDeployment: addSecretEnv', () => {
+  test('reads a REGISTRY_* variable from a Secret, and refuses one already set', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'HttpSecret', 'registry-http-secret');
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), httpSecret: { secret, key: 'secret' } });
+    registry.addSecretEnv('REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION', { secret, key: 'token' });
+    const env = validateChart(chart).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({
+      name: 'REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION',
+      valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'token' } },
+    });
+    expect(() => registry.addSecretEnv('REGISTRY_HTTP_SECRET', { secret, key: 'other' }))
+      .toThrow(/Registry: 'addSecretEnv' sets 'REGISTRY_HTTP_SECRET', which 'httpSecret' already sets/);
+  });
+});
