@@ -83,16 +83,23 @@ describe.each(blocks.map((b) => [b.line, b.code] as const))('README example at l
     const js = ts.transpileModule(source, { compilerOptions }).outputText;
     const previous = process.env.CDK8S_OUTDIR;
     process.env.CDK8S_OUTDIR = outdir;
+    // Examples read passwords from the environment, as a CI job would; this canary must not be synthesized.
+    const canary = 'readme-canary-password-7f3c9a';
+    process.env.CI_ROBOT_PASSWORD = canary;
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       new Function('require', 'module', 'exports', 'process', js)(require, { exports: {} }, {}, process);
     } finally {
       if (previous === undefined) delete process.env.CDK8S_OUTDIR;
       else process.env.CDK8S_OUTDIR = previous;
+      delete process.env.CI_ROBOT_PASSWORD;
     }
     const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0); // a fragment that only builds a backend writes an empty chart
     const objects = files.flatMap((f) => Yaml.load(path.join(outdir, f)));
+    const everything = files.map((f) => fs.readFileSync(path.join(outdir, f), 'utf-8')).join('\n');
+    expect(everything).not.toContain(canary);
+    expect(everything).not.toContain(Buffer.from(canary).toString('base64'));
     fs.rmSync(outdir, { recursive: true, force: true });
     expect(manifestErrors(objects)).toEqual([]);
   });
