@@ -8,12 +8,27 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, SwiftAuthVersion, SwiftCredentials } from '../src';
 
+/** Options of the SoftLayer example; the defaults are the seed's. */
+export interface SoftLayerRegistryChartProps extends ChartProps {
+  /**
+   * The object storage auth endpoint (the e2e suite points it at a loopback Swift).
+   * @default 'https://dal05.objectstorage.service.networklayer.com/auth/v1.0' - Dallas 5's private endpoint, as in the seed
+   */
+  readonly authUrl?: string;
+
+  /**
+   * The object storage container.
+   * @default 'docker-registry'
+   */
+  readonly container?: string;
+}
+
 /** A registry on SoftLayer Object Storage (Swift v1 auth), in the `softlayer-registry` Namespace. */
 export class SoftLayerRegistryChart extends Chart {
   /** The registry. */
   public readonly registry: RegistryDeployment;
 
-  public constructor(scope: Construct, id: string, props: ChartProps = {}) {
+  public constructor(scope: Construct, id: string, props: SoftLayerRegistryChartProps = {}) {
     super(scope, id, { namespace: 'softlayer-registry', ...props });
     new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
     const secret = kplus.Secret.fromSecretName(this, 'ObjectStorage', 'softlayer-object-storage');
@@ -25,9 +40,9 @@ export class SoftLayerRegistryChart extends Chart {
       auth: RegistryAuth.none(),
       storage: StorageBackend.swift({
         // The private endpoint of the Dallas 5 datacenter, as in the seed.
-        authUrl: 'https://dal05.objectstorage.service.networklayer.com/auth/v1.0',
+        authUrl: props.authUrl ?? 'https://dal05.objectstorage.service.networklayer.com/auth/v1.0',
         authVersion: SwiftAuthVersion.V1,
-        container: 'docker-registry',
+        container: props.container ?? 'docker-registry',
         credentials: SwiftCredentials.fromSecret(secret, { usernameKey: 'OS_USERNAME', passwordKey: 'OS_PASSWORD' }),
       }),
       storageOptions: { deleteEnabled: true },

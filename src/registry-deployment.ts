@@ -12,6 +12,7 @@ import { RegistryMount } from './registry-mount';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
 
 /** Port the registry listens on inside the pod. */
@@ -350,7 +351,7 @@ export class RegistryDeployment extends Construct {
     }
 
     if (props.httpSecret) {
-      this.addEnv('REGISTRY_HTTP_SECRET', kplus.EnvValue.fromSecretValue({ secret: props.httpSecret.secret, key: props.httpSecret.key }), 'httpSecret');
+      this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
     }
     for (const [source, env] of [['storage', this.storageBinding.env], ['auth', this.authBinding.env]] as const) {
       for (const name of Object.keys(env ?? {}).sort()) {
@@ -412,10 +413,11 @@ export class RegistryDeployment extends Construct {
 
   /**
    * Sets a `REGISTRY_*` environment variable from a Secret, the way to give any config key a
-   * credential (for example `REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION`).
+   * credential (for example `REGISTRY_PROXY_PASSWORD`). The registry maps such variables onto struct fields and
+   * driver parameters only: an item of a list (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
-    this.addEnv(name, kplus.EnvValue.fromSecretValue({ secret: value.secret, key: value.key }), 'addSecretEnv');
+    this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 
   /** The rendered config.yml, as the ConfigMap holds it. */

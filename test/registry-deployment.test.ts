@@ -199,6 +199,12 @@ describe('RegistryDeployment: bad input', () => {
   test('replicas > 1 without a shared http secret', () => {
     expect(make({ replicas: 2, storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY }) })).toThrow(/'httpSecret' is required with 2 replicas/);
   });
+  test('a Secret key name that cannot exist fails at synth time, not at pod start', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'HttpSecret', 'registry-http-secret');
+    expect(() => new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), httpSecret: { secret, key: 'http secret' } }))
+      .toThrow(/Registry: 'httpSecret.key' \("http secret"\) is not a valid Secret key/);
+  });
   test('replicas must be a positive whole number', () => {
     expect(make({ replicas: 0 })).toThrow(/'replicas' \(0\) must be a whole number from 1 to 100/);
     expect(make({ replicas: 1.5 })).toThrow(/'replicas'/);
@@ -251,10 +257,10 @@ describe('RegistryDeployment: addSecretEnv', () => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'HttpSecret', 'registry-http-secret');
     const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), httpSecret: { secret, key: 'secret' } });
-    registry.addSecretEnv('REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION', { secret, key: 'token' });
+    registry.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret, key: 'token' });
     const env = validateChart(chart).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env;
     expect(env).toContainEqual({
-      name: 'REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION',
+      name: 'REGISTRY_PROXY_PASSWORD',
       valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'token' } },
     });
     expect(() => registry.addSecretEnv('REGISTRY_HTTP_SECRET', { secret, key: 'other' }))

@@ -4,7 +4,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBindContext, AuthBinding, RegistryAuth } from './registry-auth';
-import { propError, requireIntegerInRange } from '../util/validation';
+import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
 
 /** Where the htpasswd file is mounted in the registry container. */
 const HTPASSWD_DIR = '/etc/registry/auth';
@@ -185,10 +185,7 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
   }
 
   public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
-    const key = this.options.key ?? 'htpasswd';
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-      throw propError(scope, 'auth.key', `(${JSON.stringify(key)}) is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-    }
+    const key = requireSecretKeyName(scope, 'auth.key', this.options.key ?? 'htpasswd');
     const realm = this.options.realm ?? DEFAULT_REALM;
     checkRealm(scope, realm);
     return htpasswdBinding(scope, this.secret, key, realm);

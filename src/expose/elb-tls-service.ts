@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError } from '../util/validation';
+import { propError, requireHostname } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -114,9 +114,7 @@ export class ElbTlsService extends Construct {
         + '(arn:aws:acm:REGION:ACCOUNT:certificate/UUID) or an IAM server certificate ARN (arn:aws:iam::ACCOUNT:server-certificate/NAME)');
     }
     const hostname = props.hostname ?? '';
-    if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(hostname)) {
-      throw propError(this, 'hostname', `(${JSON.stringify(hostname)}) must be a lower-case DNS name such as "registry.example.com", without scheme or port`);
-    }
+    requireHostname(this, 'hostname', hostname, 'registry.example.com');
     const type = props.loadBalancerType ?? AwsLoadBalancerType.CLASSIC;
     const registry = props.registry;
 

@@ -2,13 +2,12 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError } from '../util/validation';
+import { propError, requireHostname } from '../util/validation';
 
 /** Prefix of ingress-nginx annotations. */
 const NGINX = 'nginx.ingress.kubernetes.io';
 
 /** A DNS name as an Ingress host accepts it (no wildcard: a registry has one name). */
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 /**
  * What an Ingress TLS source contributes: the Secret named in `spec.tls` and annotations.
@@ -153,9 +152,7 @@ export class RegistryIngress extends Construct {
   public constructor(scope: Construct, id: string, props: RegistryIngressProps) {
     super(scope, id);
     const host = props.host ?? '';
-    if (!HOSTNAME.test(host)) {
-      throw propError(this, 'host', `(${JSON.stringify(host)}) must be a lower-case DNS name such as "registry.example.com", without scheme, port or wildcard`);
-    }
+    requireHostname(this, 'host', host, 'registry.example.com');
     if (props.ingressClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.ingressClassName)) {
       throw propError(this, 'ingressClassName', `(${JSON.stringify(props.ingressClassName)}) must be the DNS-1123 name of an IngressClass`);
     }

@@ -1,10 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError } from '../util/validation';
+import { propError, requireHostname } from '../util/validation';
 
 /** A DNS name as a Route host accepts it. */
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 /**
  * What a Route termination renders.
@@ -167,9 +166,7 @@ export class RegistryRoute extends Construct {
   public constructor(scope: Construct, id: string, props: RegistryRouteProps) {
     super(scope, id);
     const host = props.host ?? '';
-    if (!HOSTNAME.test(host)) {
-      throw propError(this, 'host', `(${JSON.stringify(host)}) must be a lower-case DNS name such as "registry.apps.example.com", without scheme or port`);
-    }
+    requireHostname(this, 'host', host, 'registry.apps.example.com');
     const registry = props.registry;
     const timeout = (props.timeout ?? Duration.minutes(15)).toSeconds({ integral: false });
     if (!Number.isInteger(timeout) || timeout < 1) {

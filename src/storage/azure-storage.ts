@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { requireRootDirectory, requireSecretKeyName } from './cloud-storage-validation';
-import { dropUndefined } from './object-store-validation';
+import { requireRootDirectory } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
+import { secretEnv } from '../util/secret-env';
 import { propError } from '../util/validation';
 
 /**
@@ -170,10 +170,6 @@ export abstract class AzureCredentials {
   public abstract bind(scope: IConstruct, property: string, context: AzureCredentialsBindContext): AzureCredentialsBinding;
 }
 
-function fromSecretEnv(secret: kplus.ISecret, key: string): kplus.EnvValue {
-  return kplus.EnvValue.fromSecretValue({ secret, key });
-}
-
 class SharedKeyAzureCredentials extends AzureCredentials {
   public constructor(private readonly secret: kplus.ISecret, private readonly options: AzureSecretKeysOptions) {
     super();
@@ -194,21 +190,16 @@ class SharedKeyAzureCredentials extends AzureCredentials {
         + 'give the container either in the props or as a Secret key, not both');
     }
     const accountKeyKey = o.accountKeyKey ?? 'accountKey';
-    requireSecretKeyName(scope, `${property}.accountKeyKey`, accountKeyKey);
     // Top-level driver keys: the registry's env parser creates them in the string-keyed parameters
     // map (configuration/parser.go, overwriteMap, at v2.8.3 and v3.0.0).
     const env: { [name: string]: kplus.EnvValue } = {
-      REGISTRY_STORAGE_AZURE_ACCOUNTKEY: fromSecretEnv(this.secret, accountKeyKey),
+      REGISTRY_STORAGE_AZURE_ACCOUNTKEY: secretEnv(scope, `${property}.accountKeyKey`, this.secret, accountKeyKey),
     };
     if (!context.accountNameGiven) {
-      const key = o.accountNameKey ?? 'accountName';
-      requireSecretKeyName(scope, `${property}.accountNameKey`, key);
-      env.REGISTRY_STORAGE_AZURE_ACCOUNTNAME = fromSecretEnv(this.secret, key);
+      env.REGISTRY_STORAGE_AZURE_ACCOUNTNAME = secretEnv(scope, `${property}.accountNameKey`, this.secret, o.accountNameKey ?? 'accountName');
     }
     if (!context.containerGiven) {
-      const key = o.containerKey ?? 'container';
-      requireSecretKeyName(scope, `${property}.containerKey`, key);
-      env.REGISTRY_STORAGE_AZURE_CONTAINER = fromSecretEnv(this.secret, key);
+      env.REGISTRY_STORAGE_AZURE_CONTAINER = secretEnv(scope, `${property}.containerKey`, this.secret, o.containerKey ?? 'container');
     }
     // 3.x fails with `invalid credentials type: ""` without it (registry/storage/driver/azure/auth.go, newClient);
     // 2.8 has no such key.
@@ -236,7 +227,6 @@ class ClientSecretAzureCredentials extends AzureCredentials {
     if (typeof o.tenantId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]$/.test(o.tenantId)) {
       throw propError(scope, `${property}.tenantId`, `(${JSON.stringify(o.tenantId)}) must be the directory (tenant) id: a GUID or a domain such as "contoso.onmicrosoft.com"`);
     }
-    requireSecretKeyName(scope, `${property}.clientSecret.key`, o.clientSecret.key);
     // The whole `credentials` map comes from the environment: had config.yml a `credentials` map, YAML
     // would decode it with non-string keys, and the registry ignores env vars inside such a map
     // ("Ignoring environment variable ... involving map with non-string keys", configuration/parser.go,
@@ -246,7 +236,7 @@ class ClientSecretAzureCredentials extends AzureCredentials {
     return {
       env: {
         REGISTRY_STORAGE_AZURE_CREDENTIALS_CLIENTID: kplus.EnvValue.fromValue(o.clientId),
-        REGISTRY_STORAGE_AZURE_CREDENTIALS_SECRET: fromSecretEnv(o.clientSecret.secret, o.clientSecret.key),
+        REGISTRY_STORAGE_AZURE_CREDENTIALS_SECRET: secretEnv(scope, `${property}.clientSecret.key`, o.clientSecret.secret, o.clientSecret.key),
         REGISTRY_STORAGE_AZURE_CREDENTIALS_TENANTID: kplus.EnvValue.fromValue(o.tenantId),
         REGISTRY_STORAGE_AZURE_CREDENTIALS_TYPE: kplus.EnvValue.fromValue(AzureCredentialsType.CLIENT_SECRET),
       },
@@ -432,7 +422,7 @@ export class AzureStorage extends StorageBackend {
 
     // Parameter names: docs/content/storage-drivers/azure.md and registry/storage/driver/azure/parser.go (v3.0.0);
     // docs/configuration.md and registry/storage/driver/azure/azure.go (v2.8.3).
-    const parameters = dropUndefined({
+    const parameters = ({
       accountname: o.accountName,
       container: o.container,
       ...credentials.parameters,

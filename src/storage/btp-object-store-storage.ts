@@ -1,8 +1,9 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { chunkSizeInRange, dropUndefined, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE } from './object-store-validation';
+import { chunkSizeInRange, requireRootDirectory, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
+import { secretEnv } from '../util/secret-env';
 import { propError } from '../util/validation';
 
 /**
@@ -87,15 +88,13 @@ export class BtpObjectStoreStorage extends StorageBackend {
     }
     const env: { [name: string]: kplus.EnvValue } = {};
     for (const [key, variable] of AWS_BINDING_KEYS) {
-      env[variable] = kplus.EnvValue.fromSecretValue({ secret: o.secret, key });
+      env[variable] = secretEnv(scope, 'storage.secret', o.secret, key);
     }
-    if (o.rootDirectory !== undefined && (o.rootDirectory.trim() === '' || /\s/.test(o.rootDirectory))) {
-      throw propError(scope, 'storage.rootDirectory', `(${JSON.stringify(o.rootDirectory)}) must be a key prefix without spaces, such as "/registry"`);
-    }
+    if (o.rootDirectory !== undefined) requireRootDirectory(scope, 'storage.rootDirectory', o.rootDirectory);
     return {
       driver: 's3',
       // bucket, region and the keys come from the binding through env; the parser adds them to this map.
-      parameters: dropUndefined({
+      parameters: ({
         secure: true,
         chunksize: o.chunkSize ? chunkSizeInRange(scope, 'storage.chunkSize', o.chunkSize, S3_MIN_CHUNK_SIZE, S3_MAX_CHUNK_SIZE, 's3') : undefined,
         rootdirectory: o.rootDirectory,

@@ -1,11 +1,10 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { requireRootDirectory, requireSecretKeyName } from './cloud-storage-validation';
-import { dropUndefined, sizeInBytes } from './object-store-validation';
+import { requireRootDirectory, sizeInBytes } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryMount } from '../registry-mount';
-import { propError } from '../util/validation';
+import { propError, requireSecretKeyName } from '../util/validation';
 
 /** The gcs driver's chunk granularity and minimum: 256 KiB (`minChunkSize`, registry/storage/driver/gcs/gcs.go, v2.8.3 and v3.0.0). */
 export const GCS_CHUNK_SIZE_UNIT = 256 * 1024;
@@ -193,7 +192,7 @@ export class GcsStorage extends StorageBackend {
     // registry/storage/driver/gcs/gcs.go FromParameters at both tags.
     return {
       driver: 'gcs',
-      parameters: dropUndefined({
+      parameters: ({
         bucket: o.bucket,
         ...credentials.parameters,
         rootdirectory,

@@ -3,9 +3,17 @@ import { IConstruct } from 'constructs';
 import { propError } from '../util/validation';
 
 /**
- * Shared checks of the object-storage backends (S3 and its presets, Swift): sizes in bytes and
- * endpoint URLs, each failing with an error that names the property and what would be valid.
+ * Shared checks of the object-storage backends (S3 and its presets, BTP, Swift, Azure, GCS, OSS): sizes in
+ * bytes, endpoint URLs and key prefixes, each failing with an error that names the property and what would be valid.
  */
+
+/** Throws unless `value` is an object-key prefix the drivers take as `rootdirectory`; returns it. */
+export function requireRootDirectory(scope: IConstruct, property: string, value: string): string {
+  if (typeof value !== 'string' || value.trim() === '' || /[\s\\]/.test(value) || value.split('/').some((part) => part === '.' || part === '..')) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be a key prefix such as "/registry": no spaces, backslashes, '.' or '..' segments`);
+  }
+  return value;
+}
 
 /** A size in whole bytes, as the drivers' `chunksize` parameters take it. */
 export function sizeInBytes(scope: IConstruct, property: string, size: Size): number {
@@ -65,15 +73,6 @@ export const S3_MAX_CHUNK_SIZE = 5 * 1024 * 1024 * 1024;
 
 /** The ServiceAccount annotation that EKS reads to give pods an IAM role (IRSA). */
 export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
-
-/** A copy of `obj` without its undefined values, key order kept. */
-export function dropUndefined(obj: { [key: string]: any }): { [key: string]: any } {
-  const out: { [key: string]: any } = {};
-  for (const [key, value] of Object.entries(obj)) {
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
 
 /** Throws unless `bucket` follows the S3 bucket naming rules. */
 export function requireS3BucketName(scope: IConstruct, property: string, bucket: string): void {

@@ -1,9 +1,9 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { requireRootDirectory, requireSecretKeyName } from './cloud-storage-validation';
-import { chunkSizeInRange, dropUndefined } from './object-store-validation';
+import { chunkSizeInRange, requireRootDirectory } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
+import { secretEnv } from '../util/secret-env';
 import { propError } from '../util/validation';
 
 /** The oss driver's smallest chunk, 5 MiB (`minChunkSize = 5 << 20`, registry/storage/driver/oss/oss.go, v2.8.3). */
@@ -54,12 +54,10 @@ class SecretOssCredentials extends OssCredentials {
   }
 
   public bind(scope: IConstruct, property: string): { [name: string]: kplus.EnvValue } {
-    requireSecretKeyName(scope, `${property}.accessKeyIdKey`, this.idKey);
-    requireSecretKeyName(scope, `${property}.accessKeySecretKey`, this.secretKey);
     // Top-level driver keys, created by the registry's env parser (configuration/parser.go, v2.8.3).
     return {
-      REGISTRY_STORAGE_OSS_ACCESSKEYID: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.idKey }),
-      REGISTRY_STORAGE_OSS_ACCESSKEYSECRET: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.secretKey }),
+      REGISTRY_STORAGE_OSS_ACCESSKEYID: secretEnv(scope, `${property}.accessKeyIdKey`, this.secret, this.idKey),
+      REGISTRY_STORAGE_OSS_ACCESSKEYSECRET: secretEnv(scope, `${property}.accessKeySecretKey`, this.secret, this.secretKey),
     };
   }
 }
@@ -159,7 +157,7 @@ export class OssStorage extends StorageBackend {
     // internal, encrypt and secure must be YAML booleans there.
     return {
       driver: 'oss',
-      parameters: dropUndefined({
+      parameters: ({
         region: o.region,
         endpoint,
         internal: o.internal,

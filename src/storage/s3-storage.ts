@@ -2,11 +2,12 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import {
-  chunkSizeInRange, dropUndefined, endpointString, IRSA_ROLE_ANNOTATION, parseEndpoint, requireS3BucketName, requireS3Region,
+  chunkSizeInRange, endpointString, IRSA_ROLE_ANNOTATION, parseEndpoint, requireRootDirectory, requireS3BucketName, requireS3Region,
   S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
 } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryVersion } from '../config/registry-version';
+import { secretEnv } from '../util/secret-env';
 import { propError } from '../util/validation';
 
 /**
@@ -116,15 +117,10 @@ class SecretS3Credentials extends S3Credentials {
   }
 
   public bind(scope: IConstruct, property: string, _context: StorageBindContext): S3CredentialsBinding {
-    for (const [name, key] of [['accessKeyKey', this.accessKeyKey], ['secretKeyKey', this.secretKeyKey]]) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        throw propError(scope, `${property}.${name}`, `(${JSON.stringify(key)}) is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-      }
-    }
     return {
       env: {
-        REGISTRY_STORAGE_S3_ACCESSKEY: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.accessKeyKey }),
-        REGISTRY_STORAGE_S3_SECRETKEY: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.secretKeyKey }),
+        REGISTRY_STORAGE_S3_ACCESSKEY: secretEnv(scope, `${property}.accessKeyKey`, this.secret, this.accessKeyKey),
+        REGISTRY_STORAGE_S3_SECRETKEY: secretEnv(scope, `${property}.secretKeyKey`, this.secret, this.secretKeyKey),
       },
     };
   }
@@ -301,7 +297,7 @@ export class S3Storage extends StorageBackend {
         + `whose s3 driver accepts ${V2_STORAGE_CLASSES.join(', ')}; the others need registry 3.x`);
     }
 
-    const rootdirectory = o.rootDirectory !== undefined ? normalizeRootDirectory(scope, 'storage.rootDirectory', o.rootDirectory) : undefined;
+    const rootdirectory = o.rootDirectory !== undefined ? requireRootDirectory(scope, 'storage.rootDirectory', o.rootDirectory) : undefined;
 
     const credentials = o.credentials.bind(scope, 'storage.credentials', context);
 
@@ -322,17 +318,9 @@ export class S3Storage extends StorageBackend {
     };
     return {
       driver: 's3',
-      parameters: dropUndefined(parameters),
+      parameters: parameters,
       env: credentials.env,
       serviceAccountAnnotations: credentials.serviceAccountAnnotations,
     };
   }
-}
-
-/** Checks a key prefix (`rootdirectory`) and returns it. */
-function normalizeRootDirectory(scope: IConstruct, property: string, value: string): string {
-  if (value.trim() === '' || /[\s\\]/.test(value) || value.split('/').some((part) => part === '.' || part === '..')) {
-    throw propError(scope, property, `(${JSON.stringify(value)}) must be a key prefix such as "/registry": no spaces, backslashes, '.' or '..' segments`);
-  }
-  return value;
 }

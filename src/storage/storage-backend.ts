@@ -21,7 +21,8 @@ export interface StorageBinding {
 
   /**
    * The driver's parameters, rendered under `storage.<driver>` in config.yml.
-   * Never a credential: those go in `env` as Secret references.
+   * Never a credential: those go in `env` as Secret references. Keys whose value is undefined are
+   * left out of config.yml by the renderer, so backends need not filter them.
    */
   readonly parameters: { [key: string]: any };
 

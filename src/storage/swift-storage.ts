@@ -1,8 +1,9 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { chunkSizeInRange, dropUndefined } from './object-store-validation';
+import { chunkSizeInRange } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
+import { secretEnv } from '../util/secret-env';
 import { propError } from '../util/validation';
 
 /** The swift driver's smallest chunk (1 MiB, registry 2.8.3). */
@@ -66,14 +67,9 @@ export class SwiftCredentials {
 
   /** The environment variables that carry the credentials, as Secret references. */
   public renderEnv(scope: IConstruct): { [name: string]: kplus.EnvValue } {
-    for (const [name, key] of [['usernameKey', this.usernameKey], ['passwordKey', this.passwordKey]]) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        throw propError(scope, `storage.credentials.${name}`, `(${JSON.stringify(key)}) is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-      }
-    }
     return {
-      REGISTRY_STORAGE_SWIFT_USERNAME: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.usernameKey }),
-      REGISTRY_STORAGE_SWIFT_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.passwordKey }),
+      REGISTRY_STORAGE_SWIFT_USERNAME: secretEnv(scope, 'storage.credentials.usernameKey', this.secret, this.usernameKey),
+      REGISTRY_STORAGE_SWIFT_PASSWORD: secretEnv(scope, 'storage.credentials.passwordKey', this.secret, this.passwordKey),
     };
   }
 }
@@ -250,7 +246,7 @@ export class SwiftStorage extends StorageBackend {
 
     return {
       driver: 'swift',
-      parameters: dropUndefined({
+      parameters: ({
         authurl: o.authUrl,
         authversion: Number(authVersion),
         tenant: o.tenant,

@@ -43,3 +43,20 @@ export function requireIntegerInRange(scope: IConstruct, property: string, value
     throw propError(scope, property, `(${value}) must be a whole number from ${min} to ${max}`);
   }
 }
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+/** Throws unless `value` is a lower-case DNS name with at least one dot, as clients type it (no scheme, port or wildcard). */
+export function requireHostname(scope: IConstruct, property: string, value: string, example: string): void {
+  if (typeof value !== 'string' || !HOSTNAME.test(value)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be a lower-case DNS name such as "${example}", without scheme, port or wildcard`);
+  }
+}
+
+/** Throws unless `key` can be a key of a Kubernetes Secret or ConfigMap; returns it. */
+export function requireSecretKeyName(scope: IConstruct, property: string, key: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(key)) {
+    throw propError(scope, property, `(${JSON.stringify(key)}) is not a valid Secret key: 1 to 253 letters, digits, '-', '_' and '.'`);
+  }
+  return key;
+}

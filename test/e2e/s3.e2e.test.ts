@@ -5,7 +5,9 @@
  */
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer } from './harness';
+import {
+  buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer, textOutsideSecrets,
+} from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
@@ -19,11 +21,6 @@ beforeAll(async () => {
   swift = await SwiftServer.start();
 }, 60000);
 afterAll(() => cleanupAll());
-
-/** Every object of the synth except Secrets, as text: where credentials must never appear. */
-function outsideSecrets(objects: any[]): string {
-  return JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
-}
 
 test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back intact', async () => {
   // GIVEN a bucket and a registry whose credentials come only from an external Secret
@@ -43,8 +40,8 @@ test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back in
     }),
   });
   const objects = validateChart(chart);
-  expect(outsideSecrets(objects)).not.toContain(SECRET_KEY);
-  expect(outsideSecrets(objects)).not.toContain(ACCESS_KEY);
+  expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
+  expect(textOutsideSecrets(objects)).not.toContain(ACCESS_KEY);
   const pod = new RegistryPod(objects, { externalSecrets: { 'registry-s3-credentials': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
   await pod.start();
   expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(SECRET_KEY);
@@ -79,7 +76,7 @@ test('the DigitalOcean Spaces preset with its endpoint pointed at the loopback',
     }),
   });
   const objects = validateChart(chart);
-  expect(outsideSecrets(objects)).not.toContain(SECRET_KEY);
+  expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
   const pod = new RegistryPod(objects, { externalSecrets: { 'spaces-key': { access: ACCESS_KEY, secret: SECRET_KEY } } });
   await pod.start();
 

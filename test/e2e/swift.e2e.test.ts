@@ -4,7 +4,10 @@
  */
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { buildImage, cleanupAll, expectSameContent, inspectDigest, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer } from './harness';
+import {
+  buildImage, cleanupAll, expectSameContent, inspectDigest, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer, textOutsideSecrets,
+} from './harness';
+import { SoftLayerRegistryChart } from '../../examples/softlayer-registry';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, SwiftAuthVersion, SwiftCredentials } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
@@ -33,9 +36,8 @@ test('swift with v1 auth: push, pull, list; credentials only in the Secret', asy
     }),
   });
   const objects = validateChart(chart);
-  const outsideSecrets = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
-  expect(outsideSecrets).not.toContain(swift.key);
-  expect(outsideSecrets).not.toContain(swift.user);
+  expect(textOutsideSecrets(objects)).not.toContain(swift.key);
+  expect(textOutsideSecrets(objects)).not.toContain(swift.user);
   const pod = new RegistryPod(objects, { externalSecrets: { 'softlayer-credentials': { username: swift.user, password: swift.key } } });
   await pod.start();
 
@@ -48,4 +50,19 @@ test('swift with v1 auth: push, pull, list; credentials only in the Secret', asy
   expect(await inspectDigest(`${pod.address}/softlayer/app:v1`)).toBe(digest);
   expect(await listTags(`${pod.address}/softlayer/app`)).toEqual(['v1']);
   expect(await swift.listObjects('softlayer-registry')).toContain('registry/files/docker/registry/v2/repositories/softlayer/app/_manifests/tags/v1/current/link');
+});
+
+test('seed 004, the SoftLayer example chart itself, with the seed\'s OS_USERNAME/OS_PASSWORD Secret keys', async () => {
+  // GIVEN the example, pointed at the loopback Swift instead of SoftLayer's Dallas endpoint
+  await swift.createContainer('docker-registry');
+  const objects = validateChart(new SoftLayerRegistryChart(Testing.app(), 'softlayer-registry', { authUrl: swift.authUrlV1 }));
+  expect(textOutsideSecrets(objects)).not.toContain(swift.key);
+  const pod = new RegistryPod(objects, { externalSecrets: { 'softlayer-object-storage': { OS_USERNAME: swift.user, OS_PASSWORD: swift.key } } });
+  await pod.start();
+
+  // WHEN an image is pushed and pulled THEN it is intact and stored in the seed's container
+  const image = buildImage({ sizeBytes: 2 * 1024 * 1024 });
+  await pod.withLogs(() => push(image, `${pod.address}/seed/app:v1`));
+  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/seed/app:v1`)));
+  expect((await swift.listObjects('docker-registry')).some((name) => name.includes('repositories/seed/app/_manifests/tags/v1'))).toBe(true);
 });

@@ -4,3 +4,4 @@ export * from './oci-image';
 export * from './registry-pod';
 export * from './skopeo';
 export * from './swift-server';
+export * from './manifests';
