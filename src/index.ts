@@ -24,3 +24,7 @@ export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './registry-deployment';
+export * from './availability/placement';
+export * from './availability/registry-disruption-budget';
+export * from './availability/registry-autoscaler';
+export * from './availability/registry-network-policy';

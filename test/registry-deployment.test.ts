@@ -55,7 +55,7 @@ describe('RegistryDeployment', () => {
     expect(config.version).toBe('0.1');
     expect(config.http.addr).toBe(':5000');
     expect(config.http.headers['X-Content-Type-Options']).toEqual(['nosniff']);
-    expect(config.health.storagedriver).toEqual({ enabled: true, interval: '10s', threshold: 3 });
+    expect(config.health.storagedriver).toEqual({ enabled: true, interval: '5s', threshold: 2 });
     expect(config.storage.filesystem).toEqual({ rootdirectory: '/var/lib/registry' });
     expect(config.storage.delete).toBeUndefined();
     expect(config.http.secret).toBeUndefined();

@@ -9,6 +9,13 @@ import { RegistryMount } from '../registry-mount';
 export interface StorageBindContext {
   /** The registry release that will run, which decides the config keys to render. */
   readonly version: RegistryVersion;
+
+  /**
+   * The registry's base name, when the user gave one: objects the backend creates are named from it, so that
+   * renaming construct ids or charts does not rename them.
+   * @default - no name: objects are named by cdk8s from the construct path
+   */
+  readonly name?: string;
 }
 
 /**
