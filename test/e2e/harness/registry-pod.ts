@@ -16,6 +16,14 @@ type Obj = { [key: string]: any };
 /** Substitution 1: the image's `registry` binary is Debian's build of the same program. */
 const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
+/** The 3.x binaries built from upstream's source (see shared/registry3), chosen by the image's tag. */
+function registryBinary(image: string): string {
+  const tag = /:v?(\d+\.\d+)[^:/]*$/.exec(image)?.[1];
+  if (tag === '3.0') return '/var/tmp/cdk8s-registry-bin/registry-3.0.0';
+  if (tag === '3.1') return '/var/tmp/cdk8s-registry-bin/registry-3.1.1';
+  return REGISTRY_BINARY;
+}
+
 /** Names the image's entrypoint may be called by in `command`. */
 const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
 
@@ -387,7 +395,7 @@ export class RegistryPod {
     if (!IMAGE_REGISTRY_NAMES.includes(command[0])) {
       throw new Error(`the container runs ${command[0]}; the harness can only run the image's registry binary (${IMAGE_REGISTRY_NAMES.join(', ')})`);
     }
-    return [REGISTRY_BINARY, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+    return [registryBinary(this.container.image ?? ''), ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
   }
 
   private script(mounts: PlannedMount[], id: ReturnType<RegistryPod['securityIdentity']>, argv: string[]): string {
