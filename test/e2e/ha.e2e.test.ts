@@ -33,7 +33,7 @@ let swift: SwiftServer;
 beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
-}, 60000);
+}, 120000);
 afterAll(async () => {
   await stopAllProxies();
   await cleanupAll();
@@ -97,7 +97,9 @@ async function startReplicas(objects: Obj[], count: number, secretKey = SECRET_K
 interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
 /** One request with a binary body; `body` may be a function that streams it (for a slow upload). */
-function raw(url: string, method: string, headers: { [k: string]: string | number }, body?: Buffer | ((req: http.ClientRequest) => Promise<void>)): Promise<RawResponse> {
+type Body = Buffer | ((req: http.ClientRequest) => Promise<void>);
+
+function raw(url: string, method: string, headers: { [k: string]: string | number }, body?: Body): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -213,7 +215,10 @@ describe.each(VERSIONS)('$title', ({ image }) => {
    * A PATCH whose body arrives in two halves; between them the replica serving it is taken out of rotation
    * (what the preStop pause gives the Service time to do) and gets SIGTERM.
    */
-  async function uploadAcrossSigterm(objects: Obj[], repo: string): Promise<{ patch: RawResponse | Error; pods: RegistryPod[]; proxy: RoundRobinProxy; blob: Buffer; location: string; victim: RegistryPod }> {
+  interface SigtermRun {
+    patch: RawResponse | Error; pods: RegistryPod[]; proxy: RoundRobinProxy; blob: Buffer; location: string; victim: RegistryPod;
+  }
+  async function uploadAcrossSigterm(objects: Obj[], repo: string): Promise<SigtermRun> {
     const pods = await startReplicas(objects, 2);
     const proxy = await RoundRobinProxy.start(pods.map((p) => p.address));
     const blob = randomBytes(8 * MiB, `${image}-${repo}`);
@@ -315,7 +320,9 @@ describe.each(VERSIONS)('$title', ({ image }) => {
     const brokenStart = Date.now();
     // The registry itself starts and answers 200 at first even with wrong credentials ...
     await broken.start();
-    const [goodAvailable, brokenAvailable] = await Promise.all([becomesAvailable(objects, good, goodStart), becomesAvailable(objects, broken, brokenStart)]);
+    const [goodAvailable, brokenAvailable] = await Promise.all([
+      becomesAvailable(objects, good, goodStart), becomesAvailable(objects, broken, brokenStart),
+    ]);
     // ... but the gate (readiness delay + minReadySeconds) outlasts the storage check's verdict
     expect(brokenAvailable).toBe(false);
     const answer = await raw(`${broken.url}/`, 'GET', {});
