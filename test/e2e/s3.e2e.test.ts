@@ -104,7 +104,7 @@ test("Kyma's regionEndpoint without a scheme: rendered as the driver completes i
   });
   const objects = validateChart(chart);
   const pod = new RegistryPod(objects, { externalSecrets: { 's3-keys': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
-  const configYml = objects.find((o) => o.kind === 'ConfigMap').data['config.yml'];
+  const configYml = objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
   expect(configYml).toContain(`regionendpoint: http://${hostAndPort}\n`);
   await pod.start();
 
