@@ -16,12 +16,12 @@ import { manifestErrors } from './util/validate-manifests';
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src', 'index.ts');
 
-function snippets(): { line: number; code: string }[] {
+function snippets(): { line: number; code: string; fragment: boolean }[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-  const result: { line: number; code: string }[] = [];
-  const fence = /^```ts\n([\s\S]*?)^```$/gm;
+  const result: { line: number; code: string; fragment: boolean }[] = [];
+  const fence = /^```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^```$/gm;
   for (const match of readme.matchAll(fence)) {
-    result.push({ line: readme.substring(0, match.index).split('\n').length, code: match[1] });
+    result.push({ line: readme.substring(0, match.index).split('\n').length, code: match[2], fragment: match[1].trim() === 'fixture=fragment' });
   }
   return result;
 }
@@ -30,6 +30,13 @@ const blocks = snippets();
 
 test('the README has TypeScript examples', () => {
   expect(blocks.length).toBeGreaterThan(0);
+});
+
+test('fragments are fenced as ```ts fixture=fragment, whole programs as ```ts (what jsii-rosetta needs to translate them)', () => {
+  // A fragment has no imports: rosetta completes it with rosetta/fragment.ts-fixture (npx projen rosetta).
+  const wrong = blocks.filter((b) => b.fragment === /^import /m.test(b.code))
+    .map((b) => `README.md:${b.line}: ${b.fragment ? 'a whole program must be fenced ```ts' : 'a fragment must be fenced ```ts fixture=fragment'}`);
+  expect(wrong).toEqual([]);
 });
 
 /** Wraps a fragment into a program: the library's exports, a Chart, and the names fragments lean on. */
