@@ -10,9 +10,10 @@ import * as http from 'http';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, pull, push, RegistryPod, requireEnvironment, RoundRobinProxy, sleep, stopAllProxies, SwiftServer,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, pull, push, RegistryPod, requireEnvironment, RoundRobinProxy, sleep,
+  stopAllProxies, SwiftServer,
 } from './harness';
-import { RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
+import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
@@ -22,11 +23,8 @@ const SECRET_KEY = 'testing';
 const HTTP_SECRET = 'a-long-random-value-shared-by-every-replica-0123456789';
 const MiB = 1024 * 1024;
 
-/** The release lines with an S3 driver that run here: 2.8 (Debian's 2.8.2) and 3.1 (3.1.1). */
-const VERSIONS = [
-  { title: 'registry 2.8.2 (renders 2.8.3)', image: 'registry:2.8.3' },
-  { title: 'registry 3.1.1 (renders 3.1.1)', image: 'registry:3.1.1' },
-];
+/** 2.8 (the last line with swift) and 3.1 (the current one); 3.0 renders the same HA settings. */
+const VERSIONS = e2eVersions({ driver: 's3', filter: (v) => v.version.line !== '3.0' });
 
 let swift: SwiftServer;
 
@@ -40,11 +38,11 @@ afterAll(async () => {
 });
 
 /** The chart a platform engineer writes for three replicas on S3. */
-function haObjects(image: string, bucket: string): Obj[] {
+function haObjects(version: RegistryVersion, bucket: string): Obj[] {
   const chart = Testing.chart();
   new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
-    image,
+    version,
     auth: RegistryAuth.none(),
     replicas: 3,
     storage: StorageBackend.s3({
@@ -164,13 +162,15 @@ async function chunkedUpload(base: string, repo: string, data: Buffer, chunkSize
   return answers;
 }
 
-describe.each(VERSIONS)('$title', ({ image }) => {
-  const bucket = `ha-${image.replace(/[^0-9]/g, '')}`;
+describeVersions(VERSIONS, (v) => {
+  const version = v.version;
+  const image = v.runs;
+  const bucket = `ha-${version.line.replace(/[^0-9]/g, '')}`;
 
   test('three replicas behind a round-robin proxy: chunked uploads across replicas, pulls verified; without the shared http.secret uploads fail', async () => {
     // GIVEN three replicas of one synthesized Deployment on one bucket, behind a round-robin proxy
     await swift.createContainer(bucket);
-    const objects = haObjects(image, bucket);
+    const objects = haObjects(version, bucket);
     const pods = await startReplicas(objects, 3);
     const proxy = await RoundRobinProxy.start(pods.map((p) => p.address));
 
@@ -246,7 +246,7 @@ describe.each(VERSIONS)('$title', ({ image }) => {
 
   test('SIGTERM during an upload: the replica drains it, the upload completes on another replica, no pull fails; without draintimeout it fails', async () => {
     await swift.createContainer(`${bucket}-drain`);
-    const objects = haObjects(image, `${bucket}-drain`);
+    const objects = haObjects(version, `${bucket}-drain`);
     const pod = await startReplicas(objects, 1);
     const seeded = buildImage({ sizeBytes: 4 * MiB, seed: `${image}-seed` });
     await push(seeded, `${pod[0].address}/ha/seed:v1`);
@@ -312,7 +312,7 @@ describe.each(VERSIONS)('$title', ({ image }) => {
 
   test('a rollout with broken storage credentials never becomes available; with good ones it does', async () => {
     await swift.createContainer(`${bucket}-rollout`);
-    const objects = haObjects(image, `${bucket}-rollout`);
+    const objects = haObjects(version, `${bucket}-rollout`);
     const good = new RegistryPod(objects, { externalSecrets: secrets() });
     const broken = new RegistryPod(objects, { externalSecrets: secrets('wrong-secret-key') });
     const goodStart = Date.now();
