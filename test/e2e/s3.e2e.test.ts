@@ -6,7 +6,8 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer, textOutsideSecrets,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment,
+  SwiftServer, textOutsideSecrets,
 } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
