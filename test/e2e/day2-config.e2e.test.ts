@@ -10,7 +10,8 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, freePort, httpRequest, pull, push, RegistryPod, requireEnvironment, sleep, tempDir, textOutsideSecrets, trackProcess,
+  buildImage, cleanupAll, expectSameContent, freePort, httpRequest, pull, push, RegistryPod, requireEnvironment, sleep, tempDir,
+  textOutsideSecrets, trackProcess,
 } from './harness';
 import {
   HtpasswdAuth, NotificationAction, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,

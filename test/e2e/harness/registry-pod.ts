@@ -307,7 +307,8 @@ export class RegistryPod {
     return this.busyboxDir;
   }
 
-  private securityIdentity(container: Obj = this.container): { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
+  private securityIdentity(container: Obj = this.container):
+  { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
     const pod: Obj = this.podSpec.securityContext ?? {};
     const ctr: Obj = container.securityContext ?? {};
     const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser;
