@@ -1,10 +1,11 @@
 import { Duration } from 'cdk8s';
-import { RegistryVersion } from '../config/registry-version';
+import { RegistryFeature } from '../config/registry-version';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration } from '../storage/storage-options';
 import { propError } from '../util/validation';
+import { requireFeature } from '../util/version-check';
 
 /**
  * Properties of a `PullThroughCache`.
@@ -40,8 +41,6 @@ export interface PullThroughCacheProps {
   readonly cacheWriteTimeout?: Duration;
 }
 
-const V3_1 = RegistryVersion.of('3.1.0');
-
 /**
  * Makes the registry a pull-through cache (mirror) of one upstream registry (`proxy`). Clients pull
  * through it and it keeps what they pulled. A proxy registry is read-only for clients: it answers every
@@ -71,8 +70,8 @@ export class PullThroughCache implements IRegistryPart {
     if (p.ttl !== undefined && registry.version.major < 3) {
       throw propError(registry, 'proxy.ttl', `is not supported by registry ${registry.version} (cached content expires after 168h there): use registry 3.x, or drop ttl`);
     }
-    if (p.cacheWriteTimeout !== undefined && !registry.version.isAtLeast(V3_1)) {
-      throw propError(registry, 'proxy.cacheWriteTimeout', `is not supported by registry ${registry.version}: it exists from 3.1.0`);
+    if (p.cacheWriteTimeout !== undefined) {
+      requireFeature(registry, 'proxy.cacheWriteTimeout', registry.version, RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT, 'proxy.cachewritetimeout');
     }
     if (p.cacheWriteTimeout !== undefined && p.cacheWriteTimeout.toSeconds() < 1) {
       throw propError(registry, 'proxy.cacheWriteTimeout', 'must be at least one second');

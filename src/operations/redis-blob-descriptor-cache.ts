@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { RegistryVersion } from '../config/registry-version';
+import { RegistryFeature } from '../config/registry-version';
 import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryMount } from '../registry-mount';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
@@ -100,8 +100,6 @@ export interface RedisBlobDescriptorCacheProps {
   readonly writeTimeout?: Duration;
 }
 
-const V3_1 = RegistryVersion.of('3.1.0');
-
 /**
  * Redis as the registry's blob descriptor cache (`storage.cache.blobdescriptor: redis`), shared by all
  * replicas. Rendered with each version's keys: 2.8's `addr`/`pool`, 3.x's go-redis options (`addrs`,
@@ -114,7 +112,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
 
   public bind(registry: RegistryDeployment): RegistryContribution {
     const p = this.props;
-    const v2 = registry.version.major === 2;
+    const v2 = !registry.version.supports(RegistryFeature.REDIS_UNIVERSAL_OPTIONS);
     if (!p.addresses || p.addresses.length === 0) {
       throw propError(registry, 'redis.addresses', 'must name at least one redis as host:port');
     }
@@ -142,7 +140,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     const mounts: RegistryMount[] = [];
     let tls: { [key: string]: any } | undefined;
     if (p.tls) {
-      const atLeast31 = registry.version.isAtLeast(V3_1);
+      const atLeast31 = registry.version.supports(RegistryFeature.REDIS_TLS_ROOT_CAS);
       if (!atLeast31 && !p.tls.clientCertificate) {
         throw propError(registry, 'redis.tls.clientCertificate', `is required on registry ${registry.version}: 3.0.x speaks TLS to redis only with a client certificate and key (3.1 and later also without)`);
       }

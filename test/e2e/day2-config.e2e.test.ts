@@ -10,11 +10,12 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, freePort, httpRequest, pull, push, RegistryPod, requireEnvironment, sleep, tempDir,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, freePort, httpRequest, pull, push,
+  RegistryPod, requireEnvironment, sleep, tempDir,
   textOutsideSecrets, trackProcess,
 } from './harness';
 import {
-  HtpasswdAuth, NotificationAction, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,
+  HtpasswdAuth, NotificationAction, RegistryFeature, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,
   RegistryVersion, StorageBackend,
 } from '../../src';
 import { validateChart } from '../util/validate-manifests';
@@ -29,113 +30,107 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-/** Each version with the binary that stands in for its image. */
-const VERSIONS: Array<[string, RegistryVersion, string]> = [
-  ['2.8', RegistryVersion.V2_8, '/usr/bin/docker-registry'],
-  ['3.0', RegistryVersion.of('3.0.0'), '/var/tmp/cdk8s-registry-bin/registry-3.0.0'],
-  ['3.1', RegistryVersion.of('3.1.1'), '/var/tmp/cdk8s-registry-bin/registry-3.1.1'],
-];
-
 /** A password with quotes, backslashes, `&`, `/`, newlines (one trailing), a tab and YAML-special characters. */
 const NASTY_PASSWORD = 'p"q\'r\\s&t/u\nv: w # x\t{y} [z] *a &b !c %d @e `f` | > - ? é\n';
 
-test.each(VERSIONS)('%s: a pull-through cache of a second registry serves and caches its image, refuses pushes', async (_label, version, binary) => {
+describeVersions(e2eVersions(), ({ version }) => {
+  test('a pull-through cache of a second registry serves and caches its image, refuses pushes', async () => {
   // GIVEN an upstream registry (2.8) holding one image. On 3.x its only user has the nasty password, which
   // the proxy reads from a Secret. Registry 2.8's proxy sends credentials only to token-auth upstreams
   // (proxyauth.go keys them by Bearer realm), so on 2.8 the upstream is open.
-  const withLogin = version.major === 3;
-  const upChart = new Chart(Testing.app(), 'upstream');
-  new RegistryDeployment(upChart, 'Upstream', {
-    version: RegistryVersion.V2_8,
-    storage: StorageBackend.emptyDir(),
-    auth: withLogin ? HtpasswdAuth.fromEntries({ entries: [`mirror:${bcrypt.hashSync(NASTY_PASSWORD, 5)}`] }) : RegistryAuth.none(),
+    const withLogin = version.major === 3;
+    const upChart = new Chart(Testing.app(), 'upstream');
+    new RegistryDeployment(upChart, 'Upstream', {
+      version: RegistryVersion.V2_8,
+      storage: StorageBackend.emptyDir(),
+      auth: withLogin ? HtpasswdAuth.fromEntries({ entries: [`mirror:${bcrypt.hashSync(NASTY_PASSWORD, 5)}`] }) : RegistryAuth.none(),
+    });
+    const upstream = new RegistryPod(validateChart(upChart));
+    await upstream.start();
+    const image = buildImage({ sizeBytes: 256 * 1024 });
+    await push(image, `${upstream.address}/library/app:v1`, withLogin ? { creds: `mirror:${NASTY_PASSWORD}` } : {});
+
+    // AND a proxy of it, of the version under test
+    const chart = new Chart(Testing.app(), 'proxy');
+    const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'upstream-login');
+    const proxy = new RegistryDeployment(chart, 'Proxy', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    proxy.addPart(new PullThroughCache({
+      remoteUrl: upstream.url,
+      username: withLogin ? { secret: hub, key: 'username' } : undefined,
+      password: withLogin ? { secret: hub, key: 'password' } : undefined,
+      ttl: version.major === 3 ? Duration.hours(48) : undefined,
+      cacheWriteTimeout: version.supports(RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT) ? Duration.minutes(2) : undefined,
+    }));
+    const objects = validateChart(chart);
+    expect(textOutsideSecrets(objects)).not.toContain('p"q');
+    const pod = new RegistryPod(objects, { externalSecrets: { 'upstream-login': { username: 'mirror', password: NASTY_PASSWORD } } });
+    await pod.start();
+
+    // THEN the proxy serves the upstream image (on 3.x: the password arrived byte for byte)
+    const pulled = await pod.withLogs(() => upstream.withLogs(() => pull(`${pod.address}/library/app:v1`)));
+    expectSameContent(image, pulled);
+
+    // AND a push is answered with the registry's own refusal (UNSUPPORTED, HTTP 405)
+    const upload = await httpRequest(`${pod.url}/v2/mine/app/blobs/uploads/`, { method: 'POST' });
+    expect(upload.status).toBe(405);
+    expect(upload.body).toContain('UNSUPPORTED');
+    await expect(push(buildImage({ sizeBytes: 1024 }), `${pod.address}/mine/app:v1`)).rejects.toThrow(/unsupported/i);
+
+    // AND it is cached: with the upstream gone, the proxy still serves it
+    await upstream.stop();
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/library/app:v1`)));
+
+    await pod.stop();
   });
-  const upstream = new RegistryPod(validateChart(upChart));
-  await upstream.start();
-  const image = buildImage({ sizeBytes: 256 * 1024 });
-  await push(image, `${upstream.address}/library/app:v1`, withLogin ? { creds: `mirror:${NASTY_PASSWORD}` } : {});
 
-  // AND a proxy of it, of the version under test
-  const chart = new Chart(Testing.app(), 'proxy');
-  const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'upstream-login');
-  const proxy = new RegistryDeployment(chart, 'Proxy', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
-  proxy.addPart(new PullThroughCache({
-    remoteUrl: upstream.url,
-    username: withLogin ? { secret: hub, key: 'username' } : undefined,
-    password: withLogin ? { secret: hub, key: 'password' } : undefined,
-    ttl: version.major === 3 ? Duration.hours(48) : undefined,
-    cacheWriteTimeout: version.isAtLeast(RegistryVersion.of('3.1.0')) ? Duration.minutes(2) : undefined,
-  }));
-  const objects = validateChart(chart);
-  expect(textOutsideSecrets(objects)).not.toContain('p"q');
-  const pod = new RegistryPod(objects, { registryBinary: binary, externalSecrets: { 'upstream-login': { username: 'mirror', password: NASTY_PASSWORD } } });
-  await pod.start();
+  test('redis blob descriptor cache with a nasty password, and push notifications with an Authorization header from a Secret', async () => {
+    const db = { 2: 2, 3: version.minor === 0 ? 3 : 4 }[version.major as 2 | 3]!;
+    // Redis AUTH is binary-safe: the registry logs in only if every byte of the Secret arrived in config.yml.
+    const redisPassword = NASTY_PASSWORD;
+    const redis = await startRedis(redisPassword);
+    const listener = await startListener();
+    const token = 'Bearer tok"en\\with/odd&chars';
 
-  // THEN the proxy serves the upstream image (on 3.x: the password arrived byte for byte)
-  const pulled = await pod.withLogs(() => upstream.withLogs(() => pull(`${pod.address}/library/app:v1`)));
-  expectSameContent(image, pulled);
+    const chart = new Chart(Testing.app(), 'day2');
+    const creds = kplus.Secret.fromSecretName(chart, 'Creds', 'day2-creds');
+    const registry = new RegistryDeployment(chart, 'Registry', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    registry.addPart(new RedisBlobDescriptorCache({ addresses: [`127.0.0.1:${redis.port}`], db, password: { secret: creds, key: 'redis-password' } }));
+    registry.addPart(new Notifications({
+      endpoints: [{
+        name: 'scanner',
+        url: `${listener.url}/events`,
+        headers: { 'X-Source': 'registry-e2e' },
+        secretHeaders: { Authorization: { secret: creds, key: 'webhook-token' } },
+        ignoredMediaTypes: ['application/octet-stream'],
+        ignoredActions: [NotificationAction.PULL],
+      }],
+    }));
+    const objects = validateChart(chart);
+    const outside = textOutsideSecrets(objects);
+    expect(outside).not.toContain('r3d!s');
+    expect(outside).not.toContain('tok"en');
+    const pod = new RegistryPod(objects, {
+      externalSecrets: { 'day2-creds': { 'redis-password': redisPassword, 'webhook-token': token } },
+    });
+    await pod.start();
 
-  // AND a push is answered with the registry's own refusal (UNSUPPORTED, HTTP 405)
-  const upload = await httpRequest(`${pod.url}/v2/mine/app/blobs/uploads/`, { method: 'POST' });
-  expect(upload.status).toBe(405);
-  expect(upload.body).toContain('UNSUPPORTED');
-  await expect(push(buildImage({ sizeBytes: 1024 }), `${pod.address}/mine/app:v1`)).rejects.toThrow(/unsupported/i);
+    const image = buildImage({ sizeBytes: 512 * 1024 });
+    await pod.withLogs(() => push(image, `${pod.address}/team/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
 
-  // AND it is cached: with the upstream gone, the proxy still serves it
-  await upstream.stop();
-  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/library/app:v1`)));
+    // THEN the blob descriptors are in redis, in the chosen db
+    const keys = redis.cli(['-n', String(db), '--scan']).split('\n').filter(Boolean);
+    expect(keys.some((k) => k.startsWith('blobs::sha256:'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('repository::team/app::blobs::sha256:'))).toBe(true);
 
-  await pod.stop();
-});
-
-test.each(VERSIONS)('%s: redis blob descriptor cache with a nasty password, and push notifications with an Authorization header from a Secret', async (_label, version, binary) => {
-  const db = { 2: 2, 3: version.minor === 0 ? 3 : 4 }[version.major as 2 | 3]!;
-  // Redis AUTH is binary-safe: the registry logs in only if every byte of the Secret arrived in config.yml.
-  const redisPassword = NASTY_PASSWORD;
-  const redis = await startRedis(redisPassword);
-  const listener = await startListener();
-  const token = 'Bearer tok"en\\with/odd&chars';
-
-  const chart = new Chart(Testing.app(), 'day2');
-  const creds = kplus.Secret.fromSecretName(chart, 'Creds', 'day2-creds');
-  const registry = new RegistryDeployment(chart, 'Registry', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
-  registry.addPart(new RedisBlobDescriptorCache({ addresses: [`127.0.0.1:${redis.port}`], db, password: { secret: creds, key: 'redis-password' } }));
-  registry.addPart(new Notifications({
-    endpoints: [{
-      name: 'scanner',
-      url: `${listener.url}/events`,
-      headers: { 'X-Source': 'registry-e2e' },
-      secretHeaders: { Authorization: { secret: creds, key: 'webhook-token' } },
-      ignoredMediaTypes: ['application/octet-stream'],
-      ignoredActions: [NotificationAction.PULL],
-    }],
-  }));
-  const objects = validateChart(chart);
-  const outside = textOutsideSecrets(objects);
-  expect(outside).not.toContain('r3d!s');
-  expect(outside).not.toContain('tok"en');
-  const pod = new RegistryPod(objects, {
-    registryBinary: binary,
-    externalSecrets: { 'day2-creds': { 'redis-password': redisPassword, 'webhook-token': token } },
+    // AND the webhook got the manifest push, with both headers, and no layer events (ignored media type)
+    const push1 = await listener.waitFor((e) => e.action === 'push' && e.target?.repository === 'team/app' && e.target?.tag === 'v1', pod);
+    expect(push1.headers.authorization).toBe(token);
+    expect(push1.headers['x-source']).toBe('registry-e2e');
+    expect(listener.events.every((e) => e.event.target?.mediaType !== 'application/octet-stream')).toBe(true);
+    await pod.stop();
+    await redis.stop();
   });
-  await pod.start();
-
-  const image = buildImage({ sizeBytes: 512 * 1024 });
-  await pod.withLogs(() => push(image, `${pod.address}/team/app:v1`));
-  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
-
-  // THEN the blob descriptors are in redis, in the chosen db
-  const keys = redis.cli(['-n', String(db), '--scan']).split('\n').filter(Boolean);
-  expect(keys.some((k) => k.startsWith('blobs::sha256:'))).toBe(true);
-  expect(keys.some((k) => k.startsWith('repository::team/app::blobs::sha256:'))).toBe(true);
-
-  // AND the webhook got the manifest push, with both headers, and no layer events (ignored media type)
-  const push1 = await listener.waitFor((e) => e.action === 'push' && e.target?.repository === 'team/app' && e.target?.tag === 'v1', pod);
-  expect(push1.headers.authorization).toBe(token);
-  expect(push1.headers['x-source']).toBe('registry-e2e');
-  expect(listener.events.every((e) => e.event.target?.mediaType !== 'application/octet-stream')).toBe(true);
-  await pod.stop();
-  await redis.stop();
 });
 
 /** Debian's redis-server on 127.0.0.1 with its own config and a password. */

@@ -22,5 +22,5 @@ export function synthConfig(chart: any) {
 }
 
 export const V2_8 = RegistryVersion.V2_8;
-export const V3_0 = RegistryVersion.of('3.0.0');
-export const V3_1 = RegistryVersion.of('3.1.1');
+export const V3_0 = RegistryVersion.V3_0;
+export const V3_1 = RegistryVersion.V3_1;

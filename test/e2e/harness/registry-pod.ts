@@ -10,11 +10,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { httpRequest } from './http';
+import { binaryForImage, E2eVersion } from './versions';
 
 type Obj = { [key: string]: any };
-
-/** Substitution 1: the image's `registry` binary is Debian's build of the same program. */
-const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /** Substitution 3: the image's busybox shell and tools, for init containers that run `/bin/sh`, are Debian's busybox. */
 const BUSYBOX_BINARY = '/usr/bin/busybox';
@@ -56,12 +54,6 @@ export interface RegistryPodOptions {
    */
   readonly container?: string;
   /**
-   * The binary that stands in for the image's `registry` (for example a 3.x build from
-   * /var/tmp/cdk8s-registry-bin/).
-   * @default /usr/bin/docker-registry (Debian's 2.8.2)
-   */
-  readonly registryBinary?: string;
-  /**
    * How long to wait for the readiness probe to answer 200.
    * @default 10000
    */
@@ -85,6 +77,8 @@ export class RegistryPod {
   public readonly deployment: Obj;
   /** The container spec that is run. */
   public readonly container: Obj;
+  /** The release line the image's tag names, and the real binary that runs it. */
+  public readonly registry: E2eVersion;
 
   private readonly podSpec: Obj;
   private readonly secrets = new Map<string, Map<string, Buffer>>();
@@ -92,7 +86,6 @@ export class RegistryPod {
   private readonly root: string;
   private readonly pvcDirs = new Map<string, string>();
   private readonly readyTimeoutMs: number;
-  private readonly registryBinary: string;
   private busyboxDir?: string;
   private child?: ChildProcess;
   private runDir?: string;
@@ -116,6 +109,13 @@ export class RegistryPod {
       throw new Error(`Deployment ${this.deployment.metadata?.name} has no container named ${wanted} (containers: ${containers.map((c) => c.name).join(', ')})`);
     }
     this.container = container;
+    // Substitution 1: the image's `registry` binary is the real binary of the release its tag names.
+    this.registry = binaryForImage(container.image ?? '');
+    const label: string | undefined = this.deployment.spec?.template?.metadata?.labels?.['app.kubernetes.io/version'];
+    if (label !== undefined && !label.startsWith(`${this.registry.version.line}.`)) {
+      throw new Error(`the pod is labelled app.kubernetes.io/version=${label} but its image '${container.image}' is registry ${this.registry.version.line}.x: `
+        + 'the config was rendered for another release than the one that would run');
+    }
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10000;
 
     for (const obj of objects) {
@@ -134,7 +134,6 @@ export class RegistryPod {
     addExternal(this.secrets, options.externalSecrets, 'Secret');
     addExternal(this.configMaps, options.externalConfigMaps, 'ConfigMap');
     this.root = tempDir('pod');
-    this.registryBinary = options.registryBinary ?? REGISTRY_BINARY;
   }
 
   /** The port the registry listens on, on 127.0.0.1. */
@@ -267,7 +266,7 @@ export class RegistryPod {
       // PATH is set last (after the mounts and setpriv, which are the host's tools).
       argv = ['/usr/bin/env', `PATH=${this.busybox()}`, BUSYBOX_BINARY, 'sh', ...command.slice(1), ...(init.args ?? [])];
     } else if (IMAGE_REGISTRY_NAMES.includes(command[0])) {
-      argv = [this.registryBinary, ...command.slice(1), ...(init.args ?? [])];
+      argv = [this.registry.binary, ...command.slice(1), ...(init.args ?? [])];
     } else {
       throw new Error(`init container ${init.name} runs ${command[0]}; the harness runs the image's shell (${IMAGE_SHELLS.join(', ')}) or registry binary only`);
     }
@@ -460,7 +459,7 @@ export class RegistryPod {
     if (!IMAGE_REGISTRY_NAMES.includes(command[0])) {
       throw new Error(`the container runs ${command[0]}; the harness can only run the image's registry binary (${IMAGE_REGISTRY_NAMES.join(', ')})`);
     }
-    return [this.registryBinary, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+    return [this.registry.binary, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
   }
 
   private script(mounts: PlannedMount[], id: ReturnType<RegistryPod['securityIdentity']>, argv: string[]): string {
