@@ -24,3 +24,4 @@ export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './registry-deployment';
+export * from './operations/garbage-collection';

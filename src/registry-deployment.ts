@@ -422,7 +422,12 @@ export class RegistryDeployment extends Construct {
 
   /** The rendered config.yml, as the ConfigMap holds it. */
   public renderConfigYaml(): string {
-    return Yaml.stringify(renderRegistryConfig(this.configDocument()));
+    return Yaml.stringify(this._renderConfig());
+  }
+
+  /** @internal The config.yml as a plain object, for parts that derive from it (garbage collection). */
+  public _renderConfig(): { [key: string]: any } {
+    return renderRegistryConfig(this.configDocument());
   }
 
   private configDocument(): RegistryConfigDocument {
