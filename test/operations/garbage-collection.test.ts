@@ -45,7 +45,7 @@ describe('GarbageCollection', () => {
   });
 
   test('the patches: env read-only + label in, both removed out (strategic merge, idempotent)', () => {
-    const { byName } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1' }) });
+    const { byName } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
     const patchOf = (c: Obj) => JSON.parse(c.command.find((a: string) => a.startsWith('--patch=')).substring('--patch='.length));
     const enter = patchOf(byName('enter-read-only'));
     expect(enter.spec.template.metadata.labels).toEqual({ 'cdk8s-registry/maintenance': 'read-only' });
