@@ -25,3 +25,4 @@ export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './registry-deployment';
 export * from './operations/garbage-collection';
+export * from './operations/registry-metrics';

@@ -97,9 +97,6 @@ export class GarbageCollection extends Construct {
   /** Whether each run is a maintenance window (false for a dry run, or a registry that is read-only anyway). */
   public readonly maintenanceWindow: boolean;
 
-  /** The arguments of the `registry` command that collects (`garbage-collect CONFIG [flags]`). */
-  public readonly garbageCollectArgs: string[];
-
   private readonly registry: RegistryDeployment;
   private readonly props: GarbageCollectionProps;
   private readonly kubectlImage: string;
@@ -120,16 +117,11 @@ export class GarbageCollection extends Construct {
     if (this.kubectlImage.trim() === '' || !/[:@]/.test(this.kubectlImage.split('/').pop()!)) {
       throw propError(this, 'kubectlImage', `(${JSON.stringify(this.kubectlImage)}) must be an image pinned by tag or digest, such as "${DEFAULT_KUBECTL_IMAGE}"`);
     }
-    this.timeoutSeconds = (props.rolloutTimeout ?? Duration.minutes(10)).toSeconds();
-    if (this.timeoutSeconds < 30) {
-      throw propError(this, 'rolloutTimeout', `(${this.timeoutSeconds}s) must be at least 30 seconds: a rollout restarts every replica`);
+    this.timeoutSeconds = (props.rolloutTimeout ?? Duration.minutes(10)).toMilliseconds() / 1000;
+    if (!Number.isInteger(this.timeoutSeconds) || this.timeoutSeconds < 30) {
+      throw propError(this, 'rolloutTimeout', `(${this.timeoutSeconds}s) must be a whole number of seconds, at least 30: a rollout restarts every replica`);
     }
     this.maintenanceWindow = !props.dryRun && !this.configSaysReadOnly();
-    this.garbageCollectArgs = [
-      'garbage-collect', version.configPath,
-      ...(props.dryRun ? ['--dry-run'] : []),
-      ...(props.deleteUntagged ? ['--delete-untagged'] : []),
-    ];
 
     const labels = { ...this.registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'garbage-collection' };
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
@@ -227,12 +219,18 @@ export class GarbageCollection extends Construct {
       if (!(key in selector) && !(key in podLabels) && !key.startsWith('app.kubernetes.io/')) podLabels[key] = value;
     }
 
+    // The config file the registry serves from (`serve PATH`), which may be rendered by an init container.
+    const configPath = (container.args as string[] ?? [])[(container.args as string[] ?? []).indexOf('serve') + 1] ?? this.registry.version.configPath;
     const collector: Obj = {
       name: 'garbage-collect',
       image: container.image,
       imagePullPolicy: container.imagePullPolicy,
       command: container.command,
-      args: this.garbageCollectArgs,
+      args: [
+        'garbage-collect', configPath,
+        ...(this.props.dryRun ? ['--dry-run'] : []),
+        ...(this.props.deleteUntagged ? ['--delete-untagged'] : []),
+      ],
       env: container.env,
       envFrom: container.envFrom,
       volumeMounts: container.volumeMounts,
@@ -241,7 +239,8 @@ export class GarbageCollection extends Construct {
     };
 
     const volumes: Obj[] = [...(pod.volumes ?? [])];
-    const initContainers: Obj[] = [];
+    // The registry pod's own init containers (such as the one that renders credentials into the config) first.
+    const initContainers: Obj[] = [...(pod.initContainers ?? [])];
     const containers: Obj[] = [];
     let affinity: Obj | undefined;
     if (!this.maintenanceWindow) {

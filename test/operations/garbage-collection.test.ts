@@ -114,6 +114,12 @@ describe('GarbageCollection', () => {
     expect(byName('garbage-collect').env).toContainEqual({ name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'proxy', key: 'password' } } });
   });
 
+  test('workload identity: the job account carries the registry account annotations (IRSA)', () => {
+    const { objects, pod } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
+    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName)!;
+    expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/registry' });
+  });
+
   test('S3 credentials reach the collector from the Secret only', () => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'S3', 's3-keys');
@@ -155,7 +161,7 @@ describe('GarbageCollection', () => {
     expect(byName('wait-read-only-rollout').command.at(-1)).toBe('--timeout=180s');
     expect(byName('leave-read-only').image).toBe('mirror.example.com/kubectl:v1.31.0');
     expect(() => synth({}, { kubectlImage: 'bitnami/kubectl' })).toThrow(/'kubectlImage' \("bitnami\/kubectl"\) must be an image pinned by tag or digest/);
-    expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5s\) must be at least 30 seconds/);
+    expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5s\) must be a whole number of seconds, at least 30/);
   });
 
   test('storage the job cannot reach, or a cache it cannot refresh, is refused at synth', () => {
