@@ -88,6 +88,9 @@ export interface GarbageCollectionProps {
  * The job runs as its own ServiceAccount, allowed to read and patch this Deployment only and to watch pods.
  */
 export class GarbageCollection extends Construct {
+  /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
+  public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
+
   /** The CronJob that runs the collection. */
   public readonly cronJob: ApiObject;
 
@@ -330,7 +333,7 @@ export class GarbageCollection extends Construct {
    * The strategic merge patch that puts every replica in read-only mode: the env variable, a pod label that
    * tells read-only pods from writers, and, for a single-node volume, affinity to this job's pod.
    */
-  public enterPatch(colocate: boolean = false): Obj {
+  private enterPatch(colocate: boolean): Obj {
     return {
       spec: {
         template: {
@@ -349,7 +352,7 @@ export class GarbageCollection extends Construct {
   }
 
   /** The strategic merge patch that undoes `enterPatch`. */
-  public leavePatch(colocate: boolean = false): Obj {
+  private leavePatch(colocate: boolean): Obj {
     return {
       spec: {
         template: {
