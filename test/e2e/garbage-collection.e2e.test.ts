@@ -136,3 +136,65 @@ describe.each(VERSIONS)('garbage collection on registry $name', ({ version, bina
     await after.stop();
   });
 });
+
+describe('options', () => {
+  test.each(VERSIONS.filter((v) => v.version.major === 3))('registry $name: --delete-untagged frees the image a tag moved away from', async ({ version, binary }) => {
+    // GIVEN a tag pushed twice: the first image is left untagged
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { version, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim() });
+    new GarbageCollection(chart, 'GC', { registry, deleteUntagged: true });
+    const objects = validateChart(chart);
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name;
+    const pod = new RegistryPod(objects, { registryBinary: binary });
+    await pod.start();
+    const first = buildImage({ sizeBytes: 256 * 1024, seed: `first-${version}` });
+    const second = buildImage({ sizeBytes: 256 * 1024, seed: `second-${version}` });
+    await pod.withLogs(() => push(first, `${pod.address}/app/moving:latest`));
+    const old = await blobsOf(pod.url, 'app/moving', 'latest');
+    await pod.withLogs(() => push(second, `${pod.address}/app/moving:latest`));
+    const current = await blobsOf(pod.url, 'app/moving', 'latest');
+    await pod.stop();
+
+    // WHEN the job's collector runs (in the window: the registry is stopped here, which is stricter)
+    const result = await new RegistryPod(objects, { registryBinary: binary, job: cronJob.metadata.name, container: 'garbage-collect', claimsFrom: pod }).run();
+
+    // THEN the untagged image is gone, the tagged one intact
+    expect(result.exitCode).toBe(0);
+    const exists = (digest: string) => fs.existsSync(path.join(pod.dataDir(claim), blobKey(digest)));
+    for (const digest of old.blobs) expect(exists(digest)).toBe(false);
+    for (const digest of current.blobs) expect(exists(digest)).toBe(true);
+    await pod.start();
+    expectSameContent(second, await pod.withLogs(() => pull(`${pod.address}/app/moving:latest`)));
+    expect((await httpRequest(`${pod.url}/v2/app/moving/manifests/${old.manifest}`, { headers: { Accept: MANIFEST_TYPES } })).status).toBe(404);
+    await pod.stop();
+  });
+
+  test('registry 2.8: a dry run reports the blobs of a deleted image and deletes nothing, with no window', async () => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', {
+      version: RegistryVersion.V2_8, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), storageOptions: { deleteEnabled: true },
+    });
+    const gc = new GarbageCollection(chart, 'GC', { registry, dryRun: true });
+    const objects = validateChart(chart);
+    expect(gc.maintenanceWindow).toBe(false);
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name;
+    const pod = new RegistryPod(objects);
+    await pod.start();
+    await pod.withLogs(() => push(buildImage({ sizeBytes: 256 * 1024, seed: 'dry' }), `${pod.address}/app/dry:v1`));
+    const dropped = await blobsOf(pod.url, 'app/dry', 'v1');
+    expect((await httpRequest(`${pod.url}/v2/app/dry/manifests/${dropped.manifest}`, { method: 'DELETE' })).status).toBe(202);
+
+    // WHEN the dry run runs beside the serving registry
+    const result = await new RegistryPod(objects, { job: cronJob.metadata.name, container: 'garbage-collect', claimsFrom: pod }).run();
+
+    // THEN it names the blobs and leaves them
+    expect(result.exitCode).toBe(0);
+    for (const digest of dropped.blobs) {
+      expect(result.output).toContain(`blob eligible for deletion: ${digest}`);
+      expect(fs.existsSync(path.join(pod.dataDir(claim), blobKey(digest)))).toBe(true);
+    }
+    await pod.stop();
+  });
+});
