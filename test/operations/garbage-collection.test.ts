@@ -120,6 +120,17 @@ describe('GarbageCollection', () => {
     expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/registry' });
   });
 
+  test('a config with a credential rendered by an init container: the job renders it the same way first', () => {
+    const { pod, byName, deployment, registryContainer } = synth({}, {}, (r) => r.addConfigSection('notifications', {
+      endpoints: [{ name: 'scanner', url: 'https://scanner.example.com/events', headers: { Authorization: [r.secretValue(kplus.Secret.fromSecretName(r, 'T', 'scanner-token'), 'header')] } }],
+    }));
+    const registryInit = deployment.spec.template.spec.initContainers;
+    expect(registryInit.length).toBeGreaterThan(0);
+    expect(pod.initContainers.slice(0, registryInit.length)).toEqual(registryInit);
+    expect(byName('garbage-collect').args).toEqual(['garbage-collect', registryContainer.args[1]]);
+    expect(registryContainer.args[1]).not.toBe('/etc/distribution/config.yml');
+  });
+
   test('S3 credentials reach the collector from the Secret only', () => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'S3', 's3-keys');
