@@ -339,9 +339,13 @@ export class GarbageCollection extends Construct {
         template: {
           metadata: { labels: { [MAINTENANCE_LABEL]: MAINTENANCE_READ_ONLY } },
           spec: {
+            // Preferred, not required: if the job is gone and the window left open, the registry can still be scheduled.
             affinity: colocate ? {
               podAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: this.podLabels }, topologyKey: 'kubernetes.io/hostname' }],
+                preferredDuringSchedulingIgnoredDuringExecution: [{
+                  weight: 100,
+                  podAffinityTerm: { labelSelector: { matchLabels: this.podLabels }, topologyKey: 'kubernetes.io/hostname' },
+                }],
               },
             } : undefined,
             containers: [{ name: this.registry.container.name, env: [{ name: READ_ONLY_ENV, value: '{"enabled":true}' }] }],

@@ -96,15 +96,17 @@ describe('GarbageCollection', () => {
     expect(pod.serviceAccountName).not.toBe(deployment.spec.template.spec.serviceAccountName);
   });
 
-  test('a ReadWriteOnce claim: the job runs beside the registry, and the read-only registry beside the job', () => {
+  test('a ReadWriteOnce claim: the job runs beside the registry, and the read-only registry prefers the job\'s node', () => {
     const { pod, byName, deployment, cronJob } = synth();
     expect(deployment.spec.strategy.type).toBe('Recreate');
     expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
       { labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
     ]);
     const enter = JSON.parse(byName('enter-read-only').command.at(-1).substring('--patch='.length));
-    expect(enter.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels)
-      .toEqual(cronJob.spec.jobTemplate.spec.template.metadata.labels);
+    expect(enter.spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      weight: 100,
+      podAffinityTerm: { labelSelector: { matchLabels: cronJob.spec.jobTemplate.spec.template.metadata.labels }, topologyKey: 'kubernetes.io/hostname' },
+    }]);
     const leave = JSON.parse(byName('leave-read-only').command.at(-1).substring('--patch='.length));
     expect(leave.spec.template.spec.affinity).toEqual({ podAffinity: null });
   });
