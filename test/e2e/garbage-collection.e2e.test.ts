@@ -65,7 +65,11 @@ describe.each(VERSIONS)('garbage collection on registry $name', ({ version, bina
     if (backend === 's3') await swift.createContainer(bucket);
     const storage = backend === 's3'
       ? StorageBackend.s3({
-        bucket, region: 'us-east-1', regionEndpoint: swift.url, secure: false, v4auth: true,
+        bucket,
+        region: 'us-east-1',
+        regionEndpoint: swift.url,
+        secure: false,
+        v4auth: true,
         credentials: S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'S3', 'gc-s3')),
       })
       : StorageBackend.persistentVolumeClaim();
@@ -173,7 +177,10 @@ describe('options', () => {
   test('registry 2.8: a dry run reports the blobs of a deleted image and deletes nothing, with no window', async () => {
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', {
-      version: RegistryVersion.V2_8, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), storageOptions: { deleteEnabled: true },
+      version: RegistryVersion.V2_8,
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.persistentVolumeClaim(),
+      storageOptions: { deleteEnabled: true },
     });
     const gc = new GarbageCollection(chart, 'GC', { registry, dryRun: true });
     const objects = validateChart(chart);

@@ -9,7 +9,9 @@ import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
 
-function synth(registryProps: Partial<RegistryDeploymentProps> = {}, gcProps: Partial<GarbageCollectionProps> = {}, after?: (r: RegistryDeployment) => void) {
+type After = (r: RegistryDeployment) => void;
+
+function synth(registryProps: Partial<RegistryDeploymentProps> = {}, gcProps: Partial<GarbageCollectionProps> = {}, after?: After) {
   const chart = Testing.chart();
   const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), version: RegistryVersion.V3, ...registryProps });
   const gc = new GarbageCollection(chart, 'GC', { registry, ...gcProps });
@@ -20,7 +22,8 @@ function synth(registryProps: Partial<RegistryDeploymentProps> = {}, gcProps: Pa
   const pod: Obj = cronJob.spec.jobTemplate.spec.template.spec;
   const all: Obj[] = [...(pod.initContainers ?? []), ...pod.containers];
   const byName = (name: string) => all.find((c) => c.name === name)!;
-  return { chart, registry, gc, objects, deployment, cronJob, pod, all, byName, registryContainer: deployment.spec.template.spec.containers[0] as Obj };
+  const registryContainer: Obj = deployment.spec.template.spec.containers[0];
+  return { chart, registry, gc, objects, deployment, cronJob, pod, all, byName, registryContainer };
 }
 
 describe('GarbageCollection', () => {

@@ -34,7 +34,8 @@ describe('RegistryMetrics', () => {
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(monitor.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', scheme: 'http', interval: '15s' }]);
-    const selected = services.filter((s) => Object.entries<string>(monitor.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
+    const selector = Object.entries<string>(monitor.spec.selector.matchLabels);
+    const selected = services.filter((s) => selector.every(([k, v]) => s.metadata.labels?.[k] === v));
     expect(selected.map((s) => s.metadata.labels['app.kubernetes.io/component'])).toEqual(['metrics']);
   });
 
