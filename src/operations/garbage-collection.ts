@@ -6,7 +6,7 @@ import { RegistryDeployment } from '../registry-deployment';
 import { propError } from '../util/validation';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
-export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.4';
+export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.5';
 
 /**
  * The variable that switches a registry to read-only. The registry reads `storage.maintenance.readonly` as a
