@@ -10,19 +10,14 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, httpRequest, listTags, patchObject, pull, push, RegistryPod, requireEnvironment, SwiftServer,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, patchObject, pull, push, RegistryPod,
+  requireEnvironment, SwiftServer,
 } from './harness';
-import { GarbageCollection, RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
+import { GarbageCollection, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
 
-/** Each registry line and the binary that stands in for its image (3.x: upstream's build, see shared/registry3). */
-const VERSIONS = [
-  { name: '2.8', version: RegistryVersion.V2_8, binary: '/usr/bin/docker-registry' },
-  { name: '3.0', version: RegistryVersion.of('3.0.0'), binary: '/var/tmp/cdk8s-registry-bin/registry-3.0.0' },
-  { name: '3.1', version: RegistryVersion.of('3.1.1'), binary: '/var/tmp/cdk8s-registry-bin/registry-3.1.1' },
-];
 const S3_SECRET = { 'gc-s3': { accessKey: 'test:tester', secretKey: 'testing' } };
 const MANIFEST_TYPES = 'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json';
 
@@ -30,9 +25,6 @@ let swift: SwiftServer;
 
 beforeAll(async () => {
   requireEnvironment();
-  for (const { binary } of VERSIONS) {
-    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: .ci/run unpacks the 3.x binaries (see shared/registry3/README.md)`);
-  }
   swift = await SwiftServer.start();
 }, 60000);
 afterAll(() => cleanupAll());
@@ -57,8 +49,8 @@ function commandOf(pod: Obj, name: string): string[] {
   return [...(pod.initContainers ?? []), ...pod.containers].find((c: Obj) => c.name === name).command;
 }
 
-describe.each(VERSIONS)('garbage collection on registry $name', ({ version, binary }) => {
-  test.each(['filesystem', 's3'])('%s: blobs of a deleted image are freed, a push during GC is refused, the kept image pulls intact', async (backend) => {
+describeVersions(e2eVersions({ driver: 's3' }), ({ version }) => {
+  test.each(['filesystem', 's3'])('garbage collection, %s: blobs of a deleted image are freed, a push during GC is refused, the kept image pulls intact', async (backend) => {
     // GIVEN a registry with the delete API and its garbage collection job
     const chart = Testing.chart();
     const bucket = `gc-${version.version.replace(/\./g, '-')}`;
@@ -80,7 +72,7 @@ describe.each(VERSIONS)('garbage collection on registry $name', ({ version, bina
     const cronJob = objects.find((o) => o.kind === 'CronJob')!;
     const jobPod = cronJob.spec.jobTemplate.spec.template.spec;
     expect(gc.maintenanceWindow).toBe(true);
-    const options = { registryBinary: binary, externalSecrets: backend === 's3' ? S3_SECRET : undefined };
+    const options = { externalSecrets: backend === 's3' ? S3_SECRET : undefined };
 
     const pod = new RegistryPod(objects, options);
     await pod.start();
@@ -141,8 +133,8 @@ describe.each(VERSIONS)('garbage collection on registry $name', ({ version, bina
   });
 });
 
-describe('options', () => {
-  test.each(VERSIONS.filter((v) => v.version.major === 3))('registry $name: --delete-untagged frees the image a tag moved away from', async ({ version, binary }) => {
+describeVersions(e2eVersions({ filter: (v) => v.version.major === 3 }), ({ version }) => {
+  test('garbage collection with --delete-untagged frees the image a tag moved away from', async () => {
     // GIVEN a tag pushed twice: the first image is left untagged
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', { version, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim() });
@@ -150,7 +142,7 @@ describe('options', () => {
     const objects = validateChart(chart);
     const cronJob = objects.find((o) => o.kind === 'CronJob')!;
     const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name;
-    const pod = new RegistryPod(objects, { registryBinary: binary });
+    const pod = new RegistryPod(objects);
     await pod.start();
     const first = buildImage({ sizeBytes: 256 * 1024, seed: `first-${version}` });
     const second = buildImage({ sizeBytes: 256 * 1024, seed: `second-${version}` });
@@ -161,7 +153,7 @@ describe('options', () => {
     await pod.stop();
 
     // WHEN the job's collector runs (in the window: the registry is stopped here, which is stricter)
-    const result = await new RegistryPod(objects, { registryBinary: binary, job: cronJob.metadata.name, container: 'garbage-collect', claimsFrom: pod }).run();
+    const result = await new RegistryPod(objects, { job: cronJob.metadata.name, container: 'garbage-collect', claimsFrom: pod }).run();
 
     // THEN the untagged image is gone, the tagged one intact
     expect(result.exitCode).toBe(0);
@@ -174,10 +166,13 @@ describe('options', () => {
     await pod.stop();
   });
 
-  test('registry 2.8: a dry run reports the blobs of a deleted image and deletes nothing, with no window', async () => {
+});
+
+describeVersions(e2eVersions({ filter: (v) => v.version.major === 2 }), ({ version }) => {
+  test('garbage collection as a dry run reports the blobs of a deleted image and deletes nothing, with no window', async () => {
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', {
-      version: RegistryVersion.V2_8,
+      version,
       auth: RegistryAuth.none(),
       storage: StorageBackend.persistentVolumeClaim(),
       storageOptions: { deleteEnabled: true },

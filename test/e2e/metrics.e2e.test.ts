@@ -3,27 +3,15 @@
  * port the metrics Service targets) answers Prometheus text with the registry's request and storage metrics.
  * Also shows why that port must be reachable from the scraper only: it serves pprof and /debug/vars too.
  */
-import * as fs from 'fs';
 import { Testing } from 'cdk8s';
-import { buildImage, cleanupAll, httpRequest, push, RegistryPod, requireEnvironment } from './harness';
-import { RegistryAuth, RegistryDeployment, RegistryMetrics, RegistryVersion, StorageBackend } from '../../src';
+import { buildImage, cleanupAll, describeVersions, e2eVersions, httpRequest, push, RegistryPod, requireEnvironment } from './harness';
+import { RegistryAuth, RegistryDeployment, RegistryMetrics, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
-const VERSIONS = [
-  { name: '2.8', version: RegistryVersion.V2_8, binary: '/usr/bin/docker-registry' },
-  { name: '3.0', version: RegistryVersion.of('3.0.0'), binary: '/var/tmp/cdk8s-registry-bin/registry-3.0.0' },
-  { name: '3.1', version: RegistryVersion.of('3.1.1'), binary: '/var/tmp/cdk8s-registry-bin/registry-3.1.1' },
-];
-
-beforeAll(() => {
-  requireEnvironment();
-  for (const { binary } of VERSIONS) {
-    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: .ci/run unpacks the 3.x binaries (see shared/registry3/README.md)`);
-  }
-});
+beforeAll(() => requireEnvironment());
 afterAll(() => cleanupAll());
 
-test.each(VERSIONS)('registry $name: after a push, /metrics answers Prometheus text with registry metrics', async ({ version, binary }) => {
+describeVersions(e2eVersions(), ({ version }) => test('after a push, /metrics answers Prometheus text with registry metrics', async () => {
   // GIVEN a registry with metrics and its metrics Service and ServiceMonitor
   const chart = Testing.chart();
   const registry = new RegistryDeployment(chart, 'Registry', { version, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), metrics: true });
@@ -31,7 +19,7 @@ test.each(VERSIONS)('registry $name: after a push, /metrics answers Prometheus t
   const objects = validateChart(chart);
   const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels['app.kubernetes.io/component'] === 'metrics')!;
   const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
-  const pod = new RegistryPod(objects, { registryBinary: binary });
+  const pod = new RegistryPod(objects);
   await pod.start();
   // The Service targets the container port the debug server listens on (the harness maps it to a free loopback port).
   expect(pod.container.ports).toContainEqual({ containerPort: service.spec.ports[0].targetPort, name: 'metrics' });
@@ -54,4 +42,4 @@ test.each(VERSIONS)('registry $name: after a push, /metrics answers Prometheus t
   expect((await httpRequest(`http://127.0.0.1:${pod.debugPort}/debug/pprof/`)).status).toBe(200);
   expect((await httpRequest(`http://127.0.0.1:${pod.debugPort}/debug/vars`)).status).toBe(200);
   await pod.stop();
-});
+}));

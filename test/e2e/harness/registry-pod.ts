@@ -10,11 +10,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { httpRequest } from './http';
+import { binaryForImage, E2eVersion } from './versions';
 
 type Obj = { [key: string]: any };
-
-/** Substitution 1: the image's `registry` binary is Debian's build of the same program. */
-const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /** Names the image's entrypoint may be called by in `command`. */
 const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
@@ -61,12 +59,6 @@ export interface RegistryPodOptions {
    */
   readonly claimsFrom?: RegistryPod;
   /**
-   * The binary that stands in for the image's `registry` (for example a 3.x build from
-   * /var/tmp/cdk8s-registry-bin/).
-   * @default /usr/bin/docker-registry (Debian's 2.8.2)
-   */
-  readonly registryBinary?: string;
-  /**
    * How long to wait for the readiness probe to answer 200.
    * @default 10000
    */
@@ -90,13 +82,14 @@ export class RegistryPod {
   public readonly deployment: Obj;
   /** The container spec that is run. */
   public readonly container: Obj;
+  /** The release line the image's tag names, and the real binary that runs it. */
+  public readonly registry: E2eVersion;
 
   private readonly podSpec: Obj;
   private readonly secrets = new Map<string, Map<string, Buffer>>();
   private readonly configMaps = new Map<string, Map<string, Buffer>>();
   private readonly root: string;
   private readonly pvcDirs: Map<string, string>;
-  private readonly registryBinary: string;
   private _debugPort?: number;
   private readonly readyTimeoutMs: number;
   private child?: ChildProcess;
@@ -123,6 +116,13 @@ export class RegistryPod {
       throw new Error(`Deployment ${this.deployment.metadata?.name} has no container named ${wanted} (containers: ${containers.map((c) => c.name).join(', ')})`);
     }
     this.container = container;
+    // Substitution 1: the image's `registry` binary is the real binary of the release its tag names.
+    this.registry = binaryForImage(container.image ?? '');
+    const label: string | undefined = this.deployment.spec?.template?.metadata?.labels?.['app.kubernetes.io/version'];
+    if (label !== undefined && !label.startsWith(`${this.registry.version.line}.`)) {
+      throw new Error(`the pod is labelled app.kubernetes.io/version=${label} but its image '${container.image}' is registry ${this.registry.version.line}.x: `
+        + 'the config was rendered for another release than the one that would run');
+    }
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10000;
 
     for (const obj of objects) {
@@ -142,7 +142,6 @@ export class RegistryPod {
     addExternal(this.configMaps, options.externalConfigMaps, 'ConfigMap');
     this.root = tempDir('pod');
     this.pvcDirs = options.claimsFrom ? options.claimsFrom.pvcDirs : new Map<string, string>();
-    this.registryBinary = options.registryBinary ?? REGISTRY_BINARY;
   }
 
   /** The port the registry listens on, on 127.0.0.1. */
@@ -446,7 +445,7 @@ export class RegistryPod {
     if (!IMAGE_REGISTRY_NAMES.includes(command[0])) {
       throw new Error(`the container runs ${command[0]}; the harness can only run the image's registry binary (${IMAGE_REGISTRY_NAMES.join(', ')})`);
     }
-    return [this.registryBinary, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+    return [this.registry.binary, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
   }
 
   private script(mounts: PlannedMount[], id: ReturnType<RegistryPod['securityIdentity']>, argv: string[]): string {
