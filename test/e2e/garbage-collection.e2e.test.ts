@@ -26,7 +26,7 @@ let swift: SwiftServer;
 beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
-}, 60000);
+}, 180000);
 afterAll(() => cleanupAll());
 
 /** The digests of a pushed image's blobs (layers and config), read from its manifest. */
