@@ -96,6 +96,7 @@ export class RegistryPod {
   private readonly configMaps = new Map<string, Map<string, Buffer>>();
   private readonly root: string;
   private readonly pvcDirs: Map<string, string>;
+  private readonly jobMode: boolean;
   private _debugPort?: number;
   private readonly readyTimeoutMs: number;
   private busyboxDir?: string;
@@ -149,6 +150,7 @@ export class RegistryPod {
     addExternal(this.configMaps, options.externalConfigMaps, 'ConfigMap');
     this.root = tempDir('pod');
     this.pvcDirs = options.claimsFrom ? options.claimsFrom.pvcDirs : new Map<string, string>();
+    this.jobMode = options.job !== undefined;
   }
 
   /** The port the registry listens on, on 127.0.0.1. */
@@ -221,6 +223,18 @@ export class RegistryPod {
     return { exitCode, output: this.output.substring(startMark) };
   }
 
+  /**
+   * The init containers that run before the container: all of them for a Deployment; for a Job's container, those
+   * before it that run its own image (such as the config renderer), since a Job's kubectl steps (the garbage
+   * collection window) are played by the test with `patchObject`.
+   */
+  private initContainersToRun(): Obj[] {
+    const inits: Obj[] = this.podSpec.initContainers ?? [];
+    if (!this.jobMode) return inits;
+    const index = inits.indexOf(this.container);
+    return (index >= 0 ? inits.slice(0, index) : inits).filter((c) => c.image === this.container.image);
+  }
+
   private async spawnContainer(serve: boolean): Promise<ChildProcess> {
     if (this.child && isRunning(this.child)) throw new Error('the registry pod is already running');
     this.runs += 1;
@@ -242,8 +256,7 @@ export class RegistryPod {
     this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
 
     const volumes = this.prepareVolumes(security.fsGroup);
-    const startMark = this.output.length;
-    for (const init of this.podSpec.initContainers ?? []) {
+    for (const init of this.initContainersToRun()) {
       await this.runInitContainer(init, volumes);
     }
     const mounts = this.planMounts(volumes);
@@ -420,8 +433,8 @@ export class RegistryPod {
   private prepareVolumes(fsGroup: number | undefined): Map<string, string> {
     const dirs = new Map<string, string>();
     const gid = fsGroup ?? 0;
-    // Only the volumes this container mounts are prepared (a Job's pod also has the API token of its kubectl steps).
-    const used = new Set((this.container.volumeMounts ?? []).map((m: Obj) => m.name));
+    // Only the volumes the containers that run mount are prepared (a Job's pod also has the API token of its kubectl steps).
+    const used = new Set([this.container, ...this.initContainersToRun()].flatMap((c) => (c.volumeMounts ?? []).map((m: Obj) => m.name)));
     for (const volume of (this.podSpec.volumes ?? []).filter((v: Obj) => used.has(v.name))) {
       const dir = path.join(this.runDir!, `vol-${volume.name}`);
       if (volume.configMap || volume.secret) {
