@@ -29,6 +29,8 @@ export * from './availability/placement';
 export * from './availability/registry-disruption-budget';
 export * from './availability/registry-autoscaler';
 export * from './availability/registry-network-policy';
+export * from './operations/garbage-collection';
+export * from './operations/registry-metrics';
 export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';
 export * from './operations/pull-through-cache';

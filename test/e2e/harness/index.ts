@@ -6,4 +6,5 @@ export * from './skopeo';
 export * from './swift-server';
 export * from './manifests';
 export * from './round-robin-proxy';
+export * from './strategic-merge';
 export * from './versions';
