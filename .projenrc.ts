@@ -36,7 +36,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // bcrypt for HtpasswdAuth is shipped inside the package (jsii bundles it).
   bundledDeps: ['bcryptjs@^3.0.3'],
-  devDeps: ['jest-util@^29.7.0', 'cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'yaml@^2.8.0'],
+  // azurite: the Azure Blob emulator the e2e suite runs registry 3.x's azure driver against (3.36+ need Node 21+).
+  devDeps: ['jest-util@^29.7.0', 'cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'yaml@^2.8.0', 'azurite@~3.35.0'],
 
   github: false,
   release: false,

@@ -6,3 +6,4 @@ export * from './skopeo';
 export * from './swift-server';
 export * from './manifests';
 export * from './versions';
+export * from './azurite-server';
