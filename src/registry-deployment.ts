@@ -17,6 +17,7 @@ import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
 import { secretEnv } from './util/secret-env';
+import { requireFeature } from './util/version-check';
 import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
 
 /** Port the registry listens on inside the pod. */
@@ -454,10 +455,16 @@ export class RegistryDeployment extends Construct {
 
   /**
    * Sets a `REGISTRY_*` environment variable from a Secret (for example `REGISTRY_PROXY_PASSWORD`). The
-   * registry maps such variables onto struct fields and driver parameters only: an item of a list
-   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored. `secretValue` works everywhere.
+   * registry maps such variables onto struct fields and driver parameters. An item of a list
+   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is parsed by 3.x (`configuration/parser.go` has a slice case
+   * since 3.0.0) but silently ignored by 2.8, so on 2.8 such a name is an error; fields of the inlined redis
+   * options are ignored by 3.0.0 (fixed in 3.1.0). `secretValue` works everywhere.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
+    if (/^REGISTRY_.*_\d+(_|$)/.test(name)) {
+      requireFeature(this, 'addSecretEnv', this.version, RegistryFeature.LIST_ITEM_ENV,
+        `'${name}' addresses an item of a list, which registry 2.8 silently ignores; put registry.secretValue(secret, key) in the config instead`);
+    }
     this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 
