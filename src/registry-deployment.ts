@@ -17,8 +17,8 @@ import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
 import { secretEnv } from './util/secret-env';
-import { requireFeature } from './util/version-check';
 import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
+import { requireFeature } from './util/version-check';
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
