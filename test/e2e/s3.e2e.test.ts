@@ -95,17 +95,20 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
     expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/spaces/app:v1`)));
     expect(await swift.listObjects(bucket('spaces-registry'))).toContain('registry/docker/registry/v2/repositories/spaces/app/_manifests/tags/v1/current/link');
   });
+});
 
+describeVersions(e2eVersions({ driver: 's3' }), (v) => {
   test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
     // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
-    await swift.createContainer('kyma-registry');
+    const kymaBucket = `kyma-registry-${v.version.line.replace('.', '-')}`;
+    await swift.createContainer(kymaBucket);
     const chart = Testing.chart();
     const hostAndPort = swift.url.replace(/^http:\/\//, '');
     new RegistryDeployment(chart, 'Registry', {
-      version: current.version,
+      version: v.version,
       auth: RegistryAuth.none(),
       storage: StorageBackend.s3({
-        bucket: 'kyma-registry',
+        bucket: kymaBucket,
         region: 'us-east-1',
         regionEndpoint: hostAndPort,
         secure: false,
@@ -122,6 +125,6 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
     const image = buildImage({ sizeBytes: 1024 * 1024 });
     await pod.withLogs(() => push(image, `${pod.address}/kyma/app:v1`));
     expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/kyma/app:v1`)));
-    expect(await swift.listObjects('kyma-registry')).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
+    expect(await swift.listObjects(kymaBucket)).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
   });
 });
