@@ -213,6 +213,8 @@ export class RegistryDeployment extends Construct {
   private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
   private _externalUrl?: string;
+  /** config.yml as last rendered, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
+  private renderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
@@ -422,7 +424,21 @@ export class RegistryDeployment extends Construct {
 
   /** The rendered config.yml, as the ConfigMap holds it. */
   public renderConfigYaml(): string {
-    return Yaml.stringify(renderRegistryConfig(this.configDocument()));
+    return this.renderConfig().yaml;
+  }
+
+  /**
+   * Renders config.yml at most once for a given model. Both the ConfigMap and the checksum annotation are lazy, so
+   * that `add*` calls made after the constructor still count; each asks for the rendering when the synth resolves
+   * it, and the YAML writer (the costly part) runs again only if the model changed since.
+   */
+  private renderConfig(): { readonly yaml: string; checksum?: string } {
+    const config = renderRegistryConfig(this.configDocument());
+    const model = JSON.stringify(config);
+    if (this.renderedConfig?.model !== model) {
+      this.renderedConfig = { model, yaml: Yaml.stringify(config) };
+    }
+    return this.renderedConfig;
   }
 
   private configDocument(): RegistryConfigDocument {
@@ -461,7 +477,9 @@ export class RegistryDeployment extends Construct {
   }
 
   private configChecksum(): string {
-    return createHash('sha256').update(this.renderConfigYaml()).digest('hex');
+    const rendered = this.renderConfig();
+    rendered.checksum ??= createHash('sha256').update(rendered.yaml).digest('hex');
+    return rendered.checksum;
   }
 
   private resolveVersion(storage: StorageBackend): RegistryVersion {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Platform, RegistryAuth, RegistryDeployment, RegistryTls, RegistryVersion, StorageBackend } from '../src';
@@ -97,6 +98,35 @@ describe('RegistryDeployment', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).not.toBe(a);
     expect(synth().deployment.spec.template.metadata.annotations['checksum/config']).toBe(a);
+  });
+
+  test('config.yml is written once per synth, and a section added after a synth still reaches the ConfigMap and the checksum', () => {
+    // GIVEN a registry synthesized once
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    const spy = jest.spyOn(Yaml, 'stringify');
+    const checksumOf = (objects: Obj[]) => objects.find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations['checksum/config'];
+    const configOf = (objects: Obj[]) => objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
+    try {
+      const first = Testing.synth(chart);
+      // THEN the YAML writer ran once for the ConfigMap and the checksum together
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(checksumOf(first)).toBe(createHash('sha256').update(configOf(first)).digest('hex'));
+      // a second synth of the same model writes nothing again
+      Testing.synth(chart);
+      expect(spy).toHaveBeenCalledTimes(1);
+
+      // WHEN a section is added after that synth
+      registry.addConfigSection('validation', { disabled: true });
+      const second = Testing.synth(chart);
+      // THEN both lazy values follow it, from one new rendering
+      expect(spy).toHaveBeenCalledTimes(2);
+      expect(parseConfig(configOf(second)).validation).toEqual({ disabled: true });
+      expect(checksumOf(second)).toBe(createHash('sha256').update(configOf(second)).digest('hex'));
+      expect(checksumOf(second)).not.toBe(checksumOf(first));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('two synths are byte-identical', () => {
