@@ -4,14 +4,18 @@ import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBinding, RegistryAuth } from './auth/registry-auth';
-import { RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
+import { ConfigFragments, describeConflict } from './config/config-merge';
+import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
+import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
+import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { findCredentialLiterals } from './util/credential-check';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
 
@@ -209,12 +213,14 @@ export class RegistryDeployment extends Construct {
   private readonly authBinding: AuthBinding;
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
-  private readonly extraConfig: { [section: string]: any } = {};
+  private readonly partsConfig = new ConfigFragments();
+  private readonly secrets: ConfigSecrets;
   private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
+  private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
-  /** config.yml as last rendered, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
-  private renderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
+  /** config.yml as last written, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
+  private lastRenderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
@@ -296,9 +302,6 @@ export class RegistryDeployment extends Construct {
       terminationGracePeriod: Duration.seconds(60),
     });
     this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
-    for (const [name, value] of Object.entries(this.authBinding.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      this.deployment.podMetadata.addAnnotation(name, value);
-    }
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
@@ -306,25 +309,26 @@ export class RegistryDeployment extends Construct {
 
     const scheme = this.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
     const portName = this.servesTls ? 'https' : 'http';
+    const securityContext: kplus.ContainerSecurityContextProps = {
+      ensureNonRoot: true,
+      ...idSettings,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
+      capabilities: { drop: ['ALL' as kplus.Capability] },
+    };
     this.container = this.deployment.addContainer({
       name: 'registry',
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['registry'],
-      args: ['serve', this.version.configPath],
+      args: ['serve', this.configFilePath],
       ports: [
         { number: REGISTRY_PORT, name: portName },
         ...(props.metrics ? [{ number: METRICS_PORT, name: 'metrics' }] : []),
       ],
-      securityContext: {
-        ensureNonRoot: true,
-        ...idSettings,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
-        capabilities: { drop: ['ALL' as kplus.Capability] },
-      },
+      securityContext,
       resources: props.resources ?? {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
         memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
@@ -344,22 +348,26 @@ export class RegistryDeployment extends Construct {
       }),
     });
 
-    this.mount(kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), path.dirname(this.version.configPath), true);
+    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
+    this.mount(configVolume, path.dirname(this.version.configPath), true);
     this.mount(kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
-    for (const binding of [this.storageBinding.mounts, this.authBinding.mounts, this.tlsBinding?.mounts]) {
-      for (const mount of binding ?? []) {
-        this.addMount(mount);
-      }
-    }
+    this.secrets = new ConfigSecrets(this, () => ({
+      deployment: this.deployment,
+      container: this.container,
+      configVolume,
+      image: this.image,
+      securityContext,
+      configFile: path.basename(this.version.configPath),
+    }));
 
     if (props.httpSecret) {
       this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
     }
-    for (const [source, env] of [['storage', this.storageBinding.env], ['auth', this.authBinding.env]] as const) {
-      for (const name of Object.keys(env ?? {}).sort()) {
-        this.addEnv(name, env![name], source);
-      }
-    }
+    // Storage, auth and TLS put their config in the typed model; the rest they add like any part.
+    this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
+    this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
+    this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
+    this.node.addValidation({ validate: () => this.validateConfig() });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
@@ -398,47 +406,120 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
-   * Adds a top-level section of config.yml that the library does not model (`notifications`,
-   * `proxy`, `validation`, `redis`, ...), rendered as given. Never put credentials here: use
-   * `addSecretEnv` with the matching `REGISTRY_*` variable.
+   * Adds a feature to the registry: its config fragment, environment, volumes and pod annotations
+   * (see `IRegistryPart`). Redis, notifications, a pull-through cache and other day-2 features are parts.
+   */
+  public addPart(part: IRegistryPart): void {
+    this.applyContribution(part.bind(this));
+  }
+
+  /**
+   * A placeholder for a credential held in a Secret, to put anywhere in config.yml as a whole value (in
+   * `addConfigSection` or a part's config). The ConfigMap holds only the placeholder; an init container
+   * writes the value into the config the registry reads, in an in-memory volume. Works on every version,
+   * including where `REGISTRY_*` variables cannot reach (list items on 2.8, redis options on 3.0.0).
+   */
+  public secretValue(secret: kplus.ISecret, key: string): string {
+    return this.secrets.placeholder('secretValue', secret, key);
+  }
+
+  /**
+   * The path of the config file the registry reads: the version's config path, or the rendered copy in an
+   * in-memory volume once a credential is placed in the config (`secretValue`). A token resolved at synth.
+   */
+  public get configFilePath(): string {
+    return Lazy.any({
+      produce: () => this.secrets.used ? `${RENDERED_DIR}/${path.basename(this.version.configPath)}` : this.version.configPath,
+    }) as any;
+  }
+
+  /**
+   * Adds a top-level section of config.yml that the library does not model (`validation`, `catalog`, ...),
+   * rendered as given. A credential is refused as a literal: put `registry.secretValue(secret, key)` in its
+   * place. Prefer the typed parts (`RedisBlobDescriptorCache`, `Notifications`, `PullThroughCache`).
    */
   public addConfigSection(section: string, value: any): void {
     const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
     if (modelled.includes(section)) {
       throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders: use the matching props (${modelled.join(', ')} are modelled)`);
     }
-    if (section in this.extraConfig) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}'`);
+    if (this.partsConfig.document[section] !== undefined) {
+      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.partsConfig.ownerOf(section)})`);
     }
-    this.extraConfig[section] = value;
+    this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
   }
 
   /**
-   * Sets a `REGISTRY_*` environment variable from a Secret, the way to give any config key a
-   * credential (for example `REGISTRY_PROXY_PASSWORD`). The registry maps such variables onto struct fields and
-   * driver parameters only: an item of a list (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored.
+   * Sets a `REGISTRY_*` environment variable from a Secret (for example `REGISTRY_PROXY_PASSWORD`). The
+   * registry maps such variables onto struct fields and driver parameters only: an item of a list
+   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored. `secretValue` works everywhere.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
     this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 
-  /** The rendered config.yml, as the ConfigMap holds it. */
+  /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
   public renderConfigYaml(): string {
-    return this.renderConfig().yaml;
+    return this.renderedConfig().yaml;
   }
 
   /**
-   * Renders config.yml at most once for a given model. Both the ConfigMap and the checksum annotation are lazy, so
+   * config.yml, written at most once for a given model. Both the ConfigMap and the checksum annotation are lazy, so
    * that `add*` calls made after the constructor still count; each asks for the rendering when the synth resolves
    * it, and the YAML writer (the costly part) runs again only if the model changed since.
    */
-  private renderConfig(): { readonly yaml: string; checksum?: string } {
-    const config = renderRegistryConfig(this.configDocument());
+  private renderedConfig(): { readonly yaml: string; checksum?: string } {
+    const config = this.renderConfig();
     const model = JSON.stringify(config);
-    if (this.renderedConfig?.model !== model) {
-      this.renderedConfig = { model, yaml: Yaml.stringify(config) };
+    if (this.lastRenderedConfig?.model !== model) {
+      const yaml = Yaml.stringify(config);
+      this.secrets.checkRendered(yaml);
+      this.lastRenderedConfig = { model, yaml };
     }
-    return this.renderedConfig;
+    return this.lastRenderedConfig;
+  }
+
+  private renderConfig(): { [key: string]: any } {
+    const merged = new ConfigFragments();
+    merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');
+    const conflicts = merged.merge(this.partsConfig.document, 'parts');
+    if (conflicts.length > 0) {
+      const c = conflicts[0];
+      throw propError(this, 'config', `${describeConflict({ ...c, newSource: this.partsConfig.ownerOf(c.path) ?? c.newSource })}: a key has one value`);
+    }
+    merged.merge(this.storageOptions.defaults ?? {}, 'defaults', true);
+    return orderSections(merged.document);
+  }
+
+  private validateConfig(): string[] {
+    return checkRenderedConfig(this.renderConfig());
+  }
+
+  private applyContribution(c: RegistryContribution): void {
+    if (c.config) {
+      const literals = findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v));
+      if (literals.length > 0) {
+        throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
+      }
+      const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
+      if (conflicts.length > 0) {
+        throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
+      }
+    }
+    for (const name of Object.keys(c.env ?? {}).sort()) {
+      this.addEnv(name, c.env![name], c.name);
+    }
+    for (const mount of c.mounts ?? []) {
+      this.addMount(mount);
+    }
+    for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      const previous = this.annotationSources.get(name);
+      if (previous !== undefined) {
+        throw propError(this, c.name, `sets pod annotation '${name}', which ${previous} already sets`);
+      }
+      this.annotationSources.set(name, `'${c.name}'`);
+      this.deployment.podMetadata.addAnnotation(name, value);
+    }
   }
 
   private configDocument(): RegistryConfigDocument {
@@ -472,12 +553,11 @@ export class RegistryDeployment extends Construct {
       health: (props.storageHealthCheck ?? true)
         ? { storageDriver: { enabled: true, interval: '10s', threshold: 3 } }
         : undefined,
-      extra: this.extraConfig,
     };
   }
 
   private configChecksum(): string {
-    const rendered = this.renderConfig();
+    const rendered = this.renderedConfig();
     rendered.checksum ??= createHash('sha256').update(rendered.yaml).digest('hex');
     return rendered.checksum;
   }
@@ -522,7 +602,7 @@ export class RegistryDeployment extends Construct {
 
   private mount(volume: kplus.Volume, mountPath: string, readOnly: boolean, subPath?: string): void {
     if (this.mountedPaths.has(mountPath)) {
-      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS) ask for the same path`);
+      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS, added parts) ask for the same path`);
     }
     this.mountedPaths.add(mountPath);
     this.container.mount(mountPath, volume, { readOnly, subPath });
