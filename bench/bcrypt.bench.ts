@@ -15,8 +15,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { Chart, Testing } from 'cdk8s';
 import { HtpasswdAuth, RegistryDeployment, RegistryVersion } from '../src';
-import { cleanupAll, RegistryPod, requireEnvironment } from '../test/e2e/harness';
 import { machine, median } from './stats';
+import { cleanupAll, RegistryPod, requireEnvironment } from '../test/e2e/harness';
 
 const REQUESTS = Number(process.env.BENCH_BCRYPT_REQUESTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 5);

@@ -83,59 +83,64 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
   const selector: { [key: string]: string } = {};
   const podLabels: { [key: string]: string } = { ...labels };
   const ids = { runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000 };
-  const deployment = new ApiObject(group, 'Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels }, spec: {
-    minReadySeconds: 0,
-    progressDeadlineSeconds: 600,
-    replicas: 1,
-    selector: { matchLabels: selector },
-    strategy: { type: 'Recreate' },
-    template: {
-      metadata: {
-        annotations: { 'checksum/config': createHash('sha256').update(CONFIG_YML).digest('hex') },
-        labels: podLabels,
-      },
-      spec: {
-        automountServiceAccountToken: false,
-        containers: [{
-          args: ['serve', '/etc/distribution/config.yml'],
-          command: ['registry'],
-          image: `registry:${VERSION}`,
-          imagePullPolicy: 'IfNotPresent',
-          livenessProbe: { failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 20, tcpSocket: { port: 5000 } },
-          name: 'registry',
-          ports: [{ containerPort: 5000, name: 'http' }],
-          readinessProbe: {
-            failureThreshold: 3, httpGet: { path: '/', port: 5000, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 5,
-          },
-          resources: { limits: { cpu: '2', memory: '1024Mi' }, requests: { cpu: '100m', memory: '256Mi' } },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ['ALL'] },
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            ...ids,
-          },
-          volumeMounts: [
-            { mountPath: '/etc/distribution', name: 'config', readOnly: true },
-            { mountPath: '/tmp', name: 'tmp', readOnly: false },
-            { mountPath: '/var/lib/registry', name: 'data', readOnly: false },
+  const deployment = new ApiObject(group, 'Deployment', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels },
+    spec: {
+      minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      replicas: 1,
+      selector: { matchLabels: selector },
+      strategy: { type: 'Recreate' },
+      template: {
+        metadata: {
+          annotations: { 'checksum/config': createHash('sha256').update(CONFIG_YML).digest('hex') },
+          labels: podLabels,
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [{
+            args: ['serve', '/etc/distribution/config.yml'],
+            command: ['registry'],
+            image: `registry:${VERSION}`,
+            imagePullPolicy: 'IfNotPresent',
+            livenessProbe: { failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 20, tcpSocket: { port: 5000 } },
+            name: 'registry',
+            ports: [{ containerPort: 5000, name: 'http' }],
+            readinessProbe: {
+              failureThreshold: 3, httpGet: { path: '/', port: 5000, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 5,
+            },
+            resources: { limits: { cpu: '2', memory: '1024Mi' }, requests: { cpu: '100m', memory: '256Mi' } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ['ALL'] },
+              privileged: false,
+              readOnlyRootFilesystem: true,
+              ...ids,
+            },
+            volumeMounts: [
+              { mountPath: '/etc/distribution', name: 'config', readOnly: true },
+              { mountPath: '/tmp', name: 'tmp', readOnly: false },
+              { mountPath: '/var/lib/registry', name: 'data', readOnly: false },
+            ],
+          }],
+          dnsPolicy: 'ClusterFirst',
+          hostNetwork: false,
+          restartPolicy: 'Always',
+          securityContext: { fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', ...ids, seccompProfile: { type: 'RuntimeDefault' } },
+          serviceAccountName: name,
+          setHostnameAsFQDN: false,
+          terminationGracePeriodSeconds: 60,
+          volumes: [
+            { configMap: { name: `${name}-config` }, name: 'config' },
+            { emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' },
+            { name: 'data', persistentVolumeClaim: { claimName: claim.name, readOnly: false } },
           ],
-        }],
-        dnsPolicy: 'ClusterFirst',
-        hostNetwork: false,
-        restartPolicy: 'Always',
-        securityContext: { fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', ...ids, seccompProfile: { type: 'RuntimeDefault' } },
-        serviceAccountName: name,
-        setHostnameAsFQDN: false,
-        terminationGracePeriodSeconds: 60,
-        volumes: [
-          { configMap: { name: `${name}-config` }, name: 'config' },
-          { emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' },
-          { name: 'data', persistentVolumeClaim: { claimName: claim.name, readOnly: false } },
-        ],
+        },
       },
     },
-  } });
+  });
   selector['cdk8s.io/metadata.addr'] = podLabels['cdk8s.io/metadata.addr'] = Names.toLabelValue(deployment);
   new ApiObject(group, 'Service', {
     apiVersion: 'v1',
