@@ -221,6 +221,9 @@ export class RegistryDeployment extends Construct {
   private _externalUrl?: string;
   /** config.yml as last written, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
   private lastRenderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
+  /** Counts the changes of the config model after the constructor (see `validateConfig`). */
+  private configRevision = 0;
+  private configProblems?: { readonly revision: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
@@ -403,6 +406,7 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
     this._externalUrl = normalized;
+    this.configRevision += 1;
   }
 
   /**
@@ -491,8 +495,16 @@ export class RegistryDeployment extends Construct {
     return orderSections(merged.document);
   }
 
+  /**
+   * cdk8s validates the whole app once per chart (docs/benchmarks.md), so with a Chart per registry this runs
+   * once per chart for every registry: the check is redone only when the model changed (a contribution with config,
+   * or the external URL), never per call, or synthesis would grow with the square of the charts.
+   */
   private validateConfig(): string[] {
-    return checkRenderedConfig(this.renderConfig());
+    if (this.configProblems?.revision !== this.configRevision) {
+      this.configProblems = { revision: this.configRevision, problems: checkRenderedConfig(this.renderConfig()) };
+    }
+    return this.configProblems.problems;
   }
 
   private applyContribution(c: RegistryContribution): void {
@@ -502,6 +514,7 @@ export class RegistryDeployment extends Construct {
         throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
       }
       const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
+      this.configRevision += 1;
       if (conflicts.length > 0) {
         throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
       }
