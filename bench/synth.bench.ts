@@ -13,7 +13,7 @@ import { machine, median, ratioSummary, requireSameOutput, rotated } from './sta
 const ROUNDS = Number(process.env.BENCH_SYNTH_ROUNDS ?? 40);
 const WARMUP_ROUNDS = Number(process.env.BENCH_SYNTH_WARMUP ?? 10);
 /** Synths per variant and round, timed together. */
-const BATCH = 5;
+const BATCH = 10;
 
 /**
  * CPU time of this process (user + system) in ms. On a machine shared with other jobs wall time mostly measures
