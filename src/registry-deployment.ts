@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AuthBinding, RegistryAuth } from './auth/registry-auth';
+import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
 import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
@@ -62,7 +62,7 @@ export interface RegistryDeploymentProps {
    * How clients authenticate. Required, so that an open registry is a decision:
    * `RegistryAuth.none()` says it out loud.
    */
-  readonly auth: RegistryAuth;
+  readonly auth: IRegistryAuth;
 
   /**
    * Where images are stored.

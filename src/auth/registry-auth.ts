@@ -48,10 +48,23 @@ export interface AuthBinding {
 }
 
 /**
- * How the registry authenticates clients. A registry must be given one: running without
- * authentication is the explicit choice `RegistryAuth.none()`.
+ * An auth method: what `RegistryDeploymentProps.auth` takes. `HtpasswdAuth`, `TokenAuth` and
+ * `RegistryAuth.none()` are the library's; implement it (or extend `RegistryAuth`) for another.
  */
-export abstract class RegistryAuth {
+export interface IRegistryAuth {
+  /**
+   * Renders the auth method for a registry. Called once per registry, at construction.
+   * @param scope the registry construct; objects the method creates (a Secret) go under it
+   */
+  bind(scope: Construct, context: AuthBindContext): AuthBinding;
+}
+
+/**
+ * How the registry authenticates clients. A registry must be given one: running without
+ * authentication is the explicit choice `RegistryAuth.none()`. The methods themselves are
+ * `HtpasswdAuth` and `TokenAuth`, which do not inherit `none()`.
+ */
+export abstract class RegistryAuth implements IRegistryAuth {
   /**
    * No authentication: anyone who can reach the registry can push, overwrite and delete images.
    * Only for registries reachable from trusted networks, or behind a proxy that authenticates.
