@@ -76,9 +76,9 @@ export interface HtpasswdFromUsersOptions {
    * The bcrypt cost (log2 of the rounds), 4 to 14.
    *
    * The registry checks the password with bcrypt on every request, with no cache, and a single
-   * `docker pull` makes one request per layer plus a few more. Measured with the real registry:
-   * about 9 ms per request at cost 5 and 85 ms at cost 10, so cost 10 spends most of a second of
-   * CPU per pull on authentication alone and caps a pod with 2 CPUs near 24 requests a second.
+   * `docker pull` makes one request per layer plus a few more. Measured by `npm run bench` on the real
+   * registry (2-CPU machine, see docs/benchmarks.md): 5.3 ms of registry CPU per authenticated request at
+   * cost 5 and 80 ms at cost 10, that is at most 188 and 12 authenticated requests a second per CPU.
    * Cost 5 (also `htpasswd -B`'s default) keeps authentication cheap; the strength of registry
    * credentials should come from long random passwords (robot accounts, CI tokens), for which
    * the cost factor hardly matters. Raise it for short, human-chosen passwords, knowing the CPU price.
