@@ -7,7 +7,7 @@ import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
 import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
-import { RegistryVersion } from './config/registry-version';
+import { RegistryFeature, RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
@@ -79,13 +79,13 @@ export interface RegistryDeploymentProps {
   /**
    * The registry release. Decides the config path, the drivers available and the config keys.
    * @default - read from `image`'s tag if given; otherwise the newest release with the storage backend's driver
-   * (RegistryVersion.V3, or RegistryVersion.V2_8 for swift and oss)
+   * (RegistryVersion.V3_1, or RegistryVersion.V2_8 for swift and oss)
    */
   readonly version?: RegistryVersion;
 
   /**
    * The container image, for a mirror or a private build.
-   * @default - the official image of `version`, pinned to its tag (for example `registry:3.0.0`)
+   * @default - the official image of `version`, pinned to its tag (for example `registry:3.1.2`)
    */
   readonly image?: string;
 
@@ -244,7 +244,7 @@ export class RegistryDeployment extends Construct {
     this.version = this.resolveVersion(storage);
     this.image = props.image ?? this.version.image;
     if (this.image.trim() === '') {
-      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.0.0"');
+      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
     }
 
     this.storageBinding = storage.bind(this, { version: this.version });
@@ -370,6 +370,11 @@ export class RegistryDeployment extends Construct {
     this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
     this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
     this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
+    if (this.version.supports(RegistryFeature.TRACING)) {
+      // 3.x exports traces to https://localhost:4318 unless told otherwise, logging an error every few seconds
+      // when nothing listens there; the official image sets this too, a mirror or own build may not.
+      this.applyContribution({ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } });
+    }
     this.node.addValidation({ validate: () => this.validateConfig() });
 
     this.service = new kplus.Service(this, 'Service', {
@@ -591,7 +596,7 @@ export class RegistryDeployment extends Construct {
       }
     }
     if (!version && props.image !== undefined) {
-      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.0.0, or set 'version'`);
+      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
     }
     const supporting = RegistryVersion.DEFAULTS.filter((v) => v.supportsStorageDriver(driver)).map((v) => v.major === 2 ? '2.8.x' : '3.x');
     if (!version) {
