@@ -3,8 +3,9 @@
  * (the library's default) and 10. The registry checks the bcrypt hash on every request, without a cache.
  *
  * Runs the real registry the way the e2e suite runs a pod (test/e2e/harness: the synthesized Deployment's
- * command, env, mounts and user, on loopback), one registry per cost, both started before measuring. Each round
- * sends REQUESTS sequential requests on a kept-alive connection to each registry in turn (the order alternates),
+ * command, env, mounts and user, on loopback), on every release line the suite runs (2.8.2, 3.0.0, 3.1.1), one
+ * registry per version and cost, all started before measuring. Each round sends REQUESTS sequential requests on a
+ * kept-alive connection to each registry in turn (each round starts with the next registry),
  * and reads the registry process's CPU time (user + system, all threads) from /proc before and after. Also
  * measured, on the same registries: unauthenticated `GET /v2/` (answered 401 before any bcrypt), so the
  * difference is what the password check costs.
@@ -14,9 +15,9 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import { Chart, Testing } from 'cdk8s';
-import { HtpasswdAuth, RegistryDeployment, RegistryVersion } from '../src';
-import { machine, median } from './stats';
-import { cleanupAll, RegistryPod, requireEnvironment } from '../test/e2e/harness';
+import { HtpasswdAuth, RegistryDeployment } from '../src';
+import { machine, median, rotated } from './stats';
+import { cleanupAll, E2E_VERSIONS, E2eVersion, RegistryPod, requireEnvironment } from '../test/e2e/harness';
 
 const REQUESTS = Number(process.env.BENCH_BCRYPT_REQUESTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 5);
@@ -44,6 +45,7 @@ function get(agent: http.Agent, url: string, auth?: string): Promise<number> {
 }
 
 interface Registry {
+  readonly version: E2eVersion;
   readonly cost: number;
   readonly pod: RegistryPod;
   readonly agent: http.Agent;
@@ -51,18 +53,18 @@ interface Registry {
   readonly anonymous: number[];
 }
 
-async function startRegistry(cost: number): Promise<Registry> {
+async function startRegistry(version: E2eVersion, cost: number): Promise<Registry> {
   const chart = new Chart(Testing.app(), `bcrypt-${cost}`, { namespace: 'registry' });
   new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
-    version: RegistryVersion.V2_8,
+    version: version.version,
     auth: HtpasswdAuth.fromUsers({ users: [{ username: USER, password: PASSWORD }], cost }),
   });
   const pod = new RegistryPod(Testing.synth(chart));
   await pod.start();
   const comm = fs.readFileSync(`/proc/${pod.pid}/comm`, 'utf-8').trim();
   if (!/registry/.test(comm)) throw new Error(`process ${pod.pid} is '${comm}', not the registry: its CPU time would not be the registry's`);
-  return { cost, pod, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), authenticated: [], anonymous: [] };
+  return { version, cost, pod, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), authenticated: [], anonymous: [] };
 }
 
 /** Registry CPU per request, in ms, over REQUESTS sequential requests. */
@@ -72,7 +74,7 @@ async function cpuPerRequest(registry: Registry, auth?: string): Promise<number>
   const before = processCpuMs(registry.pod.pid!);
   for (let i = 0; i < REQUESTS; i++) {
     const status = await get(registry.agent, url, auth);
-    if (status !== expected) throw new Error(`GET /v2/ at cost ${registry.cost} answered ${status}, expected ${expected}`);
+    if (status !== expected) throw new Error(`GET /v2/ on ${registry.version.runs} at cost ${registry.cost} answered ${status}, expected ${expected}`);
   }
   return (processCpuMs(registry.pod.pid!) - before) / REQUESTS;
 }
@@ -82,27 +84,28 @@ export async function bcryptBenchmark(): Promise<string[]> {
   requireEnvironment();
   try {
     const registries = [];
-    for (const cost of COSTS) registries.push(await startRegistry(cost));
+    for (const version of E2E_VERSIONS) {
+      for (const cost of COSTS) registries.push(await startRegistry(version, cost));
+    }
     const credentials = `${USER}:${PASSWORD}`;
     for (const r of registries) {
       // Warm-up: the first requests set up connections and the registry's caches.
       for (let i = 0; i < 10; i++) await get(r.agent, `${r.pod.url}/v2/`, credentials);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 ? [...registries].reverse() : registries;
-      for (const r of order) {
+      for (const r of rotated(registries, round)) {
         r.authenticated.push(await cpuPerRequest(r, credentials));
         r.anonymous.push(await cpuPerRequest(r));
       }
     }
     const lines = [
-      `htpasswd on the real registry (${fs.realpathSync('/usr/bin/docker-registry')}, distribution 2.8.2, run as the e2e harness runs the pod): ` +
+      'htpasswd on the real registry (run as the e2e harness runs the pod): ' +
       `registry CPU per GET /v2/, median of ${ROUNDS} rounds of ${REQUESTS} sequential requests on a kept-alive connection`,
     ];
     for (const r of registries) {
       const auth = median(r.authenticated);
       const anon = median(r.anonymous);
-      lines.push(`  bcrypt cost ${String(r.cost).padStart(2)}: ${auth.toFixed(1).padStart(5)} ms authenticated ` +
+      lines.push(`  registry ${r.version.runs}, bcrypt cost ${String(r.cost).padStart(2)}: ${auth.toFixed(1).padStart(5)} ms authenticated ` +
         `(rounds ${Math.min(...r.authenticated).toFixed(1)}..${Math.max(...r.authenticated).toFixed(1)}), ` +
         `${anon.toFixed(1)} ms unauthenticated (401), so ${(auth - anon).toFixed(1)} ms for the password check; ` +
         `at most ${Math.floor(1000 / auth)} authenticated requests a second per CPU`);

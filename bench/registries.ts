@@ -20,7 +20,7 @@ export const withLibrary: RegistryWriter = (scope, id, name) => {
   new RegistryDeployment(scope, id, { name, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim() });
 };
 
-const VERSION = '3.0.0';
+const VERSION = '3.1.2';
 const CONFIG_YML = `version: "0.1"
 log:
   level: info
@@ -103,6 +103,7 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
           containers: [{
             args: ['serve', '/etc/distribution/config.yml'],
             command: ['registry'],
+            env: [{ name: 'OTEL_TRACES_EXPORTER', value: 'none' }],
             image: `registry:${VERSION}`,
             imagePullPolicy: 'IfNotPresent',
             livenessProbe: { failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 20, tcpSocket: { port: 5000 } },
@@ -178,6 +179,7 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     command: ['registry'],
     args: ['serve', '/etc/distribution/config.yml'],
+    envVariables: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') },
     ports: [{ number: 5000, name: 'http' }],
     securityContext: {
       ensureNonRoot: true,
