@@ -77,8 +77,9 @@ export interface HtpasswdFromUsersOptions {
    *
    * The registry checks the password with bcrypt on every request, with no cache, and a single
    * `docker pull` makes one request per layer plus a few more. Measured by `npm run bench` on the real
-   * registry (2-CPU machine, see docs/benchmarks.md): 5.3 ms of registry CPU per authenticated request at
-   * cost 5 and 80 ms at cost 10, that is at most 188 and 12 authenticated requests a second per CPU.
+   * registry (2.8.2, 3.0.0 and 3.1.1 on a 2-CPU machine, see docs/benchmarks.md): 3.7 to 5.7 ms of registry CPU
+   * per authenticated request at cost 5 and 81 to 84 ms at cost 10, at most 11 to 12 authenticated requests a
+   * second per CPU at cost 10.
    * Cost 5 (also `htpasswd -B`'s default) keeps authentication cheap; the strength of registry
    * credentials should come from long random passwords (robot accounts, CI tokens), for which
    * the cost factor hardly matters. Raise it for short, human-chosen passwords, knowing the CPU price.
