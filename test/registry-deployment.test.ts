@@ -212,7 +212,7 @@ describe('RegistryDeployment: bad input', () => {
   test('negative and zero sizes', () => {
     // cdk8s itself refuses negative sizes; zero gets through it and must be refused here.
     expect(() => StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(-1) })).toThrow(/cannot be negative/);
-    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be at least 1 MiB/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be a whole number of mebibytes, at least 1/);
   });
   test('ReadOnlyMany cannot hold a registry', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);

@@ -45,6 +45,32 @@ export interface AuthBinding {
    * @default - none
    */
   readonly podAnnotations?: { [name: string]: string };
+
+  /**
+   * Set when anyone who reaches the registry may push, overwrite and delete images (no auth method). Ways in
+   * that make the registry reachable from outside the cluster then refuse, unless `publicAccessAllowed`.
+   * @default false
+   */
+  readonly open?: boolean;
+
+  /**
+   * The user's acknowledgement that the open registry may be exposed publicly (`RegistryAuth.none({ allowPublicAccess: true })`).
+   * @default false
+   */
+  readonly publicAccessAllowed?: boolean;
+}
+
+/**
+ * Options of `RegistryAuth.none()`.
+ */
+export interface NoAuthOptions {
+  /**
+   * Acknowledge that this open registry may be reached through a public way in (a LoadBalancer that is not
+   * internal, an Ingress, a Route): anyone on the internet can then push, overwrite and, with the delete API,
+   * delete images. Without it such ways in are a synth-time error.
+   * @default false - an open registry stays inside the cluster (or behind an internal load balancer)
+   */
+  readonly allowPublicAccess?: boolean;
 }
 
 /**
@@ -54,10 +80,11 @@ export interface AuthBinding {
 export abstract class RegistryAuth {
   /**
    * No authentication: anyone who can reach the registry can push, overwrite and delete images.
-   * Only for registries reachable from trusted networks, or behind a proxy that authenticates.
+   * Only for registries reachable from trusted networks, or behind a proxy that authenticates: a public way
+   * in (LoadBalancer, Ingress, Route) to an open registry needs `allowPublicAccess: true`.
    */
-  public static none(): RegistryAuth {
-    return new NoAuth();
+  public static none(options: NoAuthOptions = {}): RegistryAuth {
+    return new NoAuth(options);
   }
 
   protected constructor() {
@@ -71,11 +98,11 @@ export abstract class RegistryAuth {
 }
 
 class NoAuth extends RegistryAuth {
-  public constructor() {
+  public constructor(private readonly options: NoAuthOptions) {
     super();
   }
 
   public bind(_scope: Construct, _context: AuthBindContext): AuthBinding {
-    return {};
+    return { open: true, publicAccessAllowed: this.options.allowPublicAccess === true };
   }
 }

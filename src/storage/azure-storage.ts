@@ -6,7 +6,7 @@ import { StorageBackend, StorageBindContext, StorageBinding } from './storage-ba
 import { RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /**
  * The first release whose azure driver really uses `default_credentials`: 3.0.0 routes that type to
@@ -359,13 +359,11 @@ export class AzureStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.azure({ credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'use AzureCredentials.fromSecret(secret) for a shared key, '
+      + 'or on registry 3.x AzureCredentials.clientSecret() / defaultCredentials()');
     const version = context.version;
     const v3 = version.major >= 3;
-    if (!o.credentials) {
-      throw propError(scope, 'storage.credentials', 'is required: use AzureCredentials.fromSecret(secret) for a shared key, '
-        + 'or on registry 3.x AzureCredentials.clientSecret() / defaultCredentials()');
-    }
     if (o.accountName !== undefined) {
       requireAccountName(scope, 'storage.accountName', o.accountName);
     }
