@@ -1,5 +1,6 @@
 export * from './platform';
 export * from './registry-mount';
+export * from './registry-part';
 export * from './secret-key-reference';
 export * from './config/registry-version';
 export * from './storage/storage-backend';

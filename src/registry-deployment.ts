@@ -4,15 +4,19 @@ import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AuthBinding, RegistryAuth } from './auth/registry-auth';
+import { ConfigFragments, describeConflict } from './config/config-merge';
+import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { configSectionProblem, registryEnvProblem } from './config/config-structure';
-import { RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
+import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
+import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
-import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { findCredentialLiterals } from './util/credential-check';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
@@ -213,9 +217,11 @@ export class RegistryDeployment extends Construct {
   private readonly authBinding: AuthBinding;
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
-  private readonly extraConfig: { [section: string]: any } = {};
+  private readonly partsConfig = new ConfigFragments();
+  private readonly secrets: ConfigSecrets;
   private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
+  private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
@@ -262,7 +268,6 @@ export class RegistryDeployment extends Construct {
     if (props.externalUrl !== undefined) {
       this.useExternalUrl(props.externalUrl);
     }
-    this.node.addValidation({ validate: () => this.validateConfig() });
 
     // Only set names the user asked for; otherwise cdk8s generates stable ones from the construct path.
     const named = (suffix: string) => (props.name ? { name: suffix ? `${props.name}-${suffix}` : props.name } : {});
@@ -306,9 +311,6 @@ export class RegistryDeployment extends Construct {
       terminationGracePeriod: Duration.seconds(60),
     });
     this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
-    for (const [name, value] of Object.entries(this.authBinding.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      this.deployment.podMetadata.addAnnotation(name, value);
-    }
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
@@ -316,25 +318,26 @@ export class RegistryDeployment extends Construct {
 
     const scheme = this.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
     const portName = this.servesTls ? 'https' : 'http';
+    const securityContext: kplus.ContainerSecurityContextProps = {
+      ensureNonRoot: true,
+      ...idSettings,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
+      capabilities: { drop: ['ALL' as kplus.Capability] },
+    };
     this.container = this.deployment.addContainer({
       name: 'registry',
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['registry'],
-      args: ['serve', this.version.configPath],
+      args: ['serve', this.configFilePath],
       ports: [
         { number: REGISTRY_PORT, name: portName },
         ...(props.metrics ? [{ number: METRICS_PORT, name: 'metrics' }] : []),
       ],
-      securityContext: {
-        ensureNonRoot: true,
-        ...idSettings,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
-        capabilities: { drop: ['ALL' as kplus.Capability] },
-      },
+      securityContext,
       resources: props.resources ?? {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
         memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
@@ -354,22 +357,26 @@ export class RegistryDeployment extends Construct {
       }),
     });
 
-    this.mount(kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), path.dirname(this.version.configPath), true);
+    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
+    this.mount(configVolume, path.dirname(this.version.configPath), true);
     this.mount(kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
-    for (const binding of [this.storageBinding.mounts, this.authBinding.mounts, this.tlsBinding?.mounts]) {
-      for (const mount of binding ?? []) {
-        this.addMount(mount);
-      }
-    }
+    this.secrets = new ConfigSecrets(this, () => ({
+      deployment: this.deployment,
+      container: this.container,
+      configVolume,
+      image: this.image,
+      securityContext,
+      configFile: path.basename(this.version.configPath),
+    }));
 
     if (props.httpSecret) {
       this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
     }
-    for (const [source, env] of [['storage', this.storageBinding.env], ['auth', this.authBinding.env]] as const) {
-      for (const name of Object.keys(env ?? {}).sort()) {
-        this.addEnv(name, env![name], source);
-      }
-    }
+    // Storage, auth and TLS put their config in the typed model; the rest they add like any part.
+    this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
+    this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
+    this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
+    this.node.addValidation({ validate: () => this.validateConfig() });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
@@ -412,23 +419,47 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
-   * Adds a top-level section of config.yml that the library does not model (`notifications`,
-   * `proxy`, `validation`, `redis`, ...), rendered as given. Never put credentials here: use
-   * `addSecretEnv` with the matching `REGISTRY_*` variable.
+   * Adds a feature to the registry: its config fragment, environment, volumes and pod annotations
+   * (see `IRegistryPart`). Redis, notifications, a pull-through cache and other day-2 features are parts.
+   */
+  public addPart(part: IRegistryPart): void {
+    this.applyContribution(part.bind(this));
+  }
+
+  /**
+   * A placeholder for a credential held in a Secret, to put anywhere in config.yml as a whole value (in
+   * `addConfigSection` or a part's config). The ConfigMap holds only the placeholder; an init container
+   * writes the value into the config the registry reads, in an in-memory volume. Works on every version,
+   * including where `REGISTRY_*` variables cannot reach (list items on 2.8, redis options on 3.0.0).
+   */
+  public secretValue(secret: kplus.ISecret, key: string): string {
+    return this.secrets.placeholder('secretValue', secret, key);
+  }
+
+  /**
+   * The path of the config file the registry reads: the version's config path, or the rendered copy in an
+   * in-memory volume once a credential is placed in the config (`secretValue`). A token resolved at synth.
+   */
+  public get configFilePath(): string {
+    return Lazy.any({
+      produce: () => this.secrets.used ? `${RENDERED_DIR}/${path.basename(this.version.configPath)}` : this.version.configPath,
+    }) as any;
+  }
+
+  /**
+   * Adds a top-level section of config.yml that the library does not model (`validation`, `catalog`, ...),
+   * rendered as given. A credential is refused as a literal: put `registry.secretValue(secret, key)` in its
+   * place. Prefer the typed parts (`RedisBlobDescriptorCache`, `Notifications`, `PullThroughCache`).
    */
   public addConfigSection(section: string, value: any): void {
     const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
     if (modelled.includes(section)) {
       throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders: use the matching props (${modelled.join(', ')} are modelled)`);
     }
-    if (section in this.extraConfig) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}'`);
+    if (this.partsConfig.document[section] !== undefined) {
+      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.partsConfig.ownerOf(section)})`);
     }
-    const problem = configSectionProblem(this.version, section, value);
-    if (problem) {
-      throw propError(this, 'addConfigSection', problem);
-    }
-    this.extraConfig[section] = value;
+    this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
   }
 
   /**
@@ -453,17 +484,73 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
-   * Sets a `REGISTRY_*` environment variable from a Secret, the way to give any config key a
-   * credential (for example `REGISTRY_PROXY_PASSWORD`). The registry maps such variables onto struct fields and
-   * driver parameters only: an item of a list (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored.
+   * Sets a `REGISTRY_*` environment variable from a Secret (for example `REGISTRY_PROXY_PASSWORD`). The
+   * registry maps such variables onto struct fields and driver parameters only: an item of a list
+   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored. `secretValue` works everywhere.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
     this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 
-  /** The rendered config.yml, as the ConfigMap holds it. */
+  /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
   public renderConfigYaml(): string {
-    return Yaml.stringify(renderRegistryConfig(this.configDocument()));
+    const yaml = Yaml.stringify(this.renderConfig());
+    this.secrets.checkRendered(yaml);
+    return yaml;
+  }
+
+  private renderConfig(): { [key: string]: any } {
+    const merged = new ConfigFragments();
+    merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');
+    const conflicts = merged.merge(this.partsConfig.document, 'parts');
+    if (conflicts.length > 0) {
+      const c = conflicts[0];
+      throw propError(this, 'config', `${describeConflict({ ...c, newSource: this.partsConfig.ownerOf(c.path) ?? c.newSource })}: a key has one value`);
+    }
+    merged.merge(this.storageOptions.defaults ?? {}, 'defaults', true);
+    return orderSections(merged.document);
+  }
+
+  /** Checks that need every part added: the rendered config, and list indexes of REGISTRY_* variables. */
+  private validateConfig(): string[] {
+    const config = this.renderConfig();
+    const errors = checkRenderedConfig(config);
+    for (const [name, source] of this.env) {
+      const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
+      if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
+    }
+    return errors;
+  }
+
+  private applyContribution(c: RegistryContribution): void {
+    if (c.config) {
+      const literals = findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v));
+      if (literals.length > 0) {
+        throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
+      }
+      for (const section of Object.keys(c.config)) {
+        const problem = configSectionProblem(this.version, section, c.config[section]);
+        if (problem) throw propError(this, c.name, problem);
+      }
+      const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
+      if (conflicts.length > 0) {
+        throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
+      }
+    }
+    for (const name of Object.keys(c.env ?? {}).sort()) {
+      this.addEnv(name, c.env![name], c.name);
+    }
+    for (const mount of c.mounts ?? []) {
+      this.addMount(mount);
+    }
+    for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      const previous = this.annotationSources.get(name);
+      if (previous !== undefined) {
+        throw propError(this, c.name, `sets pod annotation '${name}', which ${previous} already sets`);
+      }
+      this.annotationSources.set(name, `'${c.name}'`);
+      this.deployment.podMetadata.addAnnotation(name, value);
+    }
   }
 
   private configDocument(): RegistryConfigDocument {
@@ -497,23 +584,7 @@ export class RegistryDeployment extends Construct {
       health: (props.storageHealthCheck ?? true)
         ? { storageDriver: { enabled: true, interval: '10s', threshold: 3 } }
         : undefined,
-      extra: this.extraConfig,
     };
-  }
-
-  /** Checks that need every part added: list indexes of REGISTRY_* variables, and the redis cache. */
-  private validateConfig(): string[] {
-    const errors: string[] = [];
-    const config = renderRegistryConfig(this.configDocument());
-    for (const [name, source] of this.env) {
-      const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
-      if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
-    }
-    if (this.storageOptions.blobDescriptorCache === BlobDescriptorCache.REDIS && !config.redis) {
-      errors.push(propError(this, 'storageOptions.blobDescriptorCache', '(redis) needs a redis section, and the registry refuses to start without one: '
-        + 'configure redis, or use BlobDescriptorCache.INMEMORY').message);
-    }
-    return errors;
   }
 
   private configChecksum(): string {
@@ -560,7 +631,7 @@ export class RegistryDeployment extends Construct {
 
   private mount(volume: kplus.Volume, mountPath: string, readOnly: boolean, subPath?: string): void {
     if (this.mountedPaths.has(mountPath)) {
-      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS) ask for the same path`);
+      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS, added parts) ask for the same path`);
     }
     this.mountedPaths.add(mountPath);
     this.container.mount(mountPath, volume, { readOnly, subPath });

@@ -4,7 +4,8 @@
  * checksum that rolls the pods, only change when a value does.
  *
  * Credentials never appear in this model: they reach the registry as `REGISTRY_*`
- * environment variables from Secrets.
+ * environment variables from Secrets, or as placeholders that an init container fills in
+ * (config-secrets.ts). Further sections come from parts, merged by config-merge.ts.
  */
 
 /** `log:` */
@@ -63,8 +64,6 @@ export interface RegistryConfigDocument {
   readonly auth?: AuthSection;
   readonly http: HttpSection;
   readonly health?: HealthSection;
-  /** Further top-level sections (`notifications`, `proxy`, `validation`, ...), rendered as given. */
-  readonly extra?: { [section: string]: any };
 }
 
 /** Drops undefined values and empty objects, keeping key order. */
@@ -130,11 +129,30 @@ export function renderRegistryConfig(doc: RegistryConfigDocument): { [key: strin
     http,
     health: doc.health?.storageDriver ? { storagedriver: doc.health.storageDriver } : undefined,
   };
-  for (const section of Object.keys(doc.extra ?? {}).sort()) {
-    if (section in rendered && rendered[section] !== undefined) {
-      throw new Error(`config section '${section}' is rendered by the library and cannot be given again`);
-    }
-    rendered[section] = doc.extra![section];
-  }
   return compact(rendered);
+}
+
+/** The top-level sections in the order of the configuration reference; others follow, sorted. */
+const SECTION_ORDER = ['version', 'log', 'storage', 'auth', 'http', 'health'];
+
+/** Orders the top-level sections so that the file does not depend on the order parts were added in. */
+export function orderSections(config: { [key: string]: any }): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  const rest = Object.keys(config).filter((k) => !SECTION_ORDER.includes(k)).sort();
+  for (const key of [...SECTION_ORDER, ...rest]) {
+    if (config[key] !== undefined) out[key] = config[key];
+  }
+  return out;
+}
+
+/**
+ * Checks a whole rendered config for combinations the registry cannot run with; returns the problems.
+ */
+export function checkRenderedConfig(config: { [key: string]: any }): string[] {
+  const problems: string[] = [];
+  const redis = config.redis ?? {};
+  if (config.storage?.cache?.blobdescriptor === 'redis' && !redis.addr && !(redis.addrs?.length > 0)) {
+    problems.push("'storage.cache.blobdescriptor' is 'redis' but no redis is configured (the registry would fail at start): add a RedisBlobDescriptorCache part, or pick BlobDescriptorCache.INMEMORY");
+  }
+  return problems;
 }

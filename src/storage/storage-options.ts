@@ -8,7 +8,7 @@ import { requireOneOf, wholeSeconds } from '../util/validation';
 export enum BlobDescriptorCache {
   /** An in-process cache: fast, per replica. */
   INMEMORY = 'inmemory',
-  /** Redis, shared by replicas; configure the `redis` section with `addConfigSection`. */
+  /** Redis, shared by replicas; add a `RedisBlobDescriptorCache` part (which also sets this). */
   REDIS = 'redis',
   /** No cache. */
   NONE = 'none',
@@ -75,7 +75,7 @@ export interface StorageOptions {
 
   /**
    * Blob descriptor cache.
-   * @default BlobDescriptorCache.INMEMORY
+   * @default - BlobDescriptorCache.INMEMORY, or REDIS when a `RedisBlobDescriptorCache` part is added
    */
   readonly blobDescriptorCache?: BlobDescriptorCache;
 }
@@ -94,6 +94,8 @@ export interface RenderedStorageOptions {
   readonly redirectDisabled?: boolean;
   readonly maintenance?: { [key: string]: any };
   readonly blobDescriptorCache?: string;
+  /** Config applied only where nothing else (a part) set a value, such as the in-memory blob descriptor cache. */
+  readonly defaults?: { [key: string]: any };
 }
 
 /** Validates the options and renders them into the storage section. */
@@ -118,11 +120,15 @@ export function renderStorageOptions(scope: IConstruct, options: StorageOptions 
   if (options.readOnly) {
     maintenance = { ...maintenance, readonly: { enabled: true } };
   }
-  const cache = requireOneOf(scope, 'storageOptions.blobDescriptorCache', options.blobDescriptorCache ?? BlobDescriptorCache.INMEMORY, Object.values(BlobDescriptorCache));
+  const cache = options.blobDescriptorCache !== undefined
+    ? requireOneOf(scope, 'storageOptions.blobDescriptorCache', options.blobDescriptorCache, Object.values(BlobDescriptorCache))
+    : undefined;
   return {
     deleteEnabled: options.deleteEnabled,
     redirectDisabled: options.redirectDisabled,
     maintenance,
     blobDescriptorCache: cache === BlobDescriptorCache.NONE ? undefined : cache,
+    // Not chosen: in-memory, unless a part (such as a redis cache) sets it.
+    defaults: cache === undefined ? { storage: { cache: { blobdescriptor: BlobDescriptorCache.INMEMORY } } } : undefined,
   };
 }

@@ -1,0 +1,55 @@
+import * as kplus from 'cdk8s-plus-27';
+import type { RegistryDeployment } from './registry-deployment';
+import { RegistryMount } from './registry-mount';
+
+/**
+ * What a part adds to a registry: a fragment of config.yml, environment variables, volumes and pod
+ * annotations. Storage, auth and TLS contribute the same kinds of things; day-2 features (redis,
+ * notifications, a pull-through cache, garbage collection, metrics) arrive as parts.
+ */
+export interface RegistryContribution {
+  /**
+   * Short name of the part, used in error messages (for example `redis` or `notifications`).
+   */
+  readonly name: string;
+
+  /**
+   * A fragment of config.yml, with the registry's own lower-case keys (`{ redis: { addrs: [...] } }`),
+   * deep-merged into the rendered config. Setting a key that the registry's props or another part
+   * already set to a different value is an error naming the key's path and both sources. A credential is
+   * never written here as a literal: put `registry.secretValue(...)` where it belongs instead.
+   * @default - no config
+   */
+  readonly config?: { [key: string]: any };
+
+  /**
+   * Environment variables of the registry container; secret ones as Secret references.
+   * @default - none
+   */
+  readonly env?: { [name: string]: kplus.EnvValue };
+
+  /**
+   * Volumes the registry container mounts.
+   * @default - none
+   */
+  readonly mounts?: RegistryMount[];
+
+  /**
+   * Annotations of the registry's pod template.
+   * @default - none
+   */
+  readonly podAnnotations?: { [name: string]: string };
+}
+
+/**
+ * A feature that plugs into a `RegistryDeployment` (`registry.addPart(part)`): it is bound once and returns
+ * what it contributes. Implement it to add a feature without touching the core.
+ */
+export interface IRegistryPart {
+  /**
+   * Renders the part for one registry. Called once, by `RegistryDeployment.addPart`.
+   * @param registry the registry; use its `version` for version-specific keys, `secretValue()` for
+   * credentials, and make any objects of the part (a Secret, a Job) children of it
+   */
+  bind(registry: RegistryDeployment): RegistryContribution;
+}

@@ -1,0 +1,164 @@
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { BlobDescriptorCache, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
+import { textOutsideSecrets } from './e2e/harness/manifests';
+import { validateChart } from './util/validate-manifests';
+
+type Obj = { [key: string]: any };
+
+function parse(text: string): Obj {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml').parse(text);
+}
+
+function registry(props: Partial<ConstructorParameters<typeof RegistryDeployment>[2]> = {}) {
+  const chart = Testing.chart();
+  const reg = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.emptyDir(), ...props });
+  return { chart, reg };
+}
+
+function synth(chart: any) {
+  const objects = validateChart(chart);
+  const deployment = objects.find((o) => o.kind === 'Deployment')!;
+  const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+  const text: string = configMap.data[Object.keys(configMap.data)[0]];
+  return { objects, deployment, configMap, text, config: parse(text), spec: deployment.spec.template.spec as Obj };
+}
+
+/** A part built from a fixed contribution, or from a function of the registry. */
+function part(c: RegistryContribution | ((r: RegistryDeployment) => RegistryContribution)): IRegistryPart {
+  return { bind: (r: RegistryDeployment) => (typeof c === 'function' ? c(r) : c) };
+}
+
+describe('parts: config fragments', () => {
+  test('a fragment is deep-merged; sections are ordered independent of the order parts were added', () => {
+    const a = registry();
+    a.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    a.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
+    const b = registry();
+    b.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
+    b.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    const first = synth(a.chart);
+    expect(first.text).toBe(synth(b.chart).text);
+    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'catalog', 'validation']);
+    expect(first.config.storage.maintenance.readonly).toEqual({ enabled: true });
+    // The core's own storage keys are still there.
+    expect(first.config.storage.filesystem).toBeDefined();
+    expect(first.config.storage.cache).toEqual({ blobdescriptor: 'inmemory' });
+  });
+
+  test('two parts setting one key differently: the error names the path and both parts', () => {
+    const { reg } = registry();
+    reg.addPart(part({ name: 'first', config: { notifications: { events: { includereferences: true } } } }));
+    expect(() => reg.addPart(part({ name: 'second', config: { notifications: { events: { includereferences: false } } } })))
+      .toThrow(/Registry: 'second' config key 'notifications.events.includereferences' is set to true by 'first' and to false by 'second'/);
+    // Equal values agree.
+    reg.addPart(part({ name: 'third', config: { notifications: { events: { includereferences: true } } } }));
+  });
+
+  test('a part against the props: reported at synth with the path', () => {
+    const { chart, reg } = registry({ storageOptions: { readOnly: true } });
+    reg.addPart(part({ name: 'gc', config: { storage: { maintenance: { readonly: { enabled: false } } } } }));
+    expect(() => Testing.synth(chart)).toThrow(/config key 'storage.maintenance.readonly.enabled' is set to true by the RegistryDeployment props and to false by 'gc'/);
+  });
+
+  test('defaults yield to parts; an explicit choice does not', () => {
+    const a = registry();
+    a.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
+    expect(synth(a.chart).config.storage.cache).toEqual({ blobdescriptor: 'redis' });
+    const b = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
+    b.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
+    expect(() => Testing.synth(b.chart)).toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by the RegistryDeployment props and to "redis" by 'cache'/);
+  });
+
+  test('a redis blob descriptor cache without redis cannot render', () => {
+    const { chart } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
+    expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is 'redis' but no redis is configured/);
+  });
+
+  test('env, mounts and pod annotations of a part; clashes name both sources', () => {
+    const { chart, reg } = registry();
+    const secret = kplus.Secret.fromSecretName(chart, 'Ext', 'ext');
+    reg.addPart(part((r) => ({
+      name: 'extra',
+      env: { REGISTRY_LOG_LEVEL: kplus.EnvValue.fromValue('debug') },
+      mounts: [{ volume: kplus.Volume.fromSecret(r, 'ExtraVolume', secret), path: '/etc/extra' }],
+      podAnnotations: { 'example.com/x': 'y' },
+    })));
+    const { spec, deployment } = synth(chart);
+    expect(spec.containers[0].env).toContainEqual({ name: 'REGISTRY_LOG_LEVEL', value: 'debug' });
+    expect(spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/etc/extra', readOnly: true }));
+    expect(deployment.spec.template.metadata.annotations['example.com/x']).toBe('y');
+    expect(() => reg.addPart(part({ name: 'again', env: { REGISTRY_LOG_LEVEL: kplus.EnvValue.fromValue('x') } })))
+      .toThrow(/'again' sets 'REGISTRY_LOG_LEVEL', which 'extra' already sets/);
+    expect(() => reg.addPart(part({ name: 'again2', podAnnotations: { 'example.com/x': 'z' } })))
+      .toThrow(/'again2' sets pod annotation 'example.com\/x', which 'extra' already sets/);
+  });
+});
+
+describe('credentials anywhere in the config', () => {
+  test('literal credentials are refused in addConfigSection and in parts', () => {
+    const { reg } = registry();
+    expect(() => reg.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', password: 'hunter2' }))
+      .toThrow(/'addConfigSection' puts what looks like a credential in config.yml as plain text \(proxy.password\).*registry.secretValue/);
+    expect(() => reg.addConfigSection('notifications', { endpoints: [{ name: 'a', url: 'http://x', headers: { Authorization: ['Bearer abcdefgh12345'] } }] }))
+      .toThrow(/notifications.endpoints\[0\].headers.Authorization\[0\]/);
+    expect(() => reg.addPart(part({ name: 'p', config: { x: { note: 'Basic dXNlcjpwYXNzd29yZA==' } } }))).toThrow(/'p' puts what looks like a credential.*x.note/);
+    // Not credentials: durations, URLs, booleans, numbers.
+    reg.addConfigSection('validation', { disabled: true });
+    reg.addPart(part({ name: 'ok', config: { proxy: { remoteurl: 'https://registry-1.docker.io', ttl: '24h' } } }));
+  });
+
+  test('secretValue: the ConfigMap holds a placeholder, an init container renders the value into an in-memory volume', () => {
+    const { chart, reg } = registry({ version: RegistryVersion.V2_8 });
+    const secret = kplus.Secret.fromSecretName(chart, 'Hub', 'hub-credentials');
+    reg.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', username: 'me', password: reg.secretValue(secret, 'password') });
+    // The same Secret key twice is one placeholder.
+    expect(reg.secretValue(secret, 'password')).toBe('__registry_secret_0__');
+    const { config, spec, text, deployment } = synth(chart);
+    expect(config.proxy.password).toBe('__registry_secret_0__');
+    expect(text).toContain('password: __registry_secret_0__\n');
+    const [init] = spec.initContainers;
+    expect(init.name).toBe('render-config');
+    expect(init.image).toBe('registry:2.8.3');
+    expect(init.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(init.command[2]).toContain('cat /etc/registry-secrets/0/value');
+    expect(init.securityContext).toEqual(spec.containers[0].securityContext);
+    expect(init.volumeMounts).toEqual(expect.arrayContaining([
+      expect.objectContaining({ mountPath: '/etc/registry-template', name: 'config', readOnly: true }),
+      expect.objectContaining({ mountPath: '/etc/registry-secrets/0', name: 'config-secret-0', readOnly: true }),
+      expect.objectContaining({ mountPath: '/run/registry-config', name: 'config-rendered', readOnly: false }),
+    ]));
+    const main = spec.containers[0];
+    expect(main.args).toEqual(['serve', '/run/registry-config/config.yml']);
+    expect(main.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/run/registry-config', name: 'config-rendered', readOnly: true }));
+    // The Secret is mounted into the init container only.
+    expect(main.volumeMounts.map((m: Obj) => m.name)).not.toContain('config-secret-0');
+    expect(spec.volumes).toContainEqual({ name: 'config-rendered', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
+    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'hub-credentials', defaultMode: 0o440, items: [{ key: 'password', path: 'value' }] } });
+    // The checksum still covers the config.
+    expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('no credential: no init container, the registry reads the ConfigMap', () => {
+    const { chart } = registry();
+    const { spec } = synth(chart);
+    expect(spec.initContainers).toBeUndefined();
+    expect(spec.containers[0].args).toEqual(['serve', '/etc/distribution/config.yml']);
+  });
+
+  test('a placeholder inside a longer string is refused', () => {
+    const { chart, reg } = registry();
+    const secret = kplus.Secret.fromSecretName(chart, 'S', 's');
+    reg.addConfigSection('notifications', { endpoints: [{ name: 'a', url: 'http://x', headers: { 'X-Source': [`id-${reg.secretValue(secret, 'k')}`] } }] });
+    expect(() => Testing.synth(chart)).toThrow(/must be a whole value of its own/);
+  });
+
+  test('a canary secret value never appears outside a Secret', () => {
+    const { chart, reg } = registry();
+    const secret = new kplus.Secret(chart, 'Made', { stringData: { password: 'CANARY-4711' } });
+    reg.addConfigSection('proxy', { remoteurl: 'https://r.example.com', username: 'u', password: reg.secretValue(secret, 'password') });
+    const { objects } = synth(chart);
+    expect(textOutsideSecrets(objects)).not.toContain('CANARY-4711');
+  });
+});
