@@ -1,4 +1,10 @@
+import * as fs from 'fs';
 import { cdk8s, javascript, JsonFile, YamlFile } from 'projen';
+
+// The version is the newest release in CHANGELOG.md (`## [0.1.0] - date`): one place to bump.
+const releaseHeading = /^## \[(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\]/m.exec(fs.readFileSync('CHANGELOG.md', 'utf-8'));
+if (!releaseHeading) throw new Error('CHANGELOG.md has no release heading such as "## [0.1.0] - 2026-11-26"');
+const version = releaseHeading[1];
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-registry',
@@ -8,7 +14,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   authorAddress: 'maintainers@users.noreply.github.com',
   repositoryUrl: 'https://github.com/cdk8s-registry/cdk8s-registry.git',
   license: 'Apache-2.0',
+  homepage: 'https://github.com/cdk8s-registry/cdk8s-registry',
+  bugsUrl: 'https://github.com/cdk8s-registry/cdk8s-registry/issues',
+  // Construct Hub lists jsii libraries with a framework keyword (`cdk8s`) and shows the stability and targets below.
   keywords: ['cdk8s', 'kubernetes', 'openshift', 'docker-registry', 'distribution', 'container-registry', 'cdk8s-plus'],
+  // 0.x: the API may still change between minor releases (jsii marks every API experimental).
+  stability: 'experimental',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   minNodeVersion: '20.0.0',
@@ -31,6 +42,26 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   release: false,
   docgen: true,
 
+  // jsii targets, named as the cdk8s-team libraries name theirs (cdk8s-plus: org.cdk8s / cdk8s_plus_27 /
+  // Org.Cdk8s.Plus27 / github.com/cdk8s-team/cdk8s-plus-go), under this project's own GitHub namespace.
+  publishToPypi: {
+    distName: 'cdk8s-registry',
+    module: 'cdk8s_registry',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk8s-registry',
+    mavenArtifactId: 'cdk8s-registry',
+    javaPackage: 'io.github.cdk8sregistry',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'Io.Github.Cdk8sRegistry',
+    packageId: 'Io.Github.Cdk8sRegistry',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk8s-registry/cdk8s-registry-go',
+    packageName: 'cdk8sregistry',
+  },
+
   jestOptions: {
     // jest 30 and eslint-import-resolver-typescript 4 need unrs-resolver, whose optional per-platform binaries
     // are not all served by the registry here, which breaks `npm ci`. jest 29 pairs with ts-jest 29.
@@ -43,7 +74,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       reporters: [new javascript.JestReporter('<rootDir>/test/summary-reporter.js')],
     },
   },
-  gitignore: ['/dist/', '/.e2e-work/', '/bench/results/'],
+  gitignore: ['/dist/', '/.e2e-work/', '/bench/results/', '/.jsii.tabl.json', '/rosetta/fragment.ts-fixture'],
 });
 
 // The example app: `cdk8s synth` writes plain YAML into dist/manifests (it wipes its output folder,
@@ -55,6 +86,24 @@ new YamlFile(project, 'cdk8s.yaml', {
     output: 'dist/manifests',
     imports: [],
   },
+});
+
+project.package.addVersion(version);
+
+// The npm tarball holds what users need: lib/ (JavaScript and typings), .jsii, README, LICENSE, CHANGELOG and
+// the bundled bcryptjs. Checked by test/package.test.ts against `npm pack --dry-run --json`.
+for (const pattern of ['/.ci/', '/bench/', '/examples/', '/cdk8s.yaml', '/docs/', '/API.md', '/rosetta/', '/.jsii.tabl.json', '/dist/', '/.e2e-work/', '/test-reports/', '/coverage/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// README snippets must translate for Construct Hub (Python, Java, .NET, Go): fragments are fenced as
+// ```ts fixture=fragment and completed by a fixture generated from the library's exports.
+project.addTask('rosetta', {
+  description: 'Check that the README snippets compile for jsii-rosetta (needs the compiled library: npx projen compile)',
+  steps: [
+    { exec: 'node rosetta/generate-fixture.js' },
+    { exec: 'jsii-rosetta extract --strict' },
+  ],
 });
 
 project.addTask('synth', {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AuthBinding, RegistryAuth } from './auth/registry-auth';
+import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
 import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { configSectionProblem, registryEnvProblem } from './config/config-structure';
@@ -63,7 +63,7 @@ export interface RegistryDeploymentProps {
    * How clients authenticate. Required, so that an open registry is a decision:
    * `RegistryAuth.none()` says it out loud.
    */
-  readonly auth: RegistryAuth;
+  readonly auth: IRegistryAuth;
 
   /**
    * Where images are stored.
@@ -476,7 +476,7 @@ export class RegistryDeployment extends Construct {
       throw propError(wayIn, 'registry', `(${this.node.path}) is in namespace ${here ?? '(none: the kubectl default)'}, but this way in is in `
         + `${there ?? '(none: the kubectl default)'}: a Service, Ingress or Route only reaches pods of its own namespace. Create the way in in the registry's chart`);
     }
-    if (publicAccess && this.authBinding.open && !this.authBinding.publicAccessAllowed) {
+    if (publicAccess && !this.authBinding.method && !this.authBinding.publicAccessAllowed) {
       const deletes = this.props.storageOptions?.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
       throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
         + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');

@@ -16,12 +16,17 @@ import { manifestErrors } from './util/validate-manifests';
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src', 'index.ts');
 
-function snippets(): { line: number; code: string }[] {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-  const result: { line: number; code: string }[] = [];
-  const fence = /^```ts\n([\s\S]*?)^```$/gm;
-  for (const match of readme.matchAll(fence)) {
-    result.push({ line: readme.substring(0, match.index).split('\n').length, code: match[1] });
+/** The README and the guides in docs/: their examples are held to the same standard. */
+const DOCUMENTS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+
+function snippets(): { file: string; line: number; code: string; fragment: boolean }[] {
+  const result: { file: string; line: number; code: string; fragment: boolean }[] = [];
+  for (const file of DOCUMENTS) {
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf-8');
+    const fence = /^```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^```$/gm;
+    for (const match of text.matchAll(fence)) {
+      result.push({ file, line: text.substring(0, match.index).split('\n').length, code: match[2], fragment: match[1].trim() === 'fixture=fragment' });
+    }
   }
   return result;
 }
@@ -30,6 +35,13 @@ const blocks = snippets();
 
 test('the README has TypeScript examples', () => {
   expect(blocks.length).toBeGreaterThan(0);
+});
+
+test('fragments are fenced as ```ts fixture=fragment, whole programs as ```ts (what jsii-rosetta needs to translate them)', () => {
+  // A fragment has no imports: rosetta completes it with rosetta/fragment.ts-fixture (npx projen rosetta).
+  const wrong = blocks.filter((b) => b.fragment === /^import /m.test(b.code))
+    .map((b) => `${b.file}:${b.line}: ${b.fragment ? 'a whole program must be fenced ```ts' : 'a fragment must be fenced ```ts fixture=fragment'}`);
+  expect(wrong).toEqual([]);
 });
 
 /** Wraps a fragment into a program: the library's exports, a Chart, and the names fragments lean on. */
@@ -133,7 +145,7 @@ function synthesize(source: string): any[] {
   return objects;
 }
 
-describe.each(blocks.map((b) => [b.line, b.code] as const))('README example at line %d', (_line, code) => {
+describe.each(blocks.map((b) => [b.file, b.line, b.code] as const))('%s example at line %d', (_file, _line, code) => {
   const source = asProgram(code).replace(/from 'cdk8s-registry'/g, `from ${JSON.stringify(SRC.replace(/\.ts$/, ''))}`);
 
   test('type-checks', () => {

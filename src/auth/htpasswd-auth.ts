@@ -3,7 +3,7 @@ import * as bcrypt from 'bcryptjs';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AuthBindContext, AuthBinding, RegistryAuth } from './registry-auth';
+import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
 import { secretVolume } from '../util/secret-env';
 import { propError, requireIntegerInRange } from '../util/validation';
 
@@ -110,7 +110,7 @@ export interface HtpasswdFromEntriesOptions {
  * the setup of most self-hosted registries. Use it with TLS (in the pod or at the way in):
  * basic auth sends the password with every request.
  */
-export abstract class HtpasswdAuth extends RegistryAuth {
+export abstract class HtpasswdAuth implements IRegistryAuth {
   /**
    * An htpasswd file from a Secret managed outside the chart, the GitOps way (Sealed Secrets,
    * External Secrets). The Secret is mounted read-only; a missing key keeps the pod from starting
@@ -153,9 +153,12 @@ export abstract class HtpasswdAuth extends RegistryAuth {
     return new EntriesHtpasswdAuth(options);
   }
 
+  // Not a subclass of RegistryAuth: `HtpasswdAuth.none()` would read as htpasswd without users.
   protected constructor() {
-    super();
   }
+
+  /** Renders `auth.htpasswd` and the htpasswd file's volume for a registry. */
+  public abstract bind(scope: Construct, context: AuthBindContext): AuthBinding;
 }
 
 /**

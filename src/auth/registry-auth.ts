@@ -47,14 +47,9 @@ export interface AuthBinding {
   readonly podAnnotations?: { [name: string]: string };
 
   /**
-   * Set when anyone who reaches the registry may push, overwrite and delete images (no auth method). Ways in
-   * that make the registry reachable from outside the cluster then refuse, unless `publicAccessAllowed`.
-   * @default false
-   */
-  readonly open?: boolean;
-
-  /**
-   * The user's acknowledgement that the open registry may be exposed publicly (`RegistryAuth.none({ allowPublicAccess: true })`).
+   * Without a `method` anyone who reaches the registry may push, overwrite and delete images, and ways in that
+   * make it reachable from outside the cluster refuse it. This is the user's acknowledgement that the open
+   * registry may be exposed publicly (`RegistryAuth.none({ allowPublicAccess: true })`).
    * @default false
    */
   readonly publicAccessAllowed?: boolean;
@@ -74,10 +69,23 @@ export interface NoAuthOptions {
 }
 
 /**
- * How the registry authenticates clients. A registry must be given one: running without
- * authentication is the explicit choice `RegistryAuth.none()`.
+ * An auth method: what `RegistryDeploymentProps.auth` takes. `HtpasswdAuth`, `TokenAuth` and
+ * `RegistryAuth.none()` are the library's; implement it (or extend `RegistryAuth`) for another.
  */
-export abstract class RegistryAuth {
+export interface IRegistryAuth {
+  /**
+   * Renders the auth method for a registry. Called once per registry, at construction.
+   * @param scope the registry construct; objects the method creates (a Secret) go under it
+   */
+  bind(scope: Construct, context: AuthBindContext): AuthBinding;
+}
+
+/**
+ * How the registry authenticates clients. A registry must be given one: running without
+ * authentication is the explicit choice `RegistryAuth.none()`. The methods themselves are
+ * `HtpasswdAuth` and `TokenAuth`, which do not inherit `none()`.
+ */
+export abstract class RegistryAuth implements IRegistryAuth {
   /**
    * No authentication: anyone who can reach the registry can push, overwrite and delete images.
    * Only for registries reachable from trusted networks, or behind a proxy that authenticates: a public way
@@ -103,6 +111,6 @@ class NoAuth extends RegistryAuth {
   }
 
   public bind(_scope: Construct, _context: AuthBindContext): AuthBinding {
-    return { open: true, publicAccessAllowed: this.options.allowPublicAccess === true };
+    return { publicAccessAllowed: this.options.allowPublicAccess === true };
   }
 }

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AuthBindContext, AuthBinding, RegistryAuth } from './registry-auth';
+import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
 import { secretVolume } from '../util/secret-env';
 import { propError, requireProp, requireSecretKeyName } from '../util/validation';
 
@@ -153,9 +153,8 @@ export interface TokenAuthProps {
  * (Harbor core, GitLab, docker_auth, ...) and the registry verifies it with the server's public keys.
  * Nothing secret is mounted: the registry only needs public certificates or a JWKS.
  */
-export class TokenAuth extends RegistryAuth {
+export class TokenAuth implements IRegistryAuth {
   public constructor(private readonly props: TokenAuthProps) {
-    super();
   }
 
   /** Renders `auth.token` for the registry version in use; 3.x-only keys on 2.8 are an error. */

@@ -139,6 +139,7 @@ export interface GcsStorageOptions {
 
   /**
    * Size of the chunks of resumable uploads (`chunksize`): a multiple of 256 KiB, at least 256 KiB.
+   * A byte count from a values file (`chunksize: 5242880`) is `Size.kibibytes(5242880 / 1024)`, here `Size.mebibytes(5)`.
    * @default - the driver's default: 5 MiB on registry 2.8, 16 MiB on 3.x
    */
   readonly chunkSize?: Size;

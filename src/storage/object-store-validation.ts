@@ -19,6 +19,10 @@ export function requireRootDirectory(scope: IConstruct, property: string, value:
 
 /** A size in whole bytes, as the drivers' `chunksize` parameters take it. */
 export function sizeInBytes(scope: IConstruct, property: string, size: Size): number {
+  if (typeof size === 'number') {
+    // A value copied from a Helm or Kyma values file (`chunksize: 5242880`), passed from JavaScript or through `any`.
+    throw propError(scope, property, `(${size}) is a number of bytes, and cdk8s Size has no bytes unit: write ${sizeExpression(size)}`);
+  }
   const bytes = Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
   if (!Number.isFinite(bytes) || bytes <= 0) {
     throw propError(scope, property, `(${bytes} bytes) must be a positive size such as Size.mebibytes(10)`);
@@ -34,6 +38,14 @@ export function chunkSizeInRange(scope: IConstruct, property: string, size: Size
     throw propError(scope, property, `(${bytes} bytes) is rejected by the ${driver} driver: the chunk size must be ${range}`);
   }
   return bytes;
+}
+
+/** How to write a number of bytes as a cdk8s Size: `Size.mebibytes(5)`, `Size.kibibytes(5120)`. */
+function sizeExpression(bytes: number): string {
+  if (!Number.isInteger(bytes) || bytes <= 0) return 'a positive size such as Size.mebibytes(10)';
+  if (bytes % (1024 * 1024) === 0) return `Size.mebibytes(${bytes / (1024 * 1024)}) (= ${bytes} bytes)`;
+  if (bytes % 1024 === 0) return `Size.kibibytes(${bytes / 1024}) (= ${bytes} bytes)`;
+  return `a whole number of KiB, such as Size.kibibytes(${Math.ceil(bytes / 1024)}) (${Math.ceil(bytes / 1024) * 1024} bytes)`;
 }
 
 /** `5242880 bytes (5 MiB)`. */

@@ -163,7 +163,9 @@ export interface S3StorageOptions {
 
   /**
    * Endpoint of an S3-compatible store (MinIO, Ceph RGW, DigitalOcean Spaces), an http:// or
-   * https:// URL with host and optional port (`regionendpoint`).
+   * https:// URL with host and optional port (`regionendpoint`). A host without a scheme
+   * (`s3-eu-central-1.amazonaws.com`) is accepted as the driver accepts it, and rendered with
+   * https://, or http:// when `secure` is false.
    * @default - Amazon S3's endpoint for `region`
    */
   readonly regionEndpoint?: string;
@@ -248,8 +250,13 @@ export class S3Storage extends StorageBackend {
     const v3 = context.version.isAtLeast(RegistryVersion.V3);
     requireS3BucketName(scope, 'storage.bucket', o.bucket);
 
-    const endpoint = o.regionEndpoint !== undefined
-      ? parseEndpoint(scope, 'storage.regionEndpoint', o.regionEndpoint, 'https://minio.example.com:9000')
+    // Without a scheme (`s3-eu-central-1.amazonaws.com`, as Kyma's samples write it) the driver's AWS SDK adds one,
+    // https unless secure is false (`endpoints.AddScheme`, 2.8.3 and 3.x alike): render it the same, explicitly.
+    const regionEndpoint = o.regionEndpoint !== undefined && !/^[^:]+:\/\//.test(o.regionEndpoint)
+      ? `${o.secure === false ? 'http' : 'https'}://${o.regionEndpoint}`
+      : o.regionEndpoint;
+    const endpoint = regionEndpoint !== undefined
+      ? parseEndpoint(scope, 'storage.regionEndpoint', regionEndpoint, 'https://minio.example.com:9000')
       : undefined;
     requireS3Region(scope, 'storage.region', o.region, endpoint !== undefined, context.version);
 

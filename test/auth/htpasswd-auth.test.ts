@@ -1,7 +1,7 @@
 import * as bcrypt from 'bcryptjs';
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { HtpasswdAuth, HtpasswdUser, RegistryDeployment, RegistryVersion } from '../../src';
+import { HtpasswdAuth, HtpasswdUser, RegistryAuth, RegistryDeployment, RegistryVersion, TokenAuth } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
@@ -224,4 +224,15 @@ describe('HtpasswdAuth.fromEntries', () => {
     expect(() => synthEntries([`alice:${hash}`, `alice:${hash}`])).toThrow(/'auth\.entries\[1\]' \(user "alice"\) is listed twice/);
     expect(() => synthEntries([])).toThrow(/'auth\.entries' must list at least one entry/);
   });
+});
+
+test('HtpasswdAuth and TokenAuth have no none(): an open registry is only RegistryAuth.none()', () => {
+  // GIVEN the auth methods' static sides (an inherited static would make HtpasswdAuth.none() read as htpasswd without users)
+  expect((HtpasswdAuth as any).none).toBeUndefined();
+  expect((TokenAuth as any).none).toBeUndefined();
+  // THEN the open registry is still one call away, and renders no auth section
+  const chart = Testing.chart();
+  new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+  const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap');
+  expect(configMap.data['config.yml']).not.toMatch(/^auth:/m);
 });

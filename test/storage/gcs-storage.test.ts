@@ -95,6 +95,17 @@ describe('StorageBackend.gcs: bad input', () => {
     expect(make({ chunkSize: Size.kibibytes(300) })).toThrow(/'storage.chunkSize' \(307200 bytes\).*multiple of 256 KiB/);
   });
 
+  test("a chunk size in bytes, as Kyma's values give it, fails with the Size to write instead", () => {
+    // GIVEN `chunksize: 5242880` copied from a values file, passed from JavaScript (the TypeScript type is Size)
+    expect(make({ chunkSize: 5242880 })).toThrow(/'storage.chunkSize' \(5242880\) is a number of bytes, and cdk8s Size has no bytes unit: write Size.mebibytes\(5\) \(= 5242880 bytes\)/);
+    expect(make({ chunkSize: 786432 })).toThrow(/write Size.kibibytes\(768\) \(= 786432 bytes\)/);
+    expect(make({ chunkSize: 1000 })).toThrow(/write a whole number of KiB, such as Size.kibibytes\(1\)/);
+    // THEN what the message says to write is accepted and renders the same bytes
+    const chunksize = synthStorage(() => StorageBackend.gcs({ bucket: 'abc', chunkSize: Size.kibibytes(5242880 / 1024), credentials: GcsCredentials.workloadIdentity() }))
+      .config.storage.gcs.chunksize;
+    expect(chunksize).toBe(5242880);
+  });
+
   test('invalid bucket names', () => {
     for (const bucket of ['AB', 'My_Bucket', '-abc', 'goog-registry', 'my-google-bucket', '192.168.1.1', 'a'.repeat(64), 'a..b']) {
       expect(make({ bucket })).toThrow(/'storage.bucket' .* is not a valid GCS bucket name/);

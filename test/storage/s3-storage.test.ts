@@ -151,13 +151,25 @@ describe('StorageBackend.s3', () => {
     });
 
     test.each([
-      ['ams3.digitaloceanspaces.com', /is not a URL: give scheme, host and optional port/],
+      ['https://', /is not a URL: give scheme, host and optional port/],
+      ['s3.example.com/bucket', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
       ['ftp://s3.example.com', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
       ['https://s3.example.com/bucket', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
       ['https://user:pw@s3.example.com', /must be an http:\/\/ or https:\/\/ URL/],
     ])('regionEndpoint %j', (regionEndpoint, message) => {
       expect(construct(s3({ regionEndpoint }))).toThrow(/'storage.regionEndpoint'/);
       expect(construct(s3({ regionEndpoint }))).toThrow(message);
+    });
+
+    test('a regionEndpoint without a scheme is accepted as the driver does: https, or http with secure: false', () => {
+      // GIVEN Kyma's sample value, which the driver's AWS SDK completes with a scheme (endpoints.AddScheme)
+      const kyma = synthStorage(s3({ region: 'eu-central-1', regionEndpoint: 's3-eu-central-1.amazonaws.com' })).config.storage.s3;
+      expect(kyma.regionendpoint).toBe('https://s3-eu-central-1.amazonaws.com');
+      expect(kyma.forcepathstyle).toBeUndefined(); // still recognised as Amazon's own endpoint
+      const plain = synthStorage(s3({ regionEndpoint: 'minio.minio.svc:9000', secure: false })).config.storage.s3;
+      expect(plain.regionendpoint).toBe('http://minio.minio.svc:9000');
+      expect(plain.secure).toBe(false);
+      expect(synthStorage(s3({ regionEndpoint: 'minio.minio.svc:9000' })).config.storage.s3.regionendpoint).toBe('https://minio.minio.svc:9000');
     });
 
     test('secure contradicting an http:// endpoint', () => {
