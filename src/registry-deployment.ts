@@ -8,7 +8,7 @@ import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { configSectionProblem, registryEnvProblem } from './config/config-structure';
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
-import { RegistryVersion } from './config/registry-version';
+import { RegistryFeature, RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
@@ -80,13 +80,13 @@ export interface RegistryDeploymentProps {
   /**
    * The registry release. Decides the config path, the drivers available and the config keys.
    * @default - read from `image`'s tag if given; otherwise the newest release with the storage backend's driver
-   * (RegistryVersion.V3, or RegistryVersion.V2_8 for swift and oss)
+   * (RegistryVersion.V3_1, or RegistryVersion.V2_8 for swift and oss)
    */
   readonly version?: RegistryVersion;
 
   /**
    * The container image, for a mirror or a private build.
-   * @default - the official image of `version`, pinned to its tag (for example `registry:3.0.0`)
+   * @default - the official image of `version`, pinned to its tag (for example `registry:3.1.2`)
    */
   readonly image?: string;
 
@@ -250,7 +250,7 @@ export class RegistryDeployment extends Construct {
     this.version = this.resolveVersion(storage);
     this.image = props.image ?? this.version.image;
     if (this.image.trim() === '') {
-      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.0.0"');
+      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
     }
 
     this.storageBinding = storage.bind(this, { version: this.version });
@@ -376,6 +376,11 @@ export class RegistryDeployment extends Construct {
     this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
     this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
     this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
+    if (this.version.supports(RegistryFeature.TRACING)) {
+      // 3.x exports traces to https://localhost:4318 unless told otherwise, logging an error every few seconds
+      // when nothing listens there; the official image sets this too, a mirror or own build may not.
+      this.applyContribution({ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } });
+    }
     this.node.addValidation({ validate: () => this.validateConfig() });
 
     this.service = new kplus.Service(this, 'Service', {
@@ -601,13 +606,10 @@ export class RegistryDeployment extends Construct {
       throw propError(this, props.version ? 'version' : 'image', `${(e as Error).message}`);
     }
     if (props.version && props.image !== undefined) {
-      const fromTag = RegistryVersion.tryFromImage(props.image);
-      if (fromTag && fromTag.version !== props.version.version) {
-        throw propError(this, 'version', `(${props.version}) contradicts the tag of image '${props.image}' (${fromTag}): drop one, or make them agree`);
-      }
+      this.checkImageTag(props.version, props.image, driver);
     }
     if (!version && props.image !== undefined) {
-      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.0.0, or set 'version'`);
+      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
     }
     const supporting = RegistryVersion.DEFAULTS.filter((v) => v.supportsStorageDriver(driver)).map((v) => v.major === 2 ? '2.8.x' : '3.x');
     if (!version) {
@@ -620,6 +622,44 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'version', `(${version}) has no '${driver}' storage driver (its drivers: ${version.storageDrivers.join(', ')}); '${driver}' exists in registry ${supporting.join(' and ')}: pin RegistryVersion.V2_8 or an image such as registry:2.8.3`);
     }
     return version;
+  }
+
+  /**
+   * Throws unless the tag of `image` runs `version`: a full tag must name it; a floating tag (`registry:3`,
+   * `registry:3.1`, `latest`) must follow its line, or the pods would run another release than the config is for.
+   */
+  private checkImageTag(version: RegistryVersion, image: string, driver: string): void {
+    const withoutDigest = image.split('@')[0];
+    const lastColon = withoutDigest.lastIndexOf(':');
+    if (lastColon <= withoutDigest.lastIndexOf('/') && image.includes('@')) return; // a digest only: the user pinned the bytes
+    const tag = lastColon > withoutDigest.lastIndexOf('/') ? withoutDigest.substring(lastColon + 1) : 'latest';
+    const newest = RegistryVersion.DEFAULTS[0];
+    const full = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag);
+    const line = /^v?(\d+)\.(\d+)$/.exec(tag);
+    const major = /^v?(\d+)$/.exec(tag);
+    let runs: string | undefined;
+    let runsMajor: number | undefined;
+    if (full) {
+      const fromTag = RegistryVersion.of(`${full[1]}.${full[2]}.${full[3]}`);
+      if (fromTag.version === version.version) return;
+      runs = fromTag.version;
+      runsMajor = fromTag.major;
+    } else if (line) {
+      if (`${line[1]}.${line[2]}` === version.line) return;
+      runs = `the newest ${line[1]}.${line[2]}.x`;
+      runsMajor = Number(line[1]);
+    } else {
+      const floating = major ? Number(major[1]) : newest.major;
+      const newestOfMajor = RegistryVersion.DEFAULTS.find((v) => v.major === floating);
+      if (tag !== 'latest' && !major) return; // a tag of a private build: the user vouches for it with 'version'
+      if (newestOfMajor && newestOfMajor.line === version.line) return;
+      runs = `the newest ${floating}.x${newestOfMajor ? ` (${newestOfMajor.line} or later)` : ''}`;
+      runsMajor = floating;
+    }
+    const drivers = runsMajor === 2 ? RegistryVersion.V2_8.storageDrivers : newest.storageDrivers;
+    const lacks = drivers.includes(driver) ? '' : `, which has no '${driver}' storage driver`;
+    throw propError(this, 'image', `('${image}') runs ${runs}${lacks}, but 'version' is ${version}, whose config path and keys are rendered: `
+      + `pin the image to registry:${version} (or a mirror's ${version} tag), or set 'version' to the release the tag runs`);
   }
 
   private addMount(mount: RegistryMount): void {

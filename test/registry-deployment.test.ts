@@ -24,7 +24,7 @@ describe('RegistryDeployment', () => {
   test('defaults: 3.x image pinned, PVC, config at the 3.x path, snapshot', () => {
     const { objects, deployment, configMap, container } = synth();
     expect(objects).toMatchSnapshot();
-    expect(container.image).toBe('registry:3.0.0');
+    expect(container.image).toBe('registry:3.1.2');
     expect(container.args).toEqual(['serve', '/etc/distribution/config.yml']);
     expect(Object.keys(configMap.data)).toEqual(['config.yml']);
     const mount = container.volumeMounts.find((m: Obj) => m.name === 'config');
@@ -227,7 +227,7 @@ describe('RegistryDeployment: bad input', () => {
     expect(() => RegistryVersion.of('latest')).toThrow(/not a version number/);
     expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) has no tag naming a 2.8.x or 3.x release/);
     expect(make({ image: 'registry:2.7.1' })).toThrow(/'image'.*not supported/);
-    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'version' \(3.0.0\) contradicts the tag/);
+    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2.8.3'\) runs 2.8.3, but 'version' is 3.1.2/);
   });
   test('external URL must be a plain http(s) origin', () => {
     expect(make({ externalUrl: 'registry.example.com' })).toThrow(/'externalUrl'.*is not a URL/);

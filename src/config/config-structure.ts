@@ -8,7 +8,7 @@
  * variable checks it here.
  */
 import { CONFIG_2_8, CONFIG_3_0, CONFIG_3_1, S3_REGIONS_2_8, S3_REGIONS_3_0, S3_REGIONS_3_1 } from './config-structure-data';
-import { RegistryVersion } from './registry-version';
+import { RegistryFeature, RegistryVersion } from './registry-version';
 
 /** A field of a struct in the configuration. */
 export interface ConfigField {
@@ -57,7 +57,7 @@ export function s3Regions(version: RegistryVersion): string[] {
 }
 
 function parserRules(version: RegistryVersion): ParserRules {
-  return { lists: version.major >= 3, inline: version.major > 3 || (version.major === 3 && version.minor >= 1) };
+  return { lists: version.supports(RegistryFeature.LIST_ITEM_ENV), inline: version.supports(RegistryFeature.INLINED_STRUCT_ENV) };
 }
 
 /** The keys a struct takes in config.yml, inlined structs' keys included. */

@@ -1,30 +1,84 @@
 /**
+ * Config differences between registry releases that the library renders or checks, each with the
+ * first release that has it (checked against distribution's source at v2.8.3, v3.0.0 and v3.1.1).
+ */
+export enum RegistryFeature {
+  /**
+   * `REGISTRY_*` variables that address an item of a list (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS`):
+   * configuration/parser.go has a `reflect.Slice` case since 3.0.0; 2.8 ignores such variables.
+   */
+  LIST_ITEM_ENV = 'list-item-env',
+  /** OpenTelemetry tracing, on by default (exports to https://localhost:4318) since 3.0.0. */
+  TRACING = 'tracing',
+  /** The s3 driver's `forcepathstyle` key (3.0.0; 2.8 derives path style from `regionendpoint`). */
+  S3_FORCE_PATH_STYLE = 's3-force-path-style',
+  /** The s3 driver's web identity (IRSA) credentials (3.0.0, AWS SDK v2). */
+  S3_WEB_IDENTITY = 's3-web-identity',
+  /** The azure driver's `credentials` block: shared key, client secret (3.0.0). */
+  AZURE_CREDENTIALS = 'azure-credentials',
+  /** The azure driver's `default_credentials` type, working (3.1.0; 3.0.0 signs with an empty shared key). */
+  AZURE_DEFAULT_CREDENTIALS = 'azure-default-credentials',
+  /** `redis` with go-redis option names (`addrs`, `poolsize`, ...) instead of 2.8's `addr` and `pool` (3.0.0). */
+  REDIS_UNIVERSAL_OPTIONS = 'redis-universal-options',
+  /** `redis.tls.rootcas`, the CAs that verify the redis server (3.1.0; 3.0.0 calls the same list `clientcas`). */
+  REDIS_TLS_ROOT_CAS = 'redis-tls-root-cas',
+  /** `REGISTRY_*` overrides of fields of inlined structs such as the redis options (3.1.0; broken in 3.0.0). */
+  INLINED_STRUCT_ENV = 'inlined-struct-env',
+  /** `tags.maxtags`, the most tags `/v2/NAME/tags/list` returns (3.1.0). */
+  TAGS_MAX_TAGS = 'tags-max-tags',
+  /** `proxy.cachewritetimeout`, the limit on writing a pulled-through blob to storage (3.1.0). */
+  PROXY_CACHE_WRITE_TIMEOUT = 'proxy-cache-write-timeout',
+}
+
+/** The first release of each feature, as `MAJOR.MINOR.PATCH`. */
+const FEATURE_SINCE: { [feature: string]: string } = {
+  [RegistryFeature.LIST_ITEM_ENV]: '3.0.0',
+  [RegistryFeature.TRACING]: '3.0.0',
+  [RegistryFeature.S3_FORCE_PATH_STYLE]: '3.0.0',
+  [RegistryFeature.S3_WEB_IDENTITY]: '3.0.0',
+  [RegistryFeature.AZURE_CREDENTIALS]: '3.0.0',
+  [RegistryFeature.AZURE_DEFAULT_CREDENTIALS]: '3.1.0',
+  [RegistryFeature.REDIS_UNIVERSAL_OPTIONS]: '3.0.0',
+  [RegistryFeature.REDIS_TLS_ROOT_CAS]: '3.1.0',
+  [RegistryFeature.INLINED_STRUCT_ENV]: '3.1.0',
+  [RegistryFeature.TAGS_MAX_TAGS]: '3.1.0',
+  [RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT]: '3.1.0',
+};
+
+/**
  * A release of the CNCF distribution registry, and what follows from it: where the image reads
  * its configuration, which storage drivers are compiled in, and which config keys exist.
  *
  * Only 2.8.x and 3.x are supported: 2.8 because 3.x removed the swift and oss drivers,
- * 3.x because it is the current upstream line.
+ * 3.x because it is the current upstream line. 3.0 and 3.1 differ in config keys
+ * (see `RegistryFeature`), so pin the release you run.
  */
 export class RegistryVersion {
   /** The newest 2.8 release (the last line with the swift and oss drivers). */
   public static readonly V2_8 = RegistryVersion.of('2.8.3');
 
-  /** The newest 3.x release published as the official `registry` image; the default. */
-  public static readonly V3 = RegistryVersion.of('3.0.0');
+  /** Registry 3.0.0, the first 3.x release (no `tags.maxtags`, redis TLS `clientcas`, broken `default_credentials`). */
+  public static readonly V3_0 = RegistryVersion.of('3.0.0');
+
+  /** The current 3.1 release, `registry:3.1.2`: the official image today and the default. */
+  public static readonly V3_1 = RegistryVersion.of('3.1.2');
+
+  /** The newest 3.x release (currently the same as `V3_1`). */
+  public static readonly V3 = RegistryVersion.V3_1;
 
   /**
    * The releases picked from when the user names none, newest first.
    */
-  public static readonly DEFAULTS: RegistryVersion[] = [RegistryVersion.V3, RegistryVersion.V2_8];
+  public static readonly DEFAULTS: RegistryVersion[] = [RegistryVersion.V3_1, RegistryVersion.V2_8];
 
   /**
-   * A registry release by its version number, such as `2.8.3` or `3.0.0`.
+   * A registry release by its version number, such as `2.8.3` or `3.1.2`.
    * A missing patch number is read as 0.
    */
   public static of(version: string): RegistryVersion {
     const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version.trim());
     if (!match) {
-      throw new Error(`registry version '${version}' is not a version number such as '2.8.3' or '3.0.0'`);
+      throw new Error(`registry version '${version}' is not a version number such as '2.8.3' or '3.1.2'`);
     }
     const major = Number(match[1]);
     const minor = Number(match[2]);
@@ -55,6 +109,15 @@ export class RegistryVersion {
     return RegistryVersion.of(`${match[1]}.${match[2]}.${match[3] ?? '0'}`);
   }
 
+  /** The first release that has a feature. */
+  public static firstWith(feature: RegistryFeature): RegistryVersion {
+    const since = FEATURE_SINCE[feature];
+    if (since === undefined) {
+      throw new Error(`unknown registry feature '${feature}'`);
+    }
+    return RegistryVersion.of(since);
+  }
+
   /** Major version: 2 or 3. */
   public readonly major: number;
   /** Minor version. */
@@ -71,6 +134,11 @@ export class RegistryVersion {
   /** The version as `MAJOR.MINOR.PATCH`. */
   public get version(): string {
     return `${this.major}.${this.minor}.${this.patch}`;
+  }
+
+  /** The release line as `MAJOR.MINOR` (`2.8`, `3.0`, `3.1`), the unit configs differ by. */
+  public get line(): string {
+    return `${this.major}.${this.minor}`;
   }
 
   /** The official image of this release, pinned to its tag. */
@@ -95,6 +163,11 @@ export class RegistryVersion {
   /** Whether this release has the given storage driver. */
   public supportsStorageDriver(driver: string): boolean {
     return this.storageDrivers.includes(driver);
+  }
+
+  /** Whether this release has a config feature (see `RegistryFeature` for what each one is and since when). */
+  public supports(feature: RegistryFeature): boolean {
+    return this.isAtLeast(RegistryVersion.firstWith(feature));
   }
 
   /** Whether this release is at least the given version. */

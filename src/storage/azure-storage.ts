@@ -3,17 +3,14 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { requireRootDirectory } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { RegistryVersion } from '../config/registry-version';
+import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
 import { propError, requireProp } from '../util/validation';
 
-/**
- * The first release whose azure driver really uses `default_credentials`: 3.0.0 routes that type to
- * the shared-key client (distribution registry/storage/driver/azure/auth.go, `newClient`, at v3.0.0;
- * fixed by commit e028a30ec, "Fix default_credentials in azure storage provider", in 3.1).
- */
-const AZURE_DEFAULT_CREDENTIALS_SINCE = RegistryVersion.of('3.1.0');
+// RegistryFeature.AZURE_DEFAULT_CREDENTIALS (3.1.0): 3.0.0 routes `default_credentials` to the shared-key client
+// (distribution registry/storage/driver/azure/auth.go, `newClient`, at v3.0.0; fixed by commit e028a30ec,
+// "Fix default_credentials in azure storage provider", in 3.1).
 
 /** ServiceAccount annotation AKS workload identity reads for the managed identity's client id. */
 export const AZURE_WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
@@ -255,10 +252,10 @@ class DefaultAzureCredentials extends AzureCredentials {
 
   public bind(scope: IConstruct, property: string, context: AzureCredentialsBindContext): AzureCredentialsBinding {
     requireV3(scope, property, context.version, 'AzureCredentials.defaultCredentials()');
-    if (!context.version.isAtLeast(AZURE_DEFAULT_CREDENTIALS_SINCE)) {
+    if (!context.version.supports(RegistryFeature.AZURE_DEFAULT_CREDENTIALS)) {
       throw propError(scope, property, `uses default_credentials, which registry ${context.version} does not implement: its azure driver `
-        + 'signs such requests with an empty shared key. Use registry 3.1.0 or later (version: RegistryVersion.of(\'3.1.1\') with an image '
-        + 'of that release), or AzureCredentials.fromSecret() / clientSecret()');
+        + 'signs such requests with an empty shared key. Use registry 3.1.0 or later (RegistryVersion.V3_1, the default, '
+        + 'or an image tagged 3.1.x), or AzureCredentials.fromSecret() / clientSecret()');
     }
     requireNamesGiven(scope, context, 'AzureCredentials.defaultCredentials()');
     const clientId = this.options.clientId;

@@ -6,7 +6,7 @@ import {
   S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
 } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { RegistryVersion } from '../config/registry-version';
+import { RegistryFeature } from '../config/registry-version';
 import { secretEnv } from '../util/secret-env';
 import { propError, requireProp } from '../util/validation';
 
@@ -140,7 +140,7 @@ class IamRoleS3Credentials extends S3Credentials {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(this.roleArn)) {
       throw propError(scope, property, `role ARN (${JSON.stringify(this.roleArn)}) must be an IAM role ARN such as "arn:aws:iam::123456789012:role/registry"`);
     }
-    if (!context.version.isAtLeast(RegistryVersion.V3)) {
+    if (!context.version.supports(RegistryFeature.S3_WEB_IDENTITY)) {
       throw propError(scope, property, `is an IAM role (IRSA), which registry ${context.version} cannot use: its s3 driver has no web identity `
         + 'credential provider. Use registry 3.x (RegistryVersion.V3), or S3Credentials.fromSecret()');
     }
@@ -247,7 +247,7 @@ export class S3Storage extends StorageBackend {
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.s3({ bucket, region, credentials })');
     requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.s3');
-    const v3 = context.version.isAtLeast(RegistryVersion.V3);
+    const v3 = context.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE);
     requireS3BucketName(scope, 'storage.bucket', o.bucket);
 
     // Without a scheme (`s3-eu-central-1.amazonaws.com`, as Kyma's samples write it) the driver's AWS SDK adds one,

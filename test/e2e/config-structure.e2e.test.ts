@@ -8,16 +8,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
-import { cleanupAll, cleanEnv, freePort, httpRequest, isRunning, requireEnvironment, sleep, stopProcess, tempDir, trackProcess } from './harness';
-import { RegistryVersion } from '../../src';
+import {
+  cleanupAll, cleanEnv, describeVersions, e2eVersions, freePort, httpRequest, isRunning, requireEnvironment, sleep, stopProcess, tempDir, trackProcess,
+} from './harness';
 import { configSectionProblem, registryEnvProblem } from '../../src/config/config-structure';
-
-/** The binaries, one per line: Debian's 2.8.2 (same configuration package as 2.8.3) and upstream's 3.x. */
-const LINES: Array<[string, string, RegistryVersion]> = [
-  ['2.8', '/usr/bin/docker-registry', RegistryVersion.of('2.8.3')],
-  ['3.0', '/var/tmp/cdk8s-registry-bin/registry-3.0.0', RegistryVersion.of('3.0.0')],
-  ['3.1', '/var/tmp/cdk8s-registry-bin/registry-3.1.1', RegistryVersion.of('3.1.1')],
-];
 
 /** A config with one (disabled) notification endpoint, so that list items have something to address. */
 function config(port: number): { [key: string]: any } {
@@ -78,7 +72,7 @@ async function run(binary: string, env: { [name: string]: string }, extra: { [se
 beforeAll(() => requireEnvironment());
 afterAll(() => cleanupAll());
 
-describe.each(LINES)('registry %s', (_line, binary, version) => {
+describeVersions(e2eVersions(), ({ binary, version }) => {
   test.each(CASES)('$name: the model says what the registry does', async ({ name, value, effect }) => {
     // GIVEN what the model predicts for this line
     const problem = registryEnvProblem(version, name, config(0));

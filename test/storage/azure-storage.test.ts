@@ -21,7 +21,7 @@ const kyma = (chart: any) => StorageBackend.azure({
 describe('StorageBackend.azure: shared key', () => {
   test('Kyma Secret layout on 3.x: credentials.type shared_key, account, key and container from the Secret', () => {
     const result = synthStorage(kyma);
-    expect(result.registry.version.version).toBe('3.0.0');
+    expect(result.registry.version.version).toBe('3.1.2');
     expect(result.config.storage.azure).toEqual({
       // parser.go v3.0.0: Credentials.Type `mapstructure:"type"`; auth.go newClient: "" is an invalid credentials type.
       credentials: { type: 'shared_key' },
@@ -152,7 +152,7 @@ describe('StorageBackend.azure: bad input', () => {
   test('default credentials on 2.8 and on 3.0.0', () => {
     const make = () => StorageBackend.azure({ accountName: 'registrystore', container: 'images', credentials: AzureCredentials.defaultCredentials() });
     expect(synthThrows(make, { version: RegistryVersion.V2_8 })).toThrow(/'storage.credentials' \(AzureCredentials.defaultCredentials\(\)\) needs registry 3.x/);
-    expect(synthThrows(make)).toThrow(/'storage.credentials' uses default_credentials, which registry 3.0.0 does not implement.*3.1.0 or later/);
+    expect(synthThrows(make, { version: RegistryVersion.V3_0 })).toThrow(/'storage.credentials' uses default_credentials, which registry 3.0.0 does not implement.*3.1.0 or later/);
   });
 
   test('3.x-only keys on 2.8', () => {

@@ -20,7 +20,7 @@ const keyFile = (extra: object = {}) => (chart: any) => StorageBackend.gcs({
 });
 
 describe('StorageBackend.gcs', () => {
-  for (const version of [RegistryVersion.V2_8, RegistryVersion.V3]) {
+  for (const version of [RegistryVersion.V2_8, RegistryVersion.V3_0, RegistryVersion.V3_1]) {
     test(`key file from a Secret, mounted read-only, on ${version}`, () => {
       const result = synthStorage(keyFile({ rootDirectory: 'dir', chunkSize: Size.mebibytes(5) }), { version });
       expect(result.config.storage.gcs).toEqual({
@@ -75,7 +75,7 @@ describe('StorageBackend.gcs', () => {
       bucket: 'registry.example.com',
       credentials: GcsCredentials.fromKeyFileSecret(kplus.Secret.fromSecretName(chart, 'K', 'gcs-key')),
     }));
-    expect(result.registry.version.version).toBe('3.0.0');
+    expect(result.registry.version.version).toBe('3.1.2');
     const volume = result.deployment.spec.template.spec.volumes.find((v: Obj) => v.name === 'gcs-key');
     expect(volume.secret.items).toEqual([{ key: 'key.json', path: 'key.json' }]);
   });

@@ -24,7 +24,7 @@ describe('object storage examples', () => {
     // OpenShift assigns the UID: none is pinned.
     expect(deployment.spec.template.spec.securityContext.runAsUser).toBeUndefined();
     expect(deployment.spec.replicas).toBe(2);
-    expect(container.env.map((e: Obj) => e.name)).toEqual(['REGISTRY_HTTP_SECRET', 'REGISTRY_STORAGE_S3_ACCESSKEY', 'REGISTRY_STORAGE_S3_SECRETKEY']);
+    expect(container.env.map((e: Obj) => e.name)).toEqual(['REGISTRY_HTTP_SECRET', 'REGISTRY_STORAGE_S3_ACCESSKEY', 'REGISTRY_STORAGE_S3_SECRETKEY', 'OTEL_TRACES_EXPORTER']);
     // htpasswd auth and an edge Route that redirects plain HTTP; the registry knows its external URL.
     expect(config.auth.htpasswd.path).toBeDefined();
     const route = objects.find((o) => o.kind === 'Route')!;

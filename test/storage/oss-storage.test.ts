@@ -70,7 +70,7 @@ describe('StorageBackend.oss', () => {
 describe('StorageBackend.oss: bad input', () => {
   test('a pinned 3.x release is refused, naming the versions that have the driver', () => {
     expect(synthThrows(oss(), { version: RegistryVersion.V3 }))
-      .toThrow(/Registry: 'version' \(3.0.0\) has no 'oss' storage driver .*'oss' exists in registry 2.8.x: pin RegistryVersion.V2_8/);
+      .toThrow(/Registry: 'version' \(3.1.2\) has no 'oss' storage driver .*'oss' exists in registry 2.8.x: pin RegistryVersion.V2_8/);
     expect(synthThrows(oss(), { image: 'registry:3.0.0' })).toThrow(/'version' \(3.0.0\) has no 'oss' storage driver/);
   });
 

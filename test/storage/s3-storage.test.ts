@@ -120,7 +120,7 @@ describe('StorageBackend.s3', () => {
 
   test('the default version is 3.x for s3', () => {
     const { registry } = synthStorage(s3());
-    expect(registry.version.version).toBe('3.0.0');
+    expect(registry.version.version).toBe('3.1.2');
   });
 
   test('replicas may share S3 storage: rolling update, no single-replica limit', () => {

@@ -81,7 +81,7 @@ describe('StorageBackend.swift', () => {
 
   test('a pinned 3.x registry is refused: the swift driver exists in 2.8 only', () => {
     expect(construct(swift(), RegistryVersion.V3))
-      .toThrow(/Registry: 'version' \(3\.0\.0\) has no 'swift' storage driver .*'swift' exists in registry 2\.8\.x: pin RegistryVersion\.V2_8/);
+      .toThrow(/Registry: 'version' \(3\.1\.2\) has no 'swift' storage driver .*'swift' exists in registry 2\.8\.x: pin RegistryVersion\.V2_8/);
     expect(construct(swift(), undefined, { image: 'registry:3.0.0' })).toThrow(/'version' \(3\.0\.0\) has no 'swift' storage driver/);
   });
 

@@ -6,7 +6,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   BlobDescriptorCache, ElbTlsService, HtpasswdAuth, LogLevel, Platform, RegistryAuth, RegistryDeployment, RegistryDeploymentProps,
-  RegistryIngress, RegistryRoute, RegistryTls, RegistryVersion, S3Credentials, StorageBackend, TokenAuth, TokenAuthFile,
+  RegistryIngress, RegistryRoute, RegistryTls, RegistryVersion, S3Credentials, StorageBackend, SwiftCredentials, TokenAuth, TokenAuthFile,
 } from '../../src';
 import { validateChart } from './validate-manifests';
 
@@ -224,6 +224,27 @@ describe('contradictions across constructs', () => {
     expect(() => new RegistryIngress(chart, 'In', { registry: r, host: 'registry.example.com' }))
       .toThrow(/^test\/Registry: 'relativeUrls' \(true\) would be ignored: the registry returns absolute URLs as soon as http.host is set/);
     expect(make({ relativeUrls: true, externalUrl: 'https://registry.example.com' })).toThrow(/'relativeUrls' \(true\) would be ignored/);
+  });
+});
+
+describe('image tags that float away from the pinned version', () => {
+  test('registry:3 on a 2.8 registry with swift: the image lacks the driver', () => {
+    const chart = Testing.chart();
+    const storage = StorageBackend.swift({
+      authUrl: 'https://identity.example.com/v3', container: 'images',
+      credentials: SwiftCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'S', 'swift')),
+    });
+    expect(() => registry({ version: RegistryVersion.V2_8, image: 'registry:3', storage }, chart))
+      .toThrow(/^test\/Registry: 'image' \('registry:3'\) runs the newest 3.x \(3.1 or later\), which has no 'swift' storage driver, but 'version' is 2.8.3.*pin the image to registry:2.8.3/);
+  });
+
+  test('registry:3 or latest on a pinned 3.0, registry:2 on 3.x; the matching lines pass', () => {
+    expect(make({ version: RegistryVersion.V3_0, image: 'registry:3' })).toThrow(/'image' \('registry:3'\) runs the newest 3.x \(3.1 or later\), but 'version' is 3.0.0/);
+    expect(make({ version: RegistryVersion.V3_0, image: 'registry' })).toThrow(/'image' \('registry'\) runs the newest 3.x/);
+    expect(make({ version: RegistryVersion.V3_1, image: 'registry:2' })).toThrow(/'image' \('registry:2'\) runs the newest 2.x \(2.8 or later\), but 'version' is 3.1.2/);
+    expect(make({ version: RegistryVersion.V3_1, image: 'registry:3' })).not.toThrow();
+    expect(make({ version: RegistryVersion.V3_1, image: 'mirror.example.com/registry:3.1' })).not.toThrow();
+    expect(make({ version: RegistryVersion.V2_8, image: 'registry:2' })).not.toThrow();
   });
 });
 

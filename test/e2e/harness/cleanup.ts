@@ -6,6 +6,7 @@ import { ChildProcess, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { E2E_VERSIONS } from './versions';
 
 /** Where temp folders go: not /tmp, which pods cover with an emptyDir mount. */
 const TEMP_ROOT = '/var/tmp';
@@ -28,6 +29,10 @@ export function requireEnvironment(extraBinaries: string[] = []): void {
   if (missing.length > 0) {
     throw new Error(`the e2e suite needs ${missing.join(', ')} on PATH: install the Debian packages as .ci/run does `
       + '(docker-registry skopeo apache2-utils swift-proxy swift-account swift-container swift-object memcached)');
+  }
+  const missingRegistries = E2E_VERSIONS.map((v) => v.binary).filter((bin) => !fs.existsSync(bin));
+  if (missingRegistries.length > 0) {
+    throw new Error(`the e2e suite needs the registry binaries ${missingRegistries.join(', ')}: run test/e2e/harness/install-registry3.sh (as .ci/run does)`);
   }
 }
 

@@ -5,3 +5,4 @@ export * from './registry-pod';
 export * from './skopeo';
 export * from './swift-server';
 export * from './manifests';
+export * from './versions';

@@ -10,11 +10,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { httpRequest } from './http';
+import { binaryForImage, E2eVersion } from './versions';
 
 type Obj = { [key: string]: any };
-
-/** Substitution 1: the image's `registry` binary is Debian's build of the same program. */
-const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /** Names the image's entrypoint may be called by in `command`. */
 const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
@@ -73,6 +71,8 @@ export class RegistryPod {
   public readonly deployment: Obj;
   /** The container spec that is run. */
   public readonly container: Obj;
+  /** The release line the image's tag names, and the real binary that runs it. */
+  public readonly registry: E2eVersion;
 
   private readonly podSpec: Obj;
   private readonly secrets = new Map<string, Map<string, Buffer>>();
@@ -102,6 +102,13 @@ export class RegistryPod {
       throw new Error(`Deployment ${this.deployment.metadata?.name} has no container named ${wanted} (containers: ${containers.map((c) => c.name).join(', ')})`);
     }
     this.container = container;
+    // Substitution 1: the image's `registry` binary is the real binary of the release its tag names.
+    this.registry = binaryForImage(container.image ?? '');
+    const label: string | undefined = this.deployment.spec?.template?.metadata?.labels?.['app.kubernetes.io/version'];
+    if (label !== undefined && !label.startsWith(`${this.registry.version.line}.`)) {
+      throw new Error(`the pod is labelled app.kubernetes.io/version=${label} but its image '${container.image}' is registry ${this.registry.version.line}.x: `
+        + 'the config was rendered for another release than the one that would run');
+    }
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10000;
 
     for (const obj of objects) {
@@ -387,7 +394,7 @@ export class RegistryPod {
     if (!IMAGE_REGISTRY_NAMES.includes(command[0])) {
       throw new Error(`the container runs ${command[0]}; the harness can only run the image's registry binary (${IMAGE_REGISTRY_NAMES.join(', ')})`);
     }
-    return [REGISTRY_BINARY, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+    return [this.registry.binary, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
   }
 
   private script(mounts: PlannedMount[], id: ReturnType<RegistryPod['securityIdentity']>, argv: string[]): string {

@@ -1,0 +1,15 @@
+import { IConstruct } from 'constructs';
+import { propError } from './validation';
+import { RegistryFeature, RegistryVersion } from '../config/registry-version';
+
+/**
+ * Throws unless the registry version in use has `feature`, naming the property, the version in use
+ * and the first release that has it. `what` says what the user asked for, in their words.
+ */
+export function requireFeature(scope: IConstruct, property: string, version: RegistryVersion, feature: RegistryFeature, what: string): void {
+  if (version.supports(feature)) return;
+  const since = RegistryVersion.firstWith(feature);
+  const constant = since.major === 3 && since.minor === 0 ? 'RegistryVersion.V3_0' : 'RegistryVersion.V3_1';
+  throw propError(scope, property, `(${what}) needs registry ${since} or later, and this registry runs ${version}: `
+    + `use ${constant} or later (or an image tagged ${since.line}.x), or drop it`);
+}

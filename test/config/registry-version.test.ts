@@ -1,0 +1,73 @@
+import { Testing } from 'cdk8s';
+import { RegistryAuth, RegistryDeployment, RegistryFeature, RegistryVersion, StorageBackend } from '../../src';
+import { requireFeature } from '../../src/util/version-check';
+
+type Obj = { [key: string]: any };
+
+function registryContainer(props: Obj = {}): Obj {
+  const chart = Testing.chart();
+  new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.emptyDir(), ...props });
+  const deployment = Testing.synth(chart).find((o) => o.kind === 'Deployment')!;
+  return deployment.spec.template.spec.containers[0];
+}
+
+describe('RegistryVersion', () => {
+  test('the constants: 2.8.3, 3.0.0, and 3.1.2 as the newest 3.x and the default', () => {
+    expect(RegistryVersion.V2_8.version).toBe('2.8.3');
+    expect(RegistryVersion.V3_0.version).toBe('3.0.0');
+    expect(RegistryVersion.V3_1.version).toBe('3.1.2');
+    expect(RegistryVersion.V3).toBe(RegistryVersion.V3_1);
+    expect(RegistryVersion.V3_1.image).toBe('registry:3.1.2');
+    expect(RegistryVersion.DEFAULTS.map(String)).toEqual(['3.1.2', '2.8.3']);
+    expect([RegistryVersion.V2_8, RegistryVersion.V3_0, RegistryVersion.V3_1].map((v) => v.line)).toEqual(['2.8', '3.0', '3.1']);
+  });
+
+  test('the default image is the pinned current 3.1 release', () => {
+    const container = registryContainer();
+    expect(container.image).toBe('registry:3.1.2');
+    expect(container.args).toEqual(['serve', '/etc/distribution/config.yml']);
+  });
+
+  test.each([
+    // feature, first release (distribution source of that tag), last release without it
+    [RegistryFeature.LIST_ITEM_ENV, '3.0.0', '2.8.3'], // configuration/parser.go: reflect.Slice case
+    [RegistryFeature.TRACING, '3.0.0', '2.8.3'], // registry/registry.go: tracing.InitOpenTelemetry
+    [RegistryFeature.S3_FORCE_PATH_STYLE, '3.0.0', '2.8.3'],
+    [RegistryFeature.S3_WEB_IDENTITY, '3.0.0', '2.8.3'],
+    [RegistryFeature.AZURE_CREDENTIALS, '3.0.0', '2.8.3'],
+    [RegistryFeature.REDIS_UNIVERSAL_OPTIONS, '3.0.0', '2.8.3'],
+    [RegistryFeature.AZURE_DEFAULT_CREDENTIALS, '3.1.0', '3.0.0'],
+    [RegistryFeature.REDIS_TLS_ROOT_CAS, '3.1.0', '3.0.0'], // configuration.go: RootCAs `rootcas` (3.1.1), ClientCAs `clientcas` (3.0.0)
+    [RegistryFeature.INLINED_STRUCT_ENV, '3.1.0', '3.0.0'], // parser.go: the `inline` case (3.1.1 only)
+    [RegistryFeature.TAGS_MAX_TAGS, '3.1.0', '3.0.0'], // configuration.go: Tags.MaxTags `maxtags` (3.1.1 only)
+    [RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT, '3.1.0', '3.0.0'], // configuration.go: Proxy.CacheWriteTimeout (3.1.1 only)
+  ])('%s: since %s, not in %s', (feature, since, before) => {
+    expect(RegistryVersion.firstWith(feature).version).toBe(since);
+    expect(RegistryVersion.of(since).supports(feature)).toBe(true);
+    expect(RegistryVersion.V3_1.supports(feature)).toBe(true);
+    expect(RegistryVersion.of(before).supports(feature)).toBe(false);
+    expect(RegistryVersion.V2_8.supports(feature)).toBe(false);
+  });
+
+  test('requireFeature names the property, the version in use and the first that has it', () => {
+    const chart = Testing.chart();
+    expect(() => requireFeature(chart, 'tags.maxTags', RegistryVersion.V3_0, RegistryFeature.TAGS_MAX_TAGS, 'maxTags: 50'))
+      .toThrow(/'tags.maxTags' \(maxTags: 50\) needs registry 3.1.0 or later, and this registry runs 3.0.0: use RegistryVersion.V3_1/);
+    expect(() => requireFeature(chart, 'x', RegistryVersion.V2_8, RegistryFeature.LIST_ITEM_ENV, 'y')).toThrow(/needs registry 3.0.0 or later.*RegistryVersion.V3_0/);
+    expect(() => requireFeature(chart, 'tags.maxTags', RegistryVersion.V3_1, RegistryFeature.TAGS_MAX_TAGS, 'maxTags: 50')).not.toThrow();
+  });
+});
+
+describe('tracing', () => {
+  test('3.x: OTEL_TRACES_EXPORTER=none, so the registry does not export to localhost:4318', () => {
+    for (const version of [RegistryVersion.V3_0, RegistryVersion.V3_1]) {
+      const env: Obj[] = registryContainer({ version }).env;
+      expect(env).toContainEqual({ name: 'OTEL_TRACES_EXPORTER', value: 'none' });
+    }
+  });
+
+  test('2.8 has no tracing: no OTEL variable', () => {
+    const env: Obj[] = registryContainer({ version: RegistryVersion.V2_8 }).env ?? [];
+    expect(env.map((e) => e.name)).not.toContain('OTEL_TRACES_EXPORTER');
+  });
+});
