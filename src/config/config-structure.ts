@@ -105,7 +105,7 @@ function editDistance(a: string, b: string): number {
 
 function suggestion(word: string, candidates: string[]): string {
   const near = closest(word, candidates);
-  return near !== undefined ? `did you mean '${near}'? ` : '';
+  return near !== undefined ? `Did you mean '${near}'? ` : '';
 }
 
 /**
@@ -117,8 +117,8 @@ export function configSectionProblem(version: RegistryVersion, section: string, 
   const sections = yamlFields(configStructure(version));
   const field = sections.find((f) => f.yaml === section);
   if (!field) {
-    return `'${section}' is not a section of registry ${version}'s config.yml, which ignores unknown sections: `
-      + `${suggestion(section, sections.map((f) => f.yaml))}its sections are ${sections.map((f) => f.yaml).join(', ')}`;
+    return `'${section}' is not a section of registry ${version}'s config.yml, which ignores unknown sections. `
+      + `${suggestion(section, sections.map((f) => f.yaml))}Its sections are ${sections.map((f) => f.yaml).join(', ')}`;
   }
   return valueProblem(version, field.node, value, section);
 }
@@ -134,7 +134,7 @@ function valueProblem(version: RegistryVersion, node: ConfigNode, value: any, at
       for (const [key, inner] of Object.entries(value)) {
         const field = fields.find((f) => f.yaml === key);
         if (!field) {
-          return `'${at}.${key}' is not a key registry ${version} reads, so it would be ignored: `
+          return `'${at}.${key}' is not a key registry ${version} reads, so it would be ignored. `
             + `${suggestion(key, fields.map((f) => f.yaml))}'${at}' takes ${fields.map((f) => f.yaml).join(', ')}`;
         }
         const problem = valueProblem(version, field.node, inner, `${at}.${key}`);

@@ -116,6 +116,6 @@ export function requireS3Region(scope: IConstruct, property: string, region: str
   if (!customEndpoint && !known.includes(region)) {
     const near = closest(region, known);
     throw propError(scope, property, `(${JSON.stringify(region)}) is not a region the s3 driver of registry ${version} knows, and without a regionEndpoint `
-      + `it refuses to start: ${near ? `did you mean "${near}"? ` : ''}give one of its regions (${known.join(', ')}), or set regionEndpoint for an S3-compatible store`);
+      + `it refuses to start. ${near ? `Did you mean "${near}"? ` : ''}Give one of its regions (${known.join(', ')}), or set regionEndpoint for an S3-compatible store`);
   }
 }

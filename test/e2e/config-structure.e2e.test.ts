@@ -103,7 +103,7 @@ describeVersions(e2eVersions(), ({ binary, version }) => {
 
   test('a misspelled section starts the registry without a word, which is why the library refuses it', async () => {
     const section = { endpoints: [{ name: 'typo', url: 'http://127.0.0.1:9/events', timeout: '1s', threshold: 1, backoff: '1s' }] };
-    expect(configSectionProblem(version, 'notification', section)).toMatch(/did you mean 'notifications'/);
+    expect(configSectionProblem(version, 'notification', section)).toMatch(/[Dd]id you mean 'notifications'/);
     expect(configSectionProblem(version, 'notifications', section)).toBeUndefined();
     const outcome = await run(binary, {}, { notification: section });
     expect(outcome.started).toBe(true);

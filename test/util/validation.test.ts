@@ -88,12 +88,12 @@ describe('Secret keys: one check wherever a key is referenced', () => {
 describe('typos the registry would ignore', () => {
   test('a section name', () => {
     expect(() => registry().addConfigSection('notification', { endpoints: [] }))
-      .toThrow(/^test\/Registry: 'addConfigSection' 'notification' is not a section of registry 3\.\d+\.\d+'s config.yml.*did you mean 'notifications'\?/);
+      .toThrow(/^test\/Registry: 'addConfigSection' 'notification' is not a section of registry 3\.\d+\.\d+'s config.yml.*[Dd]id you mean 'notifications'\?/);
   });
 
   test('a key inside a section', () => {
     expect(() => registry().addConfigSection('notifications', { endpoints: [{ name: 'audit', url: 'https://audit.example.com', header: {} }] }))
-      .toThrow(/'addConfigSection' 'notifications.endpoints\[0\].header' is not a key registry .* reads.*did you mean 'headers'\?/);
+      .toThrow(/'addConfigSection' 'notifications.endpoints\[0\].header' is not a key registry .* reads.*[Dd]id you mean 'headers'\?/);
     expect(() => registry().addConfigSection('notifications', { endpoints: [{ name: 'audit', url: 'https://audit.example.com', headers: { 'X-Source': ['registry'] } }] }))
       .not.toThrow();
   });
@@ -103,7 +103,7 @@ describe('typos the registry would ignore', () => {
     const r = registry({}, chart);
     const secret = kplus.Secret.fromSecretName(chart, 'Proxy', 'proxy');
     expect(() => r.addSecretEnv('REGISTRY_PROXY_PASSWROD', { secret, key: 'password' }))
-      .toThrow(/^test\/Registry: 'addSecretEnv' sets 'REGISTRY_PROXY_PASSWROD', which is ignored by registry .*: REGISTRY_PROXY has no key 'PASSWROD'\. did you mean 'REGISTRY_PROXY_PASSWORD'\?/);
+      .toThrow(/^test\/Registry: 'addSecretEnv' sets 'REGISTRY_PROXY_PASSWROD', which is ignored by registry .*: REGISTRY_PROXY has no key 'PASSWROD'\. [Dd]id you mean 'REGISTRY_PROXY_PASSWORD'\?/);
     expect(() => r.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret, key: 'password' })).not.toThrow();
   });
 
@@ -155,7 +155,7 @@ describe('values the registry refuses at start', () => {
       .toThrow(/^test\/Registry: 'storage.region' \("eu-north-1"\) is not a region the s3 driver of registry 2\.8\.\d+ knows/);
     const other = Testing.chart();
     expect(() => registry({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-eats-1', credentials: s3Keys(other) }) }, other))
-      .toThrow(/did you mean "us-east-1"\?/);
+      .toThrow(/[Dd]id you mean "us-east-1"\?/);
   });
 
   test('a log level outside the enum, from JavaScript', () => {
@@ -294,5 +294,31 @@ describe('safe defaults', () => {
     const secrets = deployment.spec.template.spec.volumes.filter((v: any) => v.secret);
     expect(secrets.map((v: any) => v.name).sort()).toEqual(['htpasswd', 'tls', 'tls-client-ca']);
     for (const volume of secrets) expect(volume.secret.defaultMode).toBe(0o440);
+  });
+});
+
+describe('the README\'s "Clear errors" section', () => {
+  test('shows the messages the library really prints', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const readme: string = require('fs').readFileSync(require('path').join(__dirname, '..', '..', 'README.md'), 'utf-8');
+    const section = readme.substring(readme.indexOf('## Clear errors'), readme.indexOf('\n## ', readme.indexOf('## Clear errors') + 3));
+    const shown = [...section.matchAll(/^```text\n([\s\S]*?)\n```$/gm)].map((m) => m[1]);
+    // GIVEN the two mistakes the section describes, in seed 001's chart
+    const chart = new Chart(Testing.app(), 'registry', { namespace: 'container-registry' });
+    const r = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    const thrown = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'nothing thrown';
+    };
+    const messages = [
+      thrown(() => r.addSecretEnv('REGISTRY_PROXY_PASSWROD', { secret: kplus.Secret.fromSecretName(chart, 'Hub', 'docker-hub'), key: 'password' })),
+      thrown(() => new ElbTlsService(chart, 'LoadBalancer', { registry: r, certificateArn: ARN, hostname: 'registry.example.com' })),
+    ];
+    // THEN the README shows them verbatim
+    expect(shown).toEqual(messages);
   });
 });
