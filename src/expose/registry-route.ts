@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { RegistryDeployment } from '../registry-deployment';
 import { Platform } from '../platform';
+import { RegistryDeployment } from '../registry-deployment';
 import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
 /** A DNS name as a Route host accepts it. */

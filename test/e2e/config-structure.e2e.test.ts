@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import {
-  cleanupAll, cleanEnv, describeVersions, e2eVersions, freePort, httpRequest, isRunning, requireEnvironment, sleep, stopProcess, tempDir, trackProcess,
+  cleanupAll, cleanEnv, describeVersions, e2eVersions, freePort, httpRequest, isRunning, requireEnvironment, sleep, stopProcess, tempDir,
+  trackProcess,
 } from './harness';
 import { configSectionProblem, registryEnvProblem } from '../../src/config/config-structure';
 

@@ -21,7 +21,7 @@ describeVersions(e2eVersions(), (v) => {
     const chart = new PvcRegistryChart(Testing.app(), 'pvc-registry', { version: v.version });
     const objects = validateChart(chart);
     const deployment = objects.find((o) => o.kind === 'Deployment')!;
-    const claimName = deployment.spec.template.spec.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+    const claimName = deployment.spec.template.spec.volumes.find((vol: any) => vol.persistentVolumeClaim).persistentVolumeClaim.claimName;
     const pod = new RegistryPod(objects);
     await pod.start();
     expect(pod.registry.runs).toBe(v.runs);

@@ -4,11 +4,11 @@
  */
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { validateChart } from './validate-manifests';
 import {
   BlobDescriptorCache, ElbTlsService, HtpasswdAuth, LogLevel, Platform, RegistryAuth, RegistryDeployment, RegistryDeploymentProps,
   RegistryIngress, RegistryRoute, RegistryTls, RegistryVersion, S3Credentials, StorageBackend, SwiftCredentials, TokenAuth, TokenAuthFile,
 } from '../../src';
-import { validateChart } from './validate-manifests';
 
 const ARN = 'arn:aws:iam::123456789012:server-certificate/registry';
 const HASH = '$2y$05$' + 'a'.repeat(53);
@@ -231,7 +231,8 @@ describe('image tags that float away from the pinned version', () => {
   test('registry:3 on a 2.8 registry with swift: the image lacks the driver', () => {
     const chart = Testing.chart();
     const storage = StorageBackend.swift({
-      authUrl: 'https://identity.example.com/v3', container: 'images',
+      authUrl: 'https://identity.example.com/v3',
+      container: 'images',
       credentials: SwiftCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'S', 'swift')),
     });
     expect(() => registry({ version: RegistryVersion.V2_8, image: 'registry:3', storage }, chart))
