@@ -17,6 +17,7 @@ import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
+import { floatingTagAdvice } from './util/image-tag';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
@@ -85,7 +86,9 @@ export interface RegistryDeploymentProps {
   readonly version?: RegistryVersion;
 
   /**
-   * The container image, for a mirror or a private build.
+   * The container image, for a mirror or a private build. Its tag picks `version` when that is not
+   * given: `registry:2` (older setups' floating tag) reads as 2.8; a tag that floats over releases whose
+   * config differs (`3`, `latest`) is a synth-time error saying what to pin.
    * @default - the official image of `version`, pinned to its tag (for example `registry:3.1.2`)
    */
   readonly image?: string;
@@ -604,6 +607,10 @@ export class RegistryDeployment extends Construct {
       version = props.version ?? (props.image !== undefined ? RegistryVersion.tryFromImage(props.image) : undefined);
     } catch (e) {
       throw propError(this, props.version ? 'version' : 'image', `${(e as Error).message}`);
+    }
+    const floating = !version && props.image !== undefined ? floatingTagAdvice(props.image) : undefined;
+    if (floating) {
+      throw propError(this, 'image', `('${props.image}') ${floating}`);
     }
     if (props.version && props.image !== undefined) {
       this.checkImageTag(props.version, props.image, driver);

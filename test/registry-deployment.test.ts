@@ -225,7 +225,8 @@ describe('RegistryDeployment: bad input', () => {
   test('unsupported and contradictory versions', () => {
     expect(() => RegistryVersion.of('2.7.1')).toThrow(/not supported: use 2.8.x or 3.x/);
     expect(() => RegistryVersion.of('latest')).toThrow(/not a version number/);
-    expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) has no tag naming a 2.8.x or 3.x release/);
+    expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) names no release: tag 'latest' floats over every release/);
+    expect(make({ image: 'registry:edge' })).toThrow(/'image' \('registry:edge'\) has no tag naming a 2.8.x or 3.x release/);
     expect(make({ image: 'registry:2.7.1' })).toThrow(/'image'.*not supported/);
     expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2.8.3'\) runs 2.8.3, but 'version' is 3.1.2/);
   });
@@ -265,5 +266,34 @@ describe('RegistryDeployment: addSecretEnv', () => {
     });
     expect(() => registry.addSecretEnv('REGISTRY_HTTP_SECRET', { secret, key: 'other' }))
       .toThrow(/Registry: 'addSecretEnv' sets 'REGISTRY_HTTP_SECRET', which 'httpSecret' already sets/);
+  });
+});
+
+describe('RegistryDeployment: floating image tags', () => {
+  const make = (props: Partial<ConstructorParameters<typeof RegistryDeployment>[2]>) => () => {
+    const chart = Testing.chart();
+    new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), ...props });
+    Testing.synth(chart);
+  };
+
+  test("the floating registry:2 of Kyma's seeds reads as 2.8, the only 2.x line the tag can point at", () => {
+    const { container, registry } = synth({ image: 'registry:2' });
+    expect(registry.version.version).toBe(RegistryVersion.V2_8.version);
+    expect(container.image).toBe('registry:2'); // kept as written
+    expect(container.args).toEqual(['serve', '/etc/docker/registry/config.yml']);
+    expect(synth({ image: 'eu.gcr.io/kyma-project/external/registry:2', version: RegistryVersion.V2_8 }).registry.version).toBe(RegistryVersion.V2_8);
+    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'version' \(3\.\d+\.\d+\) contradicts the tag of image 'registry:2' \(2\.8\.3\)/);
+  });
+
+  test('a tag floating over releases whose config differs fails with exactly what to pin', () => {
+    const pin = RegistryVersion.V3.version;
+    const expected = (image: string, what: string, repository: string) => new RegExp(`'image' \\('${image}'\\) names no release: ${what}, whose config keys differ, `
+      + `so the config cannot be chosen for it: pin the release, image: '${repository}:${pin.replace(/\./g, '\\.')}', `
+      + `or keep the tag and set version: RegistryVersion\\.of\\('${pin.replace(/\./g, '\\.')}'\\)`);
+    expect(make({ image: 'registry:3' })).toThrow(expected('registry:3', "tag '3' floats over the 3.x releases", 'registry'));
+    expect(make({ image: 'mirror.example.com:5000/registry' })).toThrow(expected('mirror.example.com:5000/registry', "without a tag it is 'latest', which floats over every release", 'mirror.example.com:5000/registry'));
+    // WHEN the user follows the advice THEN it synthesizes
+    expect(synth({ image: 'registry:3', version: RegistryVersion.of(pin) }).container.image).toBe('registry:3');
+    expect(synth({ image: `registry:${pin}` }).registry.version.version).toBe(pin);
   });
 });

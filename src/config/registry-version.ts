@@ -92,7 +92,8 @@ export class RegistryVersion {
   /**
    * Reads the version from an image reference's tag (`registry:2.8.3`,
    * `ghcr.io/distribution/distribution:3.1.1`), or returns undefined when the tag does not
-   * name a full release (`latest`, `2`, a digest only).
+   * name a release (`latest`, `3`, a digest only). The floating `registry:2` of older setups
+   * reads as 2.8.3: the 2.x line ended with 2.8, so every 2.x image takes 2.8's config.
    */
   public static tryFromImage(image: string): RegistryVersion | undefined {
     const withoutDigest = image.split('@')[0];
@@ -102,6 +103,9 @@ export class RegistryVersion {
       return undefined;
     }
     const tag = withoutDigest.substring(lastColon + 1);
+    if (/^v?2$/.test(tag)) {
+      return RegistryVersion.V2_8;
+    }
     const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(tag);
     if (!match) {
       return undefined;

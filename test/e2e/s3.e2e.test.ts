@@ -6,7 +6,8 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer, textOutsideSecrets,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment,
+  SwiftServer, textOutsideSecrets,
 } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
@@ -86,31 +87,34 @@ test('the DigitalOcean Spaces preset with its endpoint pointed at the loopback',
   expect(await swift.listObjects('spaces-registry')).toContain('registry/docker/registry/v2/repositories/spaces/app/_manifests/tags/v1/current/link');
 });
 
-test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
-  // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
-  await swift.createContainer('kyma-registry');
-  const chart = Testing.chart();
-  const hostAndPort = swift.url.replace(/^http:\/\//, '');
-  new RegistryDeployment(chart, 'Registry', {
-    version: RegistryVersion.V2_8,
-    auth: RegistryAuth.none(),
-    storage: StorageBackend.s3({
-      bucket: 'kyma-registry',
-      region: 'us-east-1',
-      regionEndpoint: hostAndPort,
-      secure: false,
-      credentials: S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Keys', 's3-keys')),
-    }),
-  });
-  const objects = validateChart(chart);
-  const pod = new RegistryPod(objects, { externalSecrets: { 's3-keys': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
-  const configYml = objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
-  expect(configYml).toContain(`regionendpoint: http://${hostAndPort}\n`);
-  await pod.start();
+describeVersions(e2eVersions({ driver: 's3' }), (v) => {
+  test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
+    // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
+    const bucket = `kyma-registry-${v.version.line.replace('.', '-')}`;
+    await swift.createContainer(bucket);
+    const chart = Testing.chart();
+    const hostAndPort = swift.url.replace(/^http:\/\//, '');
+    new RegistryDeployment(chart, 'Registry', {
+      version: v.version,
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.s3({
+        bucket,
+        region: 'us-east-1',
+        regionEndpoint: hostAndPort,
+        secure: false,
+        credentials: S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Keys', 's3-keys')),
+      }),
+    });
+    const objects = validateChart(chart);
+    const pod = new RegistryPod(objects, { externalSecrets: { 's3-keys': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
+    const configYml = objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
+    expect(configYml).toContain(`regionendpoint: http://${hostAndPort}\n`);
+    await pod.start();
 
-  // WHEN an image is pushed and pulled THEN it lands in the bucket intact
-  const image = buildImage({ sizeBytes: 1024 * 1024 });
-  await pod.withLogs(() => push(image, `${pod.address}/kyma/app:v1`));
-  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/kyma/app:v1`)));
-  expect(await swift.listObjects('kyma-registry')).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
+    // WHEN an image is pushed and pulled THEN it lands in the bucket intact
+    const image = buildImage({ sizeBytes: 1024 * 1024 });
+    await pod.withLogs(() => push(image, `${pod.address}/kyma/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/kyma/app:v1`)));
+    expect(await swift.listObjects(bucket)).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
+  });
 });
