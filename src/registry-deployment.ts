@@ -17,7 +17,7 @@ import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
-import { floatingTagAdvice } from './util/image-tag';
+import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
@@ -613,7 +613,8 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'image', `('${props.image}') ${floating}`);
     }
     if (props.version && props.image !== undefined) {
-      this.checkImageTag(props.version, props.image, driver);
+      const problem = imageTagProblem(props.version, props.image, driver);
+      if (problem) throw propError(this, 'image', problem);
     }
     if (!version && props.image !== undefined) {
       throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
@@ -629,44 +630,6 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'version', `(${version}) has no '${driver}' storage driver (its drivers: ${version.storageDrivers.join(', ')}); '${driver}' exists in registry ${supporting.join(' and ')}: pin RegistryVersion.V2_8 or an image such as registry:2.8.3`);
     }
     return version;
-  }
-
-  /**
-   * Throws unless the tag of `image` runs `version`: a full tag must name it; a floating tag (`registry:3`,
-   * `registry:3.1`, `latest`) must follow its line, or the pods would run another release than the config is for.
-   */
-  private checkImageTag(version: RegistryVersion, image: string, driver: string): void {
-    const withoutDigest = image.split('@')[0];
-    const lastColon = withoutDigest.lastIndexOf(':');
-    if (lastColon <= withoutDigest.lastIndexOf('/') && image.includes('@')) return; // a digest only: the user pinned the bytes
-    const tag = lastColon > withoutDigest.lastIndexOf('/') ? withoutDigest.substring(lastColon + 1) : 'latest';
-    const newest = RegistryVersion.DEFAULTS[0];
-    const full = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag);
-    const line = /^v?(\d+)\.(\d+)$/.exec(tag);
-    const major = /^v?(\d+)$/.exec(tag);
-    let runs: string | undefined;
-    let runsMajor: number | undefined;
-    if (full) {
-      const fromTag = RegistryVersion.of(`${full[1]}.${full[2]}.${full[3]}`);
-      if (fromTag.version === version.version) return;
-      runs = fromTag.version;
-      runsMajor = fromTag.major;
-    } else if (line) {
-      if (`${line[1]}.${line[2]}` === version.line) return;
-      runs = `the newest ${line[1]}.${line[2]}.x`;
-      runsMajor = Number(line[1]);
-    } else {
-      const floating = major ? Number(major[1]) : newest.major;
-      const newestOfMajor = RegistryVersion.DEFAULTS.find((v) => v.major === floating);
-      if (tag !== 'latest' && !major) return; // a tag of a private build: the user vouches for it with 'version'
-      if (newestOfMajor && newestOfMajor.line === version.line) return;
-      runs = `the newest ${floating}.x${newestOfMajor ? ` (${newestOfMajor.line} or later)` : ''}`;
-      runsMajor = floating;
-    }
-    const drivers = runsMajor === 2 ? RegistryVersion.V2_8.storageDrivers : newest.storageDrivers;
-    const lacks = drivers.includes(driver) ? '' : `, which has no '${driver}' storage driver`;
-    throw propError(this, 'image', `('${image}') runs ${runs}${lacks}, but 'version' is ${version}, whose config path and keys are rendered: `
-      + `pin the image to registry:${version} (or a mirror's ${version} tag), or set 'version' to the release the tag runs`);
   }
 
   private addMount(mount: RegistryMount): void {
