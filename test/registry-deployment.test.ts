@@ -282,7 +282,7 @@ describe('RegistryDeployment: floating image tags', () => {
     expect(container.image).toBe('registry:2'); // kept as written
     expect(container.args).toEqual(['serve', '/etc/docker/registry/config.yml']);
     expect(synth({ image: 'eu.gcr.io/kyma-project/external/registry:2', version: RegistryVersion.V2_8 }).registry.version).toBe(RegistryVersion.V2_8);
-    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'version' \(3\.\d+\.\d+\) contradicts the tag of image 'registry:2' \(2\.8\.3\)/);
+    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2'\) runs the newest 2.x \(2.8 or later\), but 'version' is 3\.\d+\.\d+/);
   });
 
   test('a tag floating over releases whose config differs fails with exactly what to pin', () => {
