@@ -4,7 +4,7 @@
  * private mount namespace, as the pod's user. See README.md for what is reproduced and the two
  * documented substitutions.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -13,6 +13,12 @@ import { httpRequest } from './http';
 import { binaryForImage, E2eVersion } from './versions';
 
 type Obj = { [key: string]: any };
+
+/** Substitution 3: the image's busybox shell and tools, for init containers that run `/bin/sh`, are Debian's busybox. */
+const BUSYBOX_BINARY = '/usr/bin/busybox';
+
+/** Shells an init container may name in `command`. */
+const IMAGE_SHELLS = ['/bin/sh', 'sh', '/bin/ash'];
 
 /** Names the image's entrypoint may be called by in `command`. */
 const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
@@ -80,6 +86,7 @@ export class RegistryPod {
   private readonly root: string;
   private readonly pvcDirs = new Map<string, string>();
   private readonly readyTimeoutMs: number;
+  private busyboxDir?: string;
   private child?: ChildProcess;
   private runDir?: string;
   private runs = 0;
@@ -185,11 +192,14 @@ export class RegistryPod {
     this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
 
     const volumes = this.prepareVolumes(security.fsGroup);
+    const startMark = this.output.length;
+    for (const init of this.podSpec.initContainers ?? []) {
+      await this.runInitContainer(init, volumes);
+    }
     const mounts = this.planMounts(volumes);
     const argv = this.commandLine(env);
     const script = this.script(mounts, security, argv);
 
-    const startMark = this.output.length;
     const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
       env: this._env,
       detached: true,
@@ -242,9 +252,64 @@ export class RegistryPod {
     throw new Error(`the registry did not log ${pattern} within ${timeoutMs} ms; its last output:\n${tail(this.output)}`);
   }
 
-  private securityIdentity(): { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
+  /**
+   * Runs an init container to completion before the registry starts, as the kubelet does: same volumes
+   * (emptyDirs are shared with the registry container), its own mounts, env and security context.
+   * Substitution 3: `/bin/sh` is Debian's busybox, with only busybox applets on PATH, as in the image.
+   */
+  private async runInitContainer(init: Obj, volumes: Map<string, string>): Promise<void> {
+    const security = this.securityIdentity(init);
+    const env = this.resolveEnv(init);
+    const command: string[] = init.command ?? [];
+    let argv: string[];
+    if (IMAGE_SHELLS.includes(command[0])) {
+      // PATH is set last (after the mounts and setpriv, which are the host's tools).
+      argv = ['/usr/bin/env', `PATH=${this.busybox()}`, BUSYBOX_BINARY, 'sh', ...command.slice(1), ...(init.args ?? [])];
+    } else if (IMAGE_REGISTRY_NAMES.includes(command[0])) {
+      argv = [this.registry.binary, ...command.slice(1), ...(init.args ?? [])];
+    } else {
+      throw new Error(`init container ${init.name} runs ${command[0]}; the harness runs the image's shell (${IMAGE_SHELLS.join(', ')}) or registry binary only`);
+    }
+    argv = argv.map((arg) => expand(arg, env));
+    const script = this.script(this.planMounts(volumes, init), security, argv);
+    const mark = this.output.length;
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackProcess(child);
+    child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
+    child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
+    const code = await new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once('exit', (c) => resolve(c));
+    });
+    await sleep(50); // the last output
+    if (code !== 0) {
+      throw new Error(`init container ${init.name} exited with ${code}; the pod would not start. Its output:\n${tail(this.output.substring(mark))}`);
+    }
+  }
+
+  /** A world-readable folder of busybox applet links, the PATH of the image's shell. */
+  private busybox(): string {
+    if (!this.busyboxDir) {
+      if (!fs.existsSync(BUSYBOX_BINARY)) throw new Error(`${BUSYBOX_BINARY} is missing: install Debian's busybox (.ci/run does)`);
+      const dir = tempDir('busybox');
+      fs.chmodSync(dir, 0o755);
+      const applets = execFileSync(BUSYBOX_BINARY, ['--list'], { encoding: 'utf-8' });
+      for (const applet of applets.split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a))) {
+        fs.symlinkSync(BUSYBOX_BINARY, path.join(dir, applet));
+      }
+      this.busyboxDir = dir;
+    }
+    return this.busyboxDir;
+  }
+
+  private securityIdentity(container: Obj = this.container):
+  { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
     const pod: Obj = this.podSpec.securityContext ?? {};
-    const ctr: Obj = this.container.securityContext ?? {};
+    const ctr: Obj = container.securityContext ?? {};
     const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser;
     const runAsNonRoot: boolean = ctr.runAsNonRoot ?? pod.runAsNonRoot ?? false;
     if (runAsNonRoot && (uid === undefined || uid === 0)) {
@@ -261,9 +326,9 @@ export class RegistryPod {
     };
   }
 
-  private resolveEnv(): { [name: string]: string } {
+  private resolveEnv(container: Obj = this.container): { [name: string]: string } {
     const env: { [name: string]: string } = {};
-    for (const from of this.container.envFrom ?? []) {
+    for (const from of container.envFrom ?? []) {
       const prefix: string = from.prefix ?? '';
       const ref = from.secretRef ?? from.configMapRef;
       const kind = from.secretRef ? 'Secret' : 'ConfigMap';
@@ -275,7 +340,7 @@ export class RegistryPod {
       }
       for (const [k, v] of data) env[prefix + k] = v.toString('utf-8');
     }
-    for (const variable of this.container.env ?? []) {
+    for (const variable of container.env ?? []) {
       if (variable.value !== undefined || variable.valueFrom === undefined) {
         env[variable.name] = expand(variable.value ?? '', env);
         continue;
@@ -360,9 +425,9 @@ export class RegistryPod {
     return dirs;
   }
 
-  private planMounts(volumes: Map<string, string>): PlannedMount[] {
+  private planMounts(volumes: Map<string, string>, container: Obj = this.container): PlannedMount[] {
     const mounts: PlannedMount[] = [];
-    for (const mount of this.container.volumeMounts ?? []) {
+    for (const mount of container.volumeMounts ?? []) {
       const dir = volumes.get(mount.name);
       if (!dir) {
         throw new Error(`volumeMount ${mount.mountPath}: the pod has no volume named ${mount.name}`);

@@ -1,0 +1,92 @@
+import { Duration } from 'cdk8s';
+import { RegistryFeature } from '../config/registry-version';
+import type { RegistryDeployment } from '../registry-deployment';
+import { IRegistryPart, RegistryContribution } from '../registry-part';
+import { SecretKeyReference } from '../secret-key-reference';
+import { goDuration } from '../storage/storage-options';
+import { propError } from '../util/validation';
+import { requireFeature } from '../util/version-check';
+
+/**
+ * Properties of a `PullThroughCache`.
+ */
+export interface PullThroughCacheProps {
+  /** The upstream registry, such as `https://registry-1.docker.io`. */
+  readonly remoteUrl: string;
+
+  /**
+   * User name at the upstream, read from a Secret (a Docker Hub account lifts its pull rate limit).
+   * Give both or neither of `username` and `password`.
+   * @default - anonymous pulls from the upstream
+   */
+  readonly username?: SecretKeyReference;
+
+  /**
+   * Password or access token at the upstream, read from a Secret.
+   * @default - anonymous pulls from the upstream
+   */
+  readonly password?: SecretKeyReference;
+
+  /**
+   * How long cached content is kept before it is removed (`proxy.ttl`, registry 3.x); `Duration.seconds(0)`
+   * keeps it forever.
+   * @default - the registry's default, 168 hours
+   */
+  readonly ttl?: Duration;
+
+  /**
+   * Longest time a blob's copy into the cache may take (`proxy.cachewritetimeout`, registry 3.1 and later).
+   * @default - the registry's default, 5 minutes
+   */
+  readonly cacheWriteTimeout?: Duration;
+}
+
+/**
+ * Makes the registry a pull-through cache (mirror) of one upstream registry (`proxy`). Clients pull
+ * through it and it keeps what they pulled. A proxy registry is read-only for clients: it answers every
+ * push with `UNSUPPORTED` (HTTP 405), so run a separate registry for your own images.
+ */
+export class PullThroughCache implements IRegistryPart {
+  public constructor(private readonly props: PullThroughCacheProps) {
+  }
+
+  public bind(registry: RegistryDeployment): RegistryContribution {
+    const p = this.props;
+    let url: URL;
+    try {
+      url = new URL(p.remoteUrl);
+    } catch {
+      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) is not a URL: give one such as "https://registry-1.docker.io"`);
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) must be an http(s) URL of a registry's root, such as "https://registry-1.docker.io"`);
+    }
+    if (url.username || url.password) {
+      throw propError(registry, 'proxy.remoteUrl', 'must not contain a user or password (it would land in the ConfigMap): use username and password from a Secret');
+    }
+    if ((p.username === undefined) !== (p.password === undefined)) {
+      throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
+    }
+    if (p.ttl !== undefined && registry.version.major < 3) {
+      throw propError(registry, 'proxy.ttl', `is not supported by registry ${registry.version} (cached content expires after 168h there): use registry 3.x, or drop ttl`);
+    }
+    if (p.cacheWriteTimeout !== undefined) {
+      requireFeature(registry, 'proxy.cacheWriteTimeout', registry.version, RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT, 'proxy.cachewritetimeout');
+    }
+    if (p.cacheWriteTimeout !== undefined && p.cacheWriteTimeout.toSeconds() < 1) {
+      throw propError(registry, 'proxy.cacheWriteTimeout', 'must be at least one second');
+    }
+    return {
+      name: 'proxy',
+      config: {
+        proxy: {
+          remoteurl: p.remoteUrl.replace(/\/$/, ''),
+          username: p.username ? registry.secretValue(p.username.secret, p.username.key) : undefined,
+          password: p.password ? registry.secretValue(p.password.secret, p.password.key) : undefined,
+          ttl: p.ttl !== undefined ? (p.ttl.toSeconds() === 0 ? '0s' : goDuration(p.ttl)) : undefined,
+          cachewritetimeout: p.cacheWriteTimeout ? goDuration(p.cacheWriteTimeout) : undefined,
+        },
+      },
+    };
+  }
+}

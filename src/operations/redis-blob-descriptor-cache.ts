@@ -1,0 +1,195 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { RegistryFeature } from '../config/registry-version';
+import type { RegistryDeployment } from '../registry-deployment';
+import { RegistryMount } from '../registry-mount';
+import { IRegistryPart, RegistryContribution } from '../registry-part';
+import { SecretKeyReference } from '../secret-key-reference';
+import { goDuration } from '../storage/storage-options';
+import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
+
+/** Where the redis TLS files are mounted. */
+const REDIS_TLS_PATH = '/etc/registry/redis-tls';
+
+/**
+ * TLS to redis (`redis.tls`).
+ */
+export interface RedisTlsOptions {
+  /**
+   * CA bundle (PEM) that redis's server certificate must chain to. Rendered as `rootcas` on 3.1 and later,
+   * `clientcas` on 3.0.x (which loads it but does not use it to verify the server).
+   * @default - the system's root CAs
+   */
+  readonly ca?: SecretKeyReference;
+
+  /**
+   * A `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`) with the client certificate the registry presents.
+   * Registry 3.0.x only speaks TLS to redis with one.
+   * @default - no client certificate (3.1 and later)
+   */
+  readonly clientCertificate?: kplus.ISecret;
+}
+
+/**
+ * Properties of a `RedisBlobDescriptorCache`.
+ */
+export interface RedisBlobDescriptorCacheProps {
+  /**
+   * Redis addresses as `host:port`. Registry 2.8 takes exactly one; 3.x a list (cluster or sentinel seeds).
+   */
+  readonly addresses: string[];
+
+  /**
+   * The database number.
+   * @default 0
+   */
+  readonly db?: number;
+
+  /**
+   * The redis password (`requirepass`, or an ACL user's password), read from a Secret.
+   * @default - no password
+   */
+  readonly password?: SecretKeyReference;
+
+  /**
+   * ACL user name (registry 3.x only).
+   * @default - the default user
+   */
+  readonly username?: string;
+
+  /**
+   * TLS to redis (registry 3.x only).
+   * @default - plain TCP
+   */
+  readonly tls?: RedisTlsOptions;
+
+  /**
+   * Most connections open at once (2.8 `pool.maxactive`, 3.x `poolsize`).
+   * @default - the registry's default
+   */
+  readonly poolSize?: number;
+
+  /**
+   * Most idle connections kept (2.8 `pool.maxidle`, 3.x `maxidleconns`).
+   * @default - the registry's default
+   */
+  readonly maxIdleConnections?: number;
+
+  /**
+   * Idle connections are closed after this (2.8 `pool.idletimeout`, 3.x `connmaxidletime`).
+   * @default - the registry's default
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * Timeout for connecting (`dialtimeout`).
+   * @default - the registry's default
+   */
+  readonly dialTimeout?: Duration;
+
+  /**
+   * Timeout for reading a reply (`readtimeout`).
+   * @default - the registry's default
+   */
+  readonly readTimeout?: Duration;
+
+  /**
+   * Timeout for writing a command (`writetimeout`).
+   * @default - the registry's default
+   */
+  readonly writeTimeout?: Duration;
+}
+
+/**
+ * Redis as the registry's blob descriptor cache (`storage.cache.blobdescriptor: redis`), shared by all
+ * replicas. Rendered with each version's keys: 2.8's `addr`/`pool`, 3.x's go-redis options (`addrs`,
+ * `poolsize`, ...). The password reaches config.yml from a Secret through `secretValue`, which works on
+ * 3.0.0 too (where `REGISTRY_REDIS_*` variables cannot set the inlined options).
+ */
+export class RedisBlobDescriptorCache implements IRegistryPart {
+  public constructor(private readonly props: RedisBlobDescriptorCacheProps) {
+  }
+
+  public bind(registry: RegistryDeployment): RegistryContribution {
+    const p = this.props;
+    const v2 = !registry.version.supports(RegistryFeature.REDIS_UNIVERSAL_OPTIONS);
+    if (!p.addresses || p.addresses.length === 0) {
+      throw propError(registry, 'redis.addresses', 'must name at least one redis as host:port');
+    }
+    for (const address of p.addresses) {
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address)) {
+        throw propError(registry, 'redis.addresses', `(${JSON.stringify(address)}) must be host:port, such as "redis.cache.svc:6379"`);
+      }
+    }
+    if (v2 && p.addresses.length > 1) {
+      throw propError(registry, 'redis.addresses', `has ${p.addresses.length} addresses; registry ${registry.version} connects to one redis (addr): give one, or use registry 3.x`);
+    }
+    if (p.db !== undefined) requireIntegerInRange(registry, 'redis.db', p.db, 0, 15);
+    for (const [name, value] of [['poolSize', p.poolSize], ['maxIdleConnections', p.maxIdleConnections]] as const) {
+      if (value !== undefined) requireIntegerInRange(registry, `redis.${name}`, value, 1, 10000);
+    }
+    if (v2 && p.username !== undefined) {
+      throw propError(registry, 'redis.username', `is not supported by registry ${registry.version} (no ACL users): use registry 3.x, or the default user`);
+    }
+    if (v2 && p.tls) {
+      throw propError(registry, 'redis.tls', `is not supported by registry ${registry.version}: use registry 3.x for TLS to redis`);
+    }
+    const password = p.password ? registry.secretValue(p.password.secret, (requireSecretKeyName(registry, 'redis.password.key', p.password.key), p.password.key)) : undefined;
+    const dur = (d?: Duration) => (d ? goDuration(d) : undefined);
+
+    const mounts: RegistryMount[] = [];
+    let tls: { [key: string]: any } | undefined;
+    if (p.tls) {
+      const atLeast31 = registry.version.supports(RegistryFeature.REDIS_TLS_ROOT_CAS);
+      if (!atLeast31 && !p.tls.clientCertificate) {
+        throw propError(registry, 'redis.tls.clientCertificate', `is required on registry ${registry.version}: 3.0.x speaks TLS to redis only with a client certificate and key (3.1 and later also without)`);
+      }
+      tls = {};
+      if (p.tls.clientCertificate) {
+        mounts.push({
+          volume: kplus.Volume.fromSecret(registry, 'RedisTlsClientVolume', p.tls.clientCertificate, { name: 'redis-tls-client' }),
+          path: `${REDIS_TLS_PATH}/client`,
+        });
+        tls.certificate = `${REDIS_TLS_PATH}/client/tls.crt`;
+        tls.key = `${REDIS_TLS_PATH}/client/tls.key`;
+      }
+      if (p.tls.ca) {
+        requireSecretKeyName(registry, 'redis.tls.ca.key', p.tls.ca.key);
+        mounts.push({
+          volume: kplus.Volume.fromSecret(registry, 'RedisTlsCaVolume', p.tls.ca.secret, { name: 'redis-tls-ca', items: { [p.tls.ca.key]: { path: 'ca.crt' } } }),
+          path: `${REDIS_TLS_PATH}/ca`,
+        });
+        tls[atLeast31 ? 'rootcas' : 'clientcas'] = [`${REDIS_TLS_PATH}/ca/ca.crt`];
+      }
+    }
+
+    const redis = v2 ? {
+      addr: p.addresses[0],
+      password,
+      db: p.db,
+      dialtimeout: dur(p.dialTimeout),
+      readtimeout: dur(p.readTimeout),
+      writetimeout: dur(p.writeTimeout),
+      pool: (p.poolSize ?? p.maxIdleConnections ?? p.idleTimeout) !== undefined
+        ? { maxidle: p.maxIdleConnections, maxactive: p.poolSize, idletimeout: dur(p.idleTimeout) }
+        : undefined,
+    } : {
+      addrs: [...p.addresses],
+      username: p.username,
+      password,
+      db: p.db,
+      dialtimeout: dur(p.dialTimeout),
+      readtimeout: dur(p.readTimeout),
+      writetimeout: dur(p.writeTimeout),
+      poolsize: p.poolSize,
+      maxidleconns: p.maxIdleConnections,
+      connmaxidletime: dur(p.idleTimeout),
+      tls,
+    };
+    return {
+      name: 'redis',
+      config: { storage: { cache: { blobdescriptor: 'redis' } }, redis },
+      mounts,
+    };
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Day-2 config against the real registry on 2.8, 3.0 and 3.1: credentials anywhere in config.yml
+ * (rendered by the pod's init container), a pull-through cache of a second loopback registry, the redis
+ * blob descriptor cache on Debian's redis-server, and webhook notifications with a header from a Secret.
+ */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, freePort, httpRequest, pull, push,
+  RegistryPod, requireEnvironment, sleep, tempDir,
+  textOutsideSecrets, trackProcess,
+} from './harness';
+import {
+  HtpasswdAuth, NotificationAction, RegistryFeature, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,
+  RegistryVersion, StorageBackend,
+} from '../../src';
+import { validateChart } from '../util/validate-manifests';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bcrypt = require('bcryptjs');
+
+beforeAll(() => requireEnvironment(['busybox', 'redis-server', 'redis-cli']));
+const servers: http.Server[] = [];
+afterAll(async () => {
+  for (const server of servers) server.close();
+  await cleanupAll();
+});
+
+/** A password with quotes, backslashes, `&`, `/`, newlines (one trailing), a tab and YAML-special characters. */
+const NASTY_PASSWORD = 'p"q\'r\\s&t/u\nv: w # x\t{y} [z] *a &b !c %d @e `f` | > - ? é\n';
+
+describeVersions(e2eVersions(), ({ version }) => {
+  test('a pull-through cache of a second registry serves and caches its image, refuses pushes', async () => {
+  // GIVEN an upstream registry (2.8) holding one image. On 3.x its only user has the nasty password, which
+  // the proxy reads from a Secret. Registry 2.8's proxy sends credentials only to token-auth upstreams
+  // (proxyauth.go keys them by Bearer realm), so on 2.8 the upstream is open.
+    const withLogin = version.major === 3;
+    const upChart = new Chart(Testing.app(), 'upstream');
+    new RegistryDeployment(upChart, 'Upstream', {
+      version: RegistryVersion.V2_8,
+      storage: StorageBackend.emptyDir(),
+      auth: withLogin ? HtpasswdAuth.fromEntries({ entries: [`mirror:${bcrypt.hashSync(NASTY_PASSWORD, 5)}`] }) : RegistryAuth.none(),
+    });
+    const upstream = new RegistryPod(validateChart(upChart));
+    await upstream.start();
+    const image = buildImage({ sizeBytes: 256 * 1024 });
+    await push(image, `${upstream.address}/library/app:v1`, withLogin ? { creds: `mirror:${NASTY_PASSWORD}` } : {});
+
+    // AND a proxy of it, of the version under test
+    const chart = new Chart(Testing.app(), 'proxy');
+    const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'upstream-login');
+    const proxy = new RegistryDeployment(chart, 'Proxy', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    proxy.addPart(new PullThroughCache({
+      remoteUrl: upstream.url,
+      username: withLogin ? { secret: hub, key: 'username' } : undefined,
+      password: withLogin ? { secret: hub, key: 'password' } : undefined,
+      ttl: version.major === 3 ? Duration.hours(48) : undefined,
+      cacheWriteTimeout: version.supports(RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT) ? Duration.minutes(2) : undefined,
+    }));
+    const objects = validateChart(chart);
+    expect(textOutsideSecrets(objects)).not.toContain('p"q');
+    const pod = new RegistryPod(objects, { externalSecrets: { 'upstream-login': { username: 'mirror', password: NASTY_PASSWORD } } });
+    await pod.start();
+
+    // THEN the proxy serves the upstream image (on 3.x: the password arrived byte for byte)
+    const pulled = await pod.withLogs(() => upstream.withLogs(() => pull(`${pod.address}/library/app:v1`)));
+    expectSameContent(image, pulled);
+
+    // AND a push is answered with the registry's own refusal (UNSUPPORTED, HTTP 405)
+    const upload = await httpRequest(`${pod.url}/v2/mine/app/blobs/uploads/`, { method: 'POST' });
+    expect(upload.status).toBe(405);
+    expect(upload.body).toContain('UNSUPPORTED');
+    await expect(push(buildImage({ sizeBytes: 1024 }), `${pod.address}/mine/app:v1`)).rejects.toThrow(/unsupported/i);
+
+    // AND it is cached: with the upstream gone, the proxy still serves it
+    await upstream.stop();
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/library/app:v1`)));
+
+    await pod.stop();
+  });
+
+  test('redis blob descriptor cache with a nasty password, and push notifications with an Authorization header from a Secret', async () => {
+    const db = { 2: 2, 3: version.minor === 0 ? 3 : 4 }[version.major as 2 | 3]!;
+    // Redis AUTH is binary-safe: the registry logs in only if every byte of the Secret arrived in config.yml.
+    const redisPassword = NASTY_PASSWORD;
+    const redis = await startRedis(redisPassword);
+    const listener = await startListener();
+    const token = 'Bearer tok"en\\with/odd&chars';
+
+    const chart = new Chart(Testing.app(), 'day2');
+    const creds = kplus.Secret.fromSecretName(chart, 'Creds', 'day2-creds');
+    const registry = new RegistryDeployment(chart, 'Registry', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    registry.addPart(new RedisBlobDescriptorCache({ addresses: [`127.0.0.1:${redis.port}`], db, password: { secret: creds, key: 'redis-password' } }));
+    registry.addPart(new Notifications({
+      endpoints: [{
+        name: 'scanner',
+        url: `${listener.url}/events`,
+        headers: { 'X-Source': 'registry-e2e' },
+        secretHeaders: { Authorization: { secret: creds, key: 'webhook-token' } },
+        ignoredMediaTypes: ['application/octet-stream'],
+        ignoredActions: [NotificationAction.PULL],
+      }],
+    }));
+    const objects = validateChart(chart);
+    const outside = textOutsideSecrets(objects);
+    expect(outside).not.toContain('r3d!s');
+    expect(outside).not.toContain('tok"en');
+    const pod = new RegistryPod(objects, {
+      externalSecrets: { 'day2-creds': { 'redis-password': redisPassword, 'webhook-token': token } },
+    });
+    await pod.start();
+
+    const image = buildImage({ sizeBytes: 512 * 1024 });
+    await pod.withLogs(() => push(image, `${pod.address}/team/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
+
+    // THEN the blob descriptors are in redis, in the chosen db
+    const keys = redis.cli(['-n', String(db), '--scan']).split('\n').filter(Boolean);
+    expect(keys.some((k) => k.startsWith('blobs::sha256:'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('repository::team/app::blobs::sha256:'))).toBe(true);
+
+    // AND the webhook got the manifest push, with both headers, and no layer events (ignored media type)
+    const push1 = await listener.waitFor((e) => e.action === 'push' && e.target?.repository === 'team/app' && e.target?.tag === 'v1', pod);
+    expect(push1.headers.authorization).toBe(token);
+    expect(push1.headers['x-source']).toBe('registry-e2e');
+    expect(listener.events.every((e) => e.event.target?.mediaType !== 'application/octet-stream')).toBe(true);
+    await pod.stop();
+    await redis.stop();
+  });
+});
+
+/** Debian's redis-server on 127.0.0.1 with its own config and a password. */
+async function startRedis(password: string) {
+  const port = await freePort();
+  const dir = tempDir('redis');
+  // redis.conf's double-quoted strings take \\, \", \n, \t, \r and \xHH escapes.
+  const quoted = `"${[...Buffer.from(password, 'utf-8')].map((b) => {
+    if (b === 0x5c) return '\\\\';
+    if (b === 0x22) return '\\"';
+    return b < 0x20 || b >= 0x7f ? `\\x${b.toString(16).padStart(2, '0')}` : String.fromCharCode(b);
+  }).join('')}"`;
+  fs.writeFileSync(path.join(dir, 'redis.conf'), [
+    'bind 127.0.0.1', `port ${port}`, `dir ${dir}`, 'save ""', 'appendonly no', `requirepass ${quoted}`, 'protected-mode yes',
+  ].join('\n') + '\n');
+  const child: ChildProcess = spawn('redis-server', [path.join(dir, 'redis.conf')], { detached: true, stdio: 'ignore' });
+  trackProcess(child);
+  const cli = (args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    encoding: 'utf-8', env: { PATH: process.env.PATH, REDISCLI_AUTH: password }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if (cli(['ping']).trim() === 'PONG') break;
+    } catch (e) {
+      if (i > 200) throw e;
+    }
+    await sleep(50);
+  }
+  return {
+    port,
+    cli,
+    stop: async () => { cli(['shutdown', 'nosave']); },
+  };
+}
+
+interface ReceivedEvent { readonly headers: http.IncomingHttpHeaders; readonly event: any }
+
+/** A loopback webhook receiver collecting registry events. */
+async function startListener() {
+  const events: ReceivedEvent[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      try {
+        for (const event of JSON.parse(body).events ?? []) events.push({ headers: req.headers, event });
+      } catch { /* not an envelope */ }
+      res.writeHead(200).end();
+    });
+  });
+  servers.push(server);
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    server,
+    events,
+    url: `http://127.0.0.1:${port}`,
+    async waitFor(match: (event: any) => boolean, pod: RegistryPod): Promise<ReceivedEvent> {
+      for (let i = 0; i < 400; i++) {
+        const found = events.find((e) => match(e.event));
+        if (found) return found;
+        await sleep(50);
+      }
+      throw new Error(`no matching event; received ${JSON.stringify(events.map((e) => e.event.action + ' ' + e.event.target?.mediaType))}; registry output:\n${pod.stderr().slice(-3000)}`);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { registryOf, synthConfig, V2_8, V3_1 } from './helpers';
+import { NotificationAction, Notifications } from '../../src';
+
+describe('Notifications', () => {
+  test('endpoints with every option; the Authorization header is a placeholder from a Secret, on 2.8 too', () => {
+    const { chart, registry } = registryOf(V2_8);
+    const secret = kplus.Secret.fromSecretName(chart, 'Hook', 'scanner-token');
+    registry.addPart(new Notifications({
+      includeReferences: true,
+      endpoints: [{
+        name: 'scanner',
+        url: 'https://scanner.example.com/events',
+        headers: { 'X-Source': 'registry' },
+        secretHeaders: { Authorization: { secret, key: 'token' } },
+        timeout: Duration.seconds(2),
+        threshold: 5,
+        backoff: Duration.seconds(30),
+        ignoredMediaTypes: ['application/octet-stream'],
+        ignoredActions: [NotificationAction.PULL, NotificationAction.PULL],
+      }],
+    }));
+    const { config, objects, spec } = synthConfig(chart);
+    expect(config.notifications).toEqual({
+      events: { includereferences: true },
+      endpoints: [{
+        name: 'scanner',
+        url: 'https://scanner.example.com/events',
+        headers: { 'X-Source': ['registry'], 'Authorization': ['__registry_secret_0__'] },
+        timeout: '2s',
+        threshold: 5,
+        backoff: '30s',
+        ignore: { mediatypes: ['application/octet-stream'], actions: ['pull'] },
+      }],
+    });
+    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'scanner-token', items: [{ key: 'token', path: 'value' }] } });
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('minimal endpoint: only name and url', () => {
+    const { chart, registry } = registryOf(V3_1);
+    registry.addPart(new Notifications({ endpoints: [{ name: 'a', url: 'http://hook.ns.svc:8080/' }] }));
+    const { config, spec } = synthConfig(chart);
+    expect(config.notifications).toEqual({ endpoints: [{ name: 'a', url: 'http://hook.ns.svc:8080/' }] });
+    expect(spec.initContainers).toBeUndefined();
+  });
+
+  test('bad endpoints are refused with the property named', () => {
+    const add = (e: any) => registryOf(V3_1).registry.addPart(new Notifications({ endpoints: e }));
+    expect(() => add([])).toThrow(/'notifications.endpoints' must list at least one endpoint/);
+    expect(() => add([{ name: 'a', url: 'ftp://x' }])).toThrow(/'notifications.endpoints\[0\].url' \("ftp:\/\/x"\) must be an http or https URL/);
+    expect(() => add([{ name: 'a', url: 'https://u:p@x' }])).toThrow(/must not contain a user or password/);
+    expect(() => add([{ name: 'a', url: 'http://x' }, { name: 'a', url: 'http://y' }])).toThrow(/'notifications.endpoints\[1\].name' \('a'\) is used by another endpoint/);
+    expect(() => add([{ name: 'a', url: 'http://x', threshold: 0 }])).toThrow(/threshold/);
+    expect(() => add([{ name: 'a', url: 'http://x', timeout: Duration.millis(10) }])).toThrow(/'notifications.endpoints\[0\].timeout' \(10ms\) must be at least one second/);
+    expect(() => add([{ name: 'a', url: 'http://x', headers: { 'Bad Header': 'v' } }])).toThrow(/is not an HTTP header name/);
+    // A literal credential in plain headers is refused by the core's credential check.
+    expect(() => add([{ name: 'a', url: 'http://x', headers: { Authorization: 'Bearer 0123456789abcdef' } }])).toThrow(/looks like a credential.*Authorization/);
+  });
+});

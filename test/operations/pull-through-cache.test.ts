@@ -1,0 +1,51 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
+import { PullThroughCache } from '../../src';
+import { textOutsideSecrets } from '../e2e/harness/manifests';
+
+describe('PullThroughCache', () => {
+  test('3.1: remoteurl, credentials as placeholders, ttl and cachewritetimeout', () => {
+    const { chart, registry } = registryOf(V3_1);
+    const hub = new kplus.Secret(chart, 'Hub', { stringData: { username: 'me', password: 'CANARY-hub-token' } });
+    registry.addPart(new PullThroughCache({
+      remoteUrl: 'https://registry-1.docker.io/',
+      username: { secret: hub, key: 'username' },
+      password: { secret: hub, key: 'password' },
+      ttl: Duration.hours(72),
+      cacheWriteTimeout: Duration.minutes(10),
+    }));
+    const { config, objects } = synthConfig(chart);
+    expect(config.proxy).toEqual({
+      remoteurl: 'https://registry-1.docker.io', username: '__registry_secret_0__', password: '__registry_secret_1__', ttl: '72h', cachewritetimeout: '10m',
+    });
+    expect(textOutsideSecrets(objects)).not.toContain('CANARY-hub-token');
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('anonymous upstream, ttl 0 keeps content forever (3.0)', () => {
+    const { chart, registry } = registryOf(V3_0);
+    registry.addPart(new PullThroughCache({ remoteUrl: 'https://mirror.gcr.io', ttl: Duration.seconds(0) }));
+    const { config, spec } = synthConfig(chart);
+    expect(config.proxy).toEqual({ remoteurl: 'https://mirror.gcr.io', ttl: '0s' });
+    expect(spec.initContainers).toBeUndefined();
+  });
+
+  test('version-specific keys and nonsense are refused with the property named', () => {
+    const add = (v: any, p: any) => registryOf(v).registry.addPart(new PullThroughCache(p));
+    expect(() => add(V2_8, { remoteUrl: 'https://r.example.com', ttl: Duration.hours(1) })).toThrow(/'proxy.ttl' is not supported by registry 2.8.3/);
+    expect(() => add(V3_0, { remoteUrl: 'https://r.example.com', cacheWriteTimeout: Duration.minutes(1) })).toThrow(/'proxy.cacheWriteTimeout' \(proxy.cachewritetimeout\) needs registry 3.1.0 or later, and this registry runs 3.0.0/);
+    expect(() => add(V3_1, { remoteUrl: 'registry-1.docker.io' })).toThrow(/'proxy.remoteUrl' \("registry-1.docker.io"\)/);
+    expect(() => add(V3_1, { remoteUrl: 'https://r.example.com/v2/library' })).toThrow(/must be an http\(s\) URL of a registry's root/);
+    expect(() => add(V3_1, { remoteUrl: 'https://me:pw@r.example.com' })).toThrow(/must not contain a user or password/);
+    const { chart, registry } = registryOf(V3_1);
+    const s = kplus.Secret.fromSecretName(chart, 'S', 's');
+    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', username: { secret: s, key: 'u' } }))).toThrow(/'proxy.password' is required with the other/);
+  });
+
+  test('two proxies conflict by path', () => {
+    const { registry } = registryOf(V3_1);
+    registry.addPart(new PullThroughCache({ remoteUrl: 'https://a.example.com' }));
+    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://b.example.com' }))).toThrow(/config key 'proxy.remoteurl' is set to "https:\/\/a.example.com" by 'proxy' and to "https:\/\/b.example.com" by 'proxy'/);
+  });
+});

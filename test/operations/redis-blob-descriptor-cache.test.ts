@@ -1,0 +1,101 @@
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
+import { BlobDescriptorCache, RedisBlobDescriptorCache } from '../../src';
+import { textOutsideSecrets } from '../e2e/harness/manifests';
+
+function withRedis(version = V3_1, props: Partial<ConstructorParameters<typeof RedisBlobDescriptorCache>[0]> = {}) {
+  const { chart, registry } = registryOf(version);
+  const secret = kplus.Secret.fromSecretName(chart, 'RedisAuth', 'redis-auth');
+  registry.addPart(new RedisBlobDescriptorCache({
+    addresses: ['redis.cache.svc:6379'],
+    db: 2,
+    password: { secret, key: 'password' },
+    poolSize: 20,
+    maxIdleConnections: 5,
+    idleTimeout: Duration.minutes(5),
+    dialTimeout: Duration.seconds(2),
+    readTimeout: Duration.seconds(3),
+    writeTimeout: Duration.seconds(4),
+    ...props,
+  }));
+  return { chart, registry, secret };
+}
+
+describe('RedisBlobDescriptorCache', () => {
+  test('3.x: go-redis option names, the cache switched to redis, the password a placeholder', () => {
+    const { chart } = withRedis(V3_1);
+    const { config, objects } = synthConfig(chart);
+    expect(config.storage.cache).toEqual({ blobdescriptor: 'redis' });
+    expect(config.redis).toEqual({
+      addrs: ['redis.cache.svc:6379'],
+      password: '__registry_secret_0__',
+      db: 2,
+      dialtimeout: '2s',
+      readtimeout: '3s',
+      writetimeout: '4s',
+      poolsize: 20,
+      maxidleconns: 5,
+      connmaxidletime: '5m',
+    });
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('3.0.0 uses the same names (inlined struct: the placeholder works where REGISTRY_REDIS_* does not)', () => {
+    const { config, spec } = synthConfig(withRedis(V3_0).chart);
+    expect(config.redis.addrs).toEqual(['redis.cache.svc:6379']);
+    expect(config.redis.password).toBe('__registry_secret_0__');
+    expect(spec.initContainers[0].name).toBe('render-config');
+    expect(spec.containers[0].env ?? []).not.toContainEqual(expect.objectContaining({ name: expect.stringMatching(/^REGISTRY_REDIS/) }));
+  });
+
+  test('2.8: addr and pool', () => {
+    const { config } = synthConfig(withRedis(V2_8).chart);
+    expect(config.redis).toEqual({
+      addr: 'redis.cache.svc:6379',
+      password: '__registry_secret_0__',
+      db: 2,
+      dialtimeout: '2s',
+      readtimeout: '3s',
+      writetimeout: '4s',
+      pool: { maxidle: 5, maxactive: 20, idletimeout: '5m' },
+    });
+  });
+
+  test('TLS: rootcas on 3.1, clientcas on 3.0 (which needs a client certificate); refused on 2.8', () => {
+    const tls = (chart: any) => ({ ca: { secret: kplus.Secret.fromSecretName(chart, 'Ca', 'redis-ca'), key: 'ca.crt' }, clientCertificate: kplus.Secret.fromSecretName(chart, 'Client', 'redis-client') });
+    const a = registryOf(V3_1);
+    a.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], tls: { ca: tls(a.chart).ca } }));
+    const ra = synthConfig(a.chart);
+    expect(ra.config.redis.tls).toEqual({ rootcas: ['/etc/registry/redis-tls/ca/ca.crt'] });
+    expect(ra.spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/etc/registry/redis-tls/ca', readOnly: true }));
+
+    const b = registryOf(V3_0);
+    b.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], tls: tls(b.chart) }));
+    expect(synthConfig(b.chart).config.redis.tls).toEqual({
+      certificate: '/etc/registry/redis-tls/client/tls.crt', key: '/etc/registry/redis-tls/client/tls.key', clientcas: ['/etc/registry/redis-tls/ca/ca.crt'],
+    });
+
+    const c = registryOf(V3_0);
+    expect(() => c.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], tls: { ca: tls(c.chart).ca } })))
+      .toThrow(/'redis.tls.clientCertificate' is required on registry 3.0.0/);
+    const d = registryOf(V2_8);
+    expect(() => d.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], tls: tls(d.chart) }))).toThrow(/'redis.tls' is not supported by registry 2.8.3/);
+  });
+
+  test('bad combinations are refused with the property named', () => {
+    expect(() => withRedis(V2_8, { addresses: ['a:1', 'b:2'] })).toThrow(/'redis.addresses' has 2 addresses; registry 2.8.3 connects to one redis/);
+    expect(() => withRedis(V3_1, { addresses: [] })).toThrow(/'redis.addresses' must name at least one/);
+    expect(() => withRedis(V3_1, { addresses: ['redis://x:6379'] })).toThrow(/must be host:port/);
+    expect(() => withRedis(V3_1, { db: 16 })).toThrow(/'redis.db' \(16\) must be a whole number from 0 to 15/);
+    expect(() => withRedis(V2_8, { username: 'registry' })).toThrow(/'redis.username' is not supported by registry 2.8.3/);
+  });
+
+  test('an explicit in-memory cache contradicts redis; no credential outside a Secret', () => {
+    const { chart, registry } = registryOf(V3_1, { storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
+    registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'] }));
+    expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by the RegistryDeployment props and to "redis" by 'redis'/);
+    const ok = withRedis(V3_1);
+    expect(textOutsideSecrets(synthConfig(ok.chart).objects)).not.toMatch(/password: [^_]/);
+  });
+});
