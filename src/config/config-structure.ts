@@ -132,6 +132,7 @@ function valueProblem(version: RegistryVersion, node: ConfigNode, value: any, at
       }
       const fields = yamlFields(node);
       for (const [key, inner] of Object.entries(value)) {
+        if (inner === undefined) continue; // not rendered
         const field = fields.find((f) => f.yaml === key);
         if (!field) {
           return `'${at}.${key}' is not a key registry ${version} reads, so it would be ignored. `
