@@ -25,6 +25,8 @@ export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './registry-deployment';
+export * from './operations/garbage-collection';
+export * from './operations/registry-metrics';
 export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';
 export * from './operations/pull-through-cache';

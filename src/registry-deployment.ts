@@ -507,6 +507,11 @@ export class RegistryDeployment extends Construct {
     return yaml;
   }
 
+  /** @internal The merged config.yml as a plain object, for parts that derive from it (garbage collection). */
+  public _renderConfig(): { [key: string]: any } {
+    return this.renderConfig();
+  }
+
   private renderConfig(): { [key: string]: any } {
     const merged = new ConfigFragments();
     merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');

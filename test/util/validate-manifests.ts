@@ -181,6 +181,8 @@ export function manifestErrors(objects: Obj[]): string[] {
     // Schema.
     if (obj.kind === 'Route' && obj.apiVersion === 'route.openshift.io/v1') {
       checkRoute(obj, id, errors);
+    } else if (obj.kind === 'ServiceMonitor' && obj.apiVersion === 'monitoring.coreos.com/v1') {
+      checkServiceMonitor(obj, id, objects, errors);
     } else {
       const Cls = modelClass(obj.apiVersion, obj.kind);
       if (!Cls) {
@@ -271,6 +273,22 @@ function checkRoute(obj: Obj, id: string, errors: string[]): void {
       errors.push(`${id}: spec.tls.insecureEdgeTerminationPolicy must be Allow, Redirect or None`);
     }
     if (tls.termination === 'passthrough' && tls.insecureEdgeTerminationPolicy === 'Allow') errors.push(`${id}: passthrough does not allow insecure traffic`);
+  }
+}
+
+/** A Prometheus Operator ServiceMonitor (no schema ships for it): known fields, and it scrapes a named port of a Service of the output. */
+function checkServiceMonitor(obj: Obj, id: string, objects: Obj[], errors: string[]): void {
+  const allowedSpec = new Set(['selector', 'endpoints', 'namespaceSelector', 'jobLabel', 'targetLabels', 'podTargetLabels', 'sampleLimit']);
+  for (const key of Object.keys(obj.spec ?? {})) if (!allowedSpec.has(key)) errors.push(`${id}: spec.${key} is not a field of ServiceMonitor`);
+  const allowedEndpoint = new Set(['port', 'targetPort', 'path', 'scheme', 'interval', 'scrapeTimeout', 'honorLabels', 'tlsConfig', 'bearerTokenSecret', 'relabelings', 'metricRelabelings']);
+  const selector = obj.spec?.selector?.matchLabels ?? {};
+  const services = objects.filter((o) => o.kind === 'Service' && (o.metadata?.namespace ?? '') === (obj.metadata?.namespace ?? '') && matches(selector, o.metadata?.labels));
+  if (Object.keys(selector).length === 0 || services.length === 0) errors.push(`${id}: spec.selector matches no Service of the output`);
+  if (!Array.isArray(obj.spec?.endpoints) || obj.spec.endpoints.length === 0) errors.push(`${id}: spec.endpoints is empty`);
+  for (const endpoint of obj.spec?.endpoints ?? []) {
+    for (const key of Object.keys(endpoint)) if (!allowedEndpoint.has(key)) errors.push(`${id}: endpoints[].${key} is not a field of ServiceMonitor endpoints`);
+    if (!services.every((svc) => (svc.spec?.ports ?? []).some((p: Obj) => p.name === endpoint.port))) errors.push(`${id}: endpoint port ${endpoint.port} is not a named port of every selected Service`);
+    if (endpoint.interval !== undefined && !/^(\d+(ms|s|m|h))+$/.test(endpoint.interval)) errors.push(`${id}: endpoint interval ${endpoint.interval} is not a Prometheus duration`);
   }
 }
 

@@ -5,4 +5,5 @@ export * from './registry-pod';
 export * from './skopeo';
 export * from './swift-server';
 export * from './manifests';
+export * from './strategic-merge';
 export * from './versions';

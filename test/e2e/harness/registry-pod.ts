@@ -49,10 +49,21 @@ export interface RegistryPodOptions {
    */
   readonly deployment?: string;
   /**
-   * Name of the container to run.
+   * Run a container of this Job or CronJob's pod instead of a Deployment's (`metadata.name`), with `run()`.
+   * @default - a Deployment is run
+   */
+  readonly job?: string;
+  /**
+   * Name of the container to run (init containers included).
    * @default - `registry`, or the only container
    */
   readonly container?: string;
+  /**
+   * Share PersistentVolumeClaim data with this pod: a claim of the same name is the same folder, as two pods
+   * on one node mounting one claim see the same files.
+   * @default - claims of this pod only
+   */
+  readonly claimsFrom?: RegistryPod;
   /**
    * How long to wait for the readiness probe to answer 200.
    * @default 10000
@@ -73,7 +84,7 @@ interface PlannedMount {
  * pull through `address`, `stop()` or `restart()` it; `cleanupAll()` stops it after failures too.
  */
 export class RegistryPod {
-  /** The Deployment object that is run. */
+  /** The Deployment (or Job/CronJob) object that is run. */
   public readonly deployment: Obj;
   /** The container spec that is run. */
   public readonly container: Obj;
@@ -84,7 +95,9 @@ export class RegistryPod {
   private readonly secrets = new Map<string, Map<string, Buffer>>();
   private readonly configMaps = new Map<string, Map<string, Buffer>>();
   private readonly root: string;
-  private readonly pvcDirs = new Map<string, string>();
+  private readonly pvcDirs: Map<string, string>;
+  private readonly jobMode: boolean;
+  private _debugPort?: number;
   private readonly readyTimeoutMs: number;
   private busyboxDir?: string;
   private child?: ChildProcess;
@@ -95,14 +108,16 @@ export class RegistryPod {
   private _env: { [name: string]: string } = {};
 
   public constructor(objects: Obj[], options: RegistryPodOptions = {}) {
-    const deployments = objects.filter((o) => o.kind === 'Deployment'
-      && (options.deployment === undefined || o.metadata?.name === options.deployment));
+    const kinds = options.job !== undefined ? ['Job', 'CronJob'] : ['Deployment'];
+    const wantedName = options.job ?? options.deployment;
+    const deployments = objects.filter((o) => kinds.includes(o.kind)
+      && (wantedName === undefined || o.metadata?.name === wantedName));
     if (deployments.length !== 1) {
-      throw new Error(`expected exactly one Deployment${options.deployment ? ` named ${options.deployment}` : ''} in the synth, found ${deployments.length}`);
+      throw new Error(`expected exactly one ${kinds.join(' or ')}${wantedName ? ` named ${wantedName}` : ''} in the synth, found ${deployments.length}`);
     }
     this.deployment = deployments[0];
-    this.podSpec = this.deployment.spec?.template?.spec ?? {};
-    const containers: Obj[] = this.podSpec.containers ?? [];
+    this.podSpec = (this.deployment.kind === 'CronJob' ? this.deployment.spec?.jobTemplate?.spec?.template?.spec : this.deployment.spec?.template?.spec) ?? {};
+    const containers: Obj[] = [...(this.podSpec.initContainers ?? []), ...(this.podSpec.containers ?? [])];
     const wanted = options.container ?? (containers.length === 1 ? containers[0].name : 'registry');
     const container = containers.find((c) => c.name === wanted);
     if (!container) {
@@ -134,12 +149,20 @@ export class RegistryPod {
     addExternal(this.secrets, options.externalSecrets, 'Secret');
     addExternal(this.configMaps, options.externalConfigMaps, 'ConfigMap');
     this.root = tempDir('pod');
+    this.pvcDirs = options.claimsFrom ? options.claimsFrom.pvcDirs : new Map<string, string>();
+    this.jobMode = options.job !== undefined;
   }
 
   /** The port the registry listens on, on 127.0.0.1. */
   public get port(): number {
     if (this._port === undefined) throw new Error('the registry pod has not been started');
     return this._port;
+  }
+
+  /** The debug server's port on 127.0.0.1 (metrics, pprof), when the container declares a port named `metrics`. */
+  public get debugPort(): number {
+    if (this._debugPort === undefined) throw new Error('the registry pod has not been started with a metrics port');
+    return this._debugPort;
   }
 
   /** `127.0.0.1:PORT`, for image references. */
@@ -179,6 +202,40 @@ export class RegistryPod {
    * registry's last output lines, if it exits first or is not ready in time.
    */
   public async start(): Promise<void> {
+    const startMark = this.output.length;
+    const child = await this.spawnContainer(true);
+    await this.waitReady(child, startMark);
+  }
+
+  /**
+   * Runs the container to completion, as a Job's container runs (for example `registry garbage-collect`), and
+   * resolves with its exit code and output. No port is substituted: the container serves nothing.
+   */
+  public async run(): Promise<{ exitCode: number | null; output: string }> {
+    const startMark = this.output.length;
+    const child = await this.spawnContainer(false);
+    const exitCode = await new Promise<number | null>((resolve) => {
+      if (!isRunning(child)) resolve(child.exitCode);
+      else child.once('exit', (code) => resolve(code));
+    });
+    await sleep(50); // the last output
+    await this.stop();
+    return { exitCode, output: this.output.substring(startMark) };
+  }
+
+  /**
+   * The init containers that run before the container: all of them for a Deployment; for a Job's container, those
+   * before it that run its own image (such as the config renderer), since a Job's kubectl steps (the garbage
+   * collection window) are played by the test with `patchObject`.
+   */
+  private initContainersToRun(): Obj[] {
+    const inits: Obj[] = this.podSpec.initContainers ?? [];
+    if (!this.jobMode) return inits;
+    const index = inits.indexOf(this.container);
+    return (index >= 0 ? inits.slice(0, index) : inits).filter((c) => c.image === this.container.image);
+  }
+
+  private async spawnContainer(serve: boolean): Promise<ChildProcess> {
     if (this.child && isRunning(this.child)) throw new Error('the registry pod is already running');
     this.runs += 1;
     this.runDir = path.join(this.root, `run-${this.runs}`);
@@ -186,14 +243,20 @@ export class RegistryPod {
 
     const security = this.securityIdentity();
     const env = this.resolveEnv();
-    this._port = await freePort();
-    // Substitution 2: the pod's own network namespace becomes a free loopback port.
-    env.REGISTRY_HTTP_ADDR = `127.0.0.1:${this._port}`;
+    if (serve) {
+      this._port = await freePort();
+      // Substitution 2: the pod's own network namespace becomes a free loopback port.
+      env.REGISTRY_HTTP_ADDR = `127.0.0.1:${this._port}`;
+      if ((this.container.ports ?? []).some((p: Obj) => p.name === 'metrics')) {
+        // The debug server too (it listens on all interfaces at a fixed port in the pod).
+        this._debugPort = await freePort();
+        env.REGISTRY_HTTP_DEBUG_ADDR = `127.0.0.1:${this._debugPort}`;
+      }
+    }
     this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
 
     const volumes = this.prepareVolumes(security.fsGroup);
-    const startMark = this.output.length;
-    for (const init of this.podSpec.initContainers ?? []) {
+    for (const init of this.initContainersToRun()) {
       await this.runInitContainer(init, volumes);
     }
     const mounts = this.planMounts(volumes);
@@ -209,7 +272,7 @@ export class RegistryPod {
     this.child = child;
     child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
     child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
-    await this.waitReady(child, startMark);
+    return child;
   }
 
   /** Stops the registry (SIGTERM to its process group, SIGKILL after 5 s) and waits for it to exit. */
@@ -370,7 +433,9 @@ export class RegistryPod {
   private prepareVolumes(fsGroup: number | undefined): Map<string, string> {
     const dirs = new Map<string, string>();
     const gid = fsGroup ?? 0;
-    for (const volume of this.podSpec.volumes ?? []) {
+    // Only the volumes the containers that run mount are prepared (a Job's pod also has the API token of its kubectl steps).
+    const used = new Set([this.container, ...this.initContainersToRun()].flatMap((c) => (c.volumeMounts ?? []).map((m: Obj) => m.name)));
+    for (const volume of (this.podSpec.volumes ?? []).filter((v: Obj) => used.has(v.name))) {
       const dir = path.join(this.runDir!, `vol-${volume.name}`);
       if (volume.configMap || volume.secret) {
         const isSecret = volume.secret !== undefined;

@@ -1,0 +1,95 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { RegistryDeployment } from '../registry-deployment';
+import { propError } from '../util/validation';
+
+/** Name of the registry container's port that the debug server (metrics, pprof, expvar) listens on. */
+export const METRICS_PORT_NAME = 'metrics';
+
+/**
+ * Properties of `RegistryMetrics`.
+ */
+export interface RegistryMetricsProps {
+  /** The registry whose metrics are scraped; it must serve them (`metrics: true`). */
+  readonly registry: RegistryDeployment;
+
+  /**
+   * Also create a `ServiceMonitor` (monitoring.coreos.com/v1) for the Prometheus Operator. Needs its CRDs in the cluster.
+   * @default false - only the metrics Service, for a Prometheus that discovers Services itself
+   */
+  readonly serviceMonitor?: boolean;
+
+  /**
+   * Labels of the `ServiceMonitor`, for the Prometheus whose `serviceMonitorSelector` picks it
+   * (kube-prometheus-stack picks `release: <its release name>`).
+   * @default - none
+   */
+  readonly serviceMonitorLabels?: { [key: string]: string };
+
+  /**
+   * How often Prometheus scrapes the registry (`ServiceMonitor` endpoint `interval`).
+   * @default Duration.seconds(30)
+   */
+  readonly scrapeInterval?: Duration;
+}
+
+/**
+ * The registry's Prometheus metrics: a ClusterIP Service on the debug server's port and, when asked, a
+ * `ServiceMonitor` scraping `/metrics` on it.
+ *
+ * The same port also serves pprof (`/debug/pprof/`) and `/debug/vars`, which the registry cannot turn off: keep
+ * that port reachable from the scraper only, with `RegistryNetworkPolicy`'s monitoring namespace.
+ */
+export class RegistryMetrics extends Construct {
+  /** The path of the Prometheus endpoint. */
+  public static readonly PATH = '/metrics';
+
+  /** The metrics Service, selecting the registry's pods on the metrics port only. */
+  public readonly service: kplus.Service;
+
+  /** The `ServiceMonitor`, when asked for. */
+  public readonly serviceMonitor?: ApiObject;
+
+  /** The metrics port, in the pod and on the Service. */
+  public readonly port: number;
+
+  public constructor(scope: Construct, id: string, props: RegistryMetricsProps) {
+    super(scope, id);
+    const registry = props.registry;
+    if (!registry) {
+      throw propError(this, 'registry', 'is required: the RegistryDeployment whose metrics are scraped');
+    }
+    const port = registry.container.ports.find((p) => p.name === METRICS_PORT_NAME);
+    if (!port) {
+      throw propError(this, 'registry', `(${registry.node.path}) serves no metrics: set 'metrics: true' on the RegistryDeployment`);
+    }
+    this.port = port.number;
+    const interval = (props.scrapeInterval ?? Duration.seconds(30)).toMilliseconds() / 1000;
+    if (!Number.isInteger(interval) || interval < 1) {
+      throw propError(this, 'scrapeInterval', `(${interval}s) must be a whole number of seconds, at least 1`);
+    }
+    if (props.serviceMonitorLabels && !props.serviceMonitor) {
+      throw propError(this, 'serviceMonitorLabels', "are given but 'serviceMonitor' is not true: set it, or leave the labels out");
+    }
+
+    const labels = { ...registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'metrics' };
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: METRICS_PORT_NAME, port: this.port, targetPort: this.port }],
+      selector: registry.deployment,
+    });
+    if (props.serviceMonitor) {
+      this.serviceMonitor = new ApiObject(this, 'ServiceMonitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { labels: { ...labels, ...props.serviceMonitorLabels } },
+        spec: {
+          selector: { matchLabels: labels },
+          endpoints: [{ port: METRICS_PORT_NAME, path: RegistryMetrics.PATH, scheme: 'http', interval: `${interval}s` }],
+        },
+      });
+    }
+  }
+}

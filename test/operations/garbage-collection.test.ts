@@ -1,0 +1,190 @@
+import { Cron, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, GarbageCollection, GarbageCollectionProps, RegistryAuth, RegistryDeployment,
+  RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+} from '../../src';
+import { textOutsideSecrets } from '../e2e/harness/manifests';
+import { validateChart } from '../util/validate-manifests';
+
+type Obj = { [key: string]: any };
+
+type After = (r: RegistryDeployment) => void;
+
+function synth(registryProps: Partial<RegistryDeploymentProps> = {}, gcProps: Partial<GarbageCollectionProps> = {}, after?: After) {
+  const chart = Testing.chart();
+  const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), version: RegistryVersion.V3, ...registryProps });
+  const gc = new GarbageCollection(chart, 'GC', { registry, ...gcProps });
+  after?.(registry);
+  const objects = validateChart(chart);
+  const deployment = objects.find((o) => o.kind === 'Deployment')!;
+  const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+  const pod: Obj = cronJob.spec.jobTemplate.spec.template.spec;
+  const all: Obj[] = [...(pod.initContainers ?? []), ...pod.containers];
+  const byName = (name: string) => all.find((c) => c.name === name)!;
+  const registryContainer: Obj = deployment.spec.template.spec.containers[0];
+  return { chart, registry, gc, objects, deployment, cronJob, pod, all, byName, registryContainer };
+}
+
+describe('GarbageCollection', () => {
+  test('a maintenance window: read-only, wait, collect, read-write; snapshot', () => {
+    const { objects, cronJob, pod, all, byName, deployment, registryContainer } = synth({ storageOptions: { deleteEnabled: true } });
+    expect(objects).toMatchSnapshot();
+    expect(cronJob.spec).toMatchObject({ schedule: '0 3 * * 0', concurrencyPolicy: 'Forbid', suspend: false });
+    expect(pod.restartPolicy).toBe('Never');
+    // THEN the steps run in this order, and the way back runs only after the collection succeeded
+    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['enter-read-only', 'wait-read-only-rollout', 'wait-writers-gone', 'garbage-collect']);
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['leave-read-only']);
+    const name = deployment.metadata.name;
+    expect(byName('enter-read-only').command.slice(0, 4)).toEqual(['kubectl', 'patch', 'deployment', name]);
+    expect(byName('wait-read-only-rollout').command).toEqual(['kubectl', 'rollout', 'status', `deployment/${name}`, '--timeout=600s']);
+    const selector = Object.entries<string>(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    expect(byName('wait-writers-gone').command).toEqual(['kubectl', 'wait', 'pod', '--for=delete', `--selector=${selector},cdk8s-registry/maintenance!=read-only`, '--timeout=600s']);
+    for (const c of all.filter((x) => x.name !== 'garbage-collect')) {
+      expect(c.image).toBe(DEFAULT_KUBECTL_IMAGE);
+      expect(c.securityContext).toEqual(registryContainer.securityContext);
+    }
+    expect(DEFAULT_KUBECTL_IMAGE).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
+  });
+
+  test('the patches: env read-only + label in, both removed out (strategic merge, idempotent)', () => {
+    const { byName } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
+    const patchOf = (c: Obj) => JSON.parse(c.command.find((a: string) => a.startsWith('--patch=')).substring('--patch='.length));
+    const enter = patchOf(byName('enter-read-only'));
+    expect(enter.spec.template.metadata.labels).toEqual({ 'cdk8s-registry/maintenance': 'read-only' });
+    expect(enter.spec.template.spec.containers).toEqual([{ name: 'registry', env: [{ name: 'REGISTRY_STORAGE_MAINTENANCE_READONLY', value: '{"enabled":true}' }] }]);
+    // object storage: any node can run the job, no affinity
+    expect(enter.spec.template.spec.affinity).toBeUndefined();
+    const leave = patchOf(byName('leave-read-only'));
+    expect(leave.spec.template.metadata.labels).toEqual({ 'cdk8s-registry/maintenance': null });
+    expect(leave.spec.template.spec.containers).toEqual([{ name: 'registry', env: [{ name: 'REGISTRY_STORAGE_MAINTENANCE_READONLY', $patch: 'delete' }] }]);
+  });
+
+  test('the collector is the registry container: image, command, env, mounts, volumes, user; only the kubectl steps get an API token', () => {
+    const { pod, byName, deployment, registryContainer } = synth({ storageOptions: { deleteEnabled: true } });
+    const collector = byName('garbage-collect');
+    expect(collector.image).toBe(registryContainer.image);
+    expect(collector.command).toEqual(['registry']);
+    expect(collector.args).toEqual(['garbage-collect', '/etc/distribution/config.yml']);
+    expect(collector.volumeMounts).toEqual(registryContainer.volumeMounts);
+    expect(collector.securityContext).toEqual(registryContainer.securityContext);
+    expect(collector.env).toEqual(registryContainer.env);
+    expect(pod.securityContext).toEqual(deployment.spec.template.spec.securityContext);
+    for (const v of deployment.spec.template.spec.volumes) expect(pod.volumes).toContainEqual(v);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(collector.volumeMounts.map((m: Obj) => m.mountPath)).not.toContain('/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(byName('enter-read-only').volumeMounts).toContainEqual({ name: 'gc-kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+  });
+
+  test('the job pod never matches the registry Service or Deployment selector', () => {
+    const { objects, cronJob, deployment } = synth();
+    const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
+    const service = objects.find((o) => o.kind === 'Service')!;
+    const matches = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+    expect(matches(service.spec.selector)).toBe(false);
+    expect(matches(deployment.spec.selector.matchLabels)).toBe(false);
+    expect(labels['app.kubernetes.io/component']).toBe('garbage-collection');
+  });
+
+  test('RBAC: patch this Deployment only, read pods; bound to the job account only', () => {
+    const { objects, deployment, pod } = synth();
+    const role = objects.find((o) => o.kind === 'Role')!;
+    expect(role.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [deployment.metadata.name], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+    expect(binding.roleRef.name).toBe(role.metadata.name);
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: pod.serviceAccountName }]);
+    expect(pod.serviceAccountName).not.toBe(deployment.spec.template.spec.serviceAccountName);
+  });
+
+  test('a ReadWriteOnce claim: the job runs beside the registry, and the read-only registry prefers the job\'s node', () => {
+    const { pod, byName, deployment, cronJob } = synth();
+    expect(deployment.spec.strategy.type).toBe('Recreate');
+    expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
+    ]);
+    const enter = JSON.parse(byName('enter-read-only').command.at(-1).substring('--patch='.length));
+    expect(enter.spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      weight: 100,
+      podAffinityTerm: { labelSelector: { matchLabels: cronJob.spec.jobTemplate.spec.template.metadata.labels }, topologyKey: 'kubernetes.io/hostname' },
+    }]);
+    const leave = JSON.parse(byName('leave-read-only').command.at(-1).substring('--patch='.length));
+    expect(leave.spec.template.spec.affinity).toEqual({ podAffinity: null });
+  });
+
+  test('env added to the registry after the job was declared reaches the job (derived at synth, not copied)', () => {
+    const { byName } = synth({}, {}, (r) => r.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret: kplus.Secret.fromSecretName(r, 'P', 'proxy'), key: 'password' }));
+    expect(byName('garbage-collect').env).toContainEqual({ name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'proxy', key: 'password' } } });
+  });
+
+  test('workload identity: the job account carries the registry account annotations (IRSA)', () => {
+    const { objects, pod } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
+    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName)!;
+    expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/registry' });
+  });
+
+  test('a config with a credential rendered by an init container: the job renders it the same way first', () => {
+    const { pod, byName, deployment, registryContainer } = synth({}, {}, (r) => r.addConfigSection('notifications', {
+      endpoints: [{ name: 'scanner', url: 'https://scanner.example.com/events', headers: { Authorization: [r.secretValue(kplus.Secret.fromSecretName(r, 'T', 'scanner-token'), 'header')] } }],
+    }));
+    const registryInit = deployment.spec.template.spec.initContainers;
+    expect(registryInit.length).toBeGreaterThan(0);
+    expect(pod.initContainers.slice(0, registryInit.length)).toEqual(registryInit);
+    expect(byName('garbage-collect').args).toEqual(['garbage-collect', registryContainer.args[1]]);
+    expect(registryContainer.args[1]).not.toBe('/etc/distribution/config.yml');
+  });
+
+  test('S3 credentials reach the collector from the Secret only', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'S3', 's3-keys');
+    const registry = new RegistryDeployment(chart, 'Registry', {
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromSecret(secret) }),
+    });
+    new GarbageCollection(chart, 'GC', { registry });
+    const objects = validateChart(chart);
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const collector = cronJob.spec.jobTemplate.spec.template.spec.initContainers.find((c: Obj) => c.name === 'garbage-collect');
+    expect(collector.env.find((e: Obj) => e.name === 'REGISTRY_STORAGE_S3_SECRETKEY').valueFrom.secretKeyRef.name).toBe('s3-keys');
+    expect(textOutsideSecrets(objects)).not.toMatch(/secretKey: [^{]/);
+  });
+
+  test('dry run: no window, no RBAC, the registry keeps accepting pushes', () => {
+    const { objects, pod } = synth({}, { dryRun: true });
+    expect(pod.initContainers).toBeUndefined();
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['garbage-collect']);
+    expect(pod.containers[0].args).toEqual(['garbage-collect', '/etc/distribution/config.yml', '--dry-run']);
+    expect(objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
+  });
+
+  test('a registry that is read-only anyway needs no window', () => {
+    const { pod } = synth({ storageOptions: { readOnly: true } });
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['garbage-collect']);
+  });
+
+  test('--delete-untagged on 3.x; refused on 2.8 (multi-arch children)', () => {
+    expect(synth({}, { deleteUntagged: true }).byName('garbage-collect').args).toEqual(['garbage-collect', '/etc/distribution/config.yml', '--delete-untagged']);
+    expect(() => synth({ version: RegistryVersion.V2_8 }, { deleteUntagged: true })).toThrow(/GC: 'deleteUntagged' cannot be used with registry 2\.8\.3: .*multi-arch.*Run registry 3\.x/);
+  });
+
+  test('schedule, time zone, suspend, timeout and kubectl image are props', () => {
+    const { cronJob, byName } = synth({}, {
+      schedule: Cron.daily(), timeZone: 'Europe/Berlin', suspend: true, rolloutTimeout: Duration.minutes(3), kubectlImage: 'mirror.example.com/kubectl:v1.31.0',
+    });
+    expect(cronJob.spec).toMatchObject({ schedule: '0 0 * * *', timeZone: 'Europe/Berlin', suspend: true });
+    expect(byName('wait-read-only-rollout').command.at(-1)).toBe('--timeout=180s');
+    expect(byName('leave-read-only').image).toBe('mirror.example.com/kubectl:v1.31.0');
+    expect(() => synth({}, { kubectlImage: 'bitnami/kubectl' })).toThrow(/'kubectlImage' \("bitnami\/kubectl"\) must be an image pinned by tag or digest/);
+    expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5s\) must be a whole number of seconds, at least 30/);
+  });
+
+  test('storage the job cannot reach, or a cache it cannot refresh, is refused at synth', () => {
+    expect(() => synth({ storage: StorageBackend.emptyDir() })).toThrow(/emptyDir volume, which only the registry pod can see/);
+    expect(() => synth({ storage: StorageBackend.inMemory() })).toThrow(/inmemory driver/);
+    expect(() => synth({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD }) }))
+      .toThrow(/ReadWriteOncePod claim/);
+    expect(() => synth({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } })).toThrow(/redis blob descriptor cache/);
+  });
+});

@@ -1,0 +1,53 @@
+import { Duration, Testing } from 'cdk8s';
+import { RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryMetrics, RegistryMetricsProps } from '../../src';
+import { manifestErrors, validateChart } from '../util/validate-manifests';
+
+type Obj = { [key: string]: any };
+
+function synth(registryProps: Partial<RegistryDeploymentProps> = { metrics: true }, metricsProps: Partial<RegistryMetricsProps> = {}) {
+  const chart = Testing.chart();
+  const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), ...registryProps });
+  const metrics = new RegistryMetrics(chart, 'Metrics', { registry, ...metricsProps });
+  const objects = validateChart(chart);
+  const services = objects.filter((o) => o.kind === 'Service');
+  return { chart, registry, metrics, objects, services, deployment: objects.find((o) => o.kind === 'Deployment')!, config: registry.renderConfigYaml() };
+}
+
+describe('RegistryMetrics', () => {
+  test('a metrics Service on the debug port, selecting the registry pods; the registry Service does not expose it', () => {
+    const { objects, metrics, services, deployment, config } = synth();
+    expect(objects).toMatchSnapshot();
+    expect(metrics.port).toBe(5001);
+    expect(config).toContain('debug:\n    addr: :5001\n    prometheus:\n      enabled: true\n      path: /metrics');
+    const metricsService = services.find((s) => s.metadata.labels['app.kubernetes.io/component'] === 'metrics')!;
+    const registryService = services.find((s) => s.metadata.labels['app.kubernetes.io/component'] === 'registry')!;
+    expect(metricsService.spec.ports).toEqual([{ name: 'metrics', port: 5001, targetPort: 5001 }]);
+    expect(metricsService.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(registryService.spec.ports.map((p: Obj) => p.port)).toEqual([5000]);
+    expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({ containerPort: 5001, name: 'metrics' });
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+  });
+
+  test('a ServiceMonitor when asked: selects the metrics Service only, scrapes /metrics on the metrics port', () => {
+    const { objects, services } = synth({ metrics: true }, { serviceMonitor: true, serviceMonitorLabels: { release: 'kube-prometheus-stack' }, scrapeInterval: Duration.seconds(15) });
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', scheme: 'http', interval: '15s' }]);
+    const selector = Object.entries<string>(monitor.spec.selector.matchLabels);
+    const selected = services.filter((s) => selector.every(([k, v]) => s.metadata.labels?.[k] === v));
+    expect(selected.map((s) => s.metadata.labels['app.kubernetes.io/component'])).toEqual(['metrics']);
+  });
+
+  test('the validator catches a ServiceMonitor that scrapes a port the Service lacks', () => {
+    const { objects } = synth({ metrics: true }, { serviceMonitor: true });
+    const broken = objects.map((o) => o.kind === 'ServiceMonitor' ? { ...o, spec: { ...o.spec, endpoints: [{ port: 'http-metrics' }] } } : o);
+    expect(manifestErrors(broken).join('\n')).toMatch(/endpoint port http-metrics is not a named port/);
+  });
+
+  test('refused without metrics on the registry, and for inconsistent props', () => {
+    expect(() => synth({})).toThrow(/Metrics: 'registry' \(test\/Registry\) serves no metrics: set 'metrics: true'/);
+    expect(() => synth({ metrics: true }, { serviceMonitorLabels: { release: 'x' } })).toThrow(/'serviceMonitorLabels' are given but 'serviceMonitor' is not true/);
+    expect(() => synth({ metrics: true }, { scrapeInterval: Duration.millis(500) })).toThrow(/'scrapeInterval' \(0.5s\) must be a whole number of seconds/);
+  });
+});
