@@ -92,7 +92,7 @@ project.package.addVersion(version);
 
 // The npm tarball holds what users need: lib/ (JavaScript and typings), .jsii, README, LICENSE, CHANGELOG and
 // the bundled bcryptjs. Checked by test/package.test.ts against `npm pack --dry-run --json`.
-for (const pattern of ['/.ci/', '/bench/', '/examples/', '/cdk8s.yaml', '/docs/', '/API.md', '/rosetta/', '/.jsii.tabl.json', '/dist/', '/.e2e-work/', '/test-reports/', '/coverage/']) {
+for (const pattern of ['/.ci/', '/bench/', '/tools/', '/examples/', '/cdk8s.yaml', '/docs/', '/API.md', '/rosetta/', '/.jsii.tabl.json', '/dist/', '/.e2e-work/', '/test-reports/', '/coverage/']) {
   project.addPackageIgnore(pattern);
 }
 

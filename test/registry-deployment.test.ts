@@ -242,7 +242,7 @@ describe('RegistryDeployment: bad input', () => {
   test('negative and zero sizes', () => {
     // cdk8s itself refuses negative sizes; zero gets through it and must be refused here.
     expect(() => StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(-1) })).toThrow(/cannot be negative/);
-    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be at least 1 MiB/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be a whole number of mebibytes, at least 1/);
   });
   test('ReadOnlyMany cannot hold a registry', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);
@@ -258,7 +258,7 @@ describe('RegistryDeployment: bad input', () => {
     expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) names no release: tag 'latest' floats over every release/);
     expect(make({ image: 'registry:edge' })).toThrow(/'image' \('registry:edge'\) has no tag naming a 2.8.x or 3.x release/);
     expect(make({ image: 'registry:2.7.1' })).toThrow(/'image'.*not supported/);
-    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'version' \(3.1.2\) contradicts the tag/);
+    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2.8.3'\) runs 2.8.3, but 'version' is 3.1.2/);
   });
   test('external URL must be a plain http(s) origin', () => {
     expect(make({ externalUrl: 'registry.example.com' })).toThrow(/'externalUrl'.*is not a URL/);
@@ -312,7 +312,7 @@ describe('RegistryDeployment: floating image tags', () => {
     expect(container.image).toBe('registry:2'); // kept as written
     expect(container.args).toEqual(['serve', '/etc/docker/registry/config.yml']);
     expect(synth({ image: 'eu.gcr.io/kyma-project/external/registry:2', version: RegistryVersion.V2_8 }).registry.version).toBe(RegistryVersion.V2_8);
-    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'version' \(3\.\d+\.\d+\) contradicts the tag of image 'registry:2' \(2\.8\.3\)/);
+    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2'\) runs the newest 2.x \(2.8 or later\), but 'version' is 3\.\d+\.\d+/);
   });
 
   test('a tag floating over releases whose config differs fails with exactly what to pin', () => {

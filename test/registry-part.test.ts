@@ -34,14 +34,14 @@ function part(c: RegistryContribution | ((r: RegistryDeployment) => RegistryCont
 describe('parts: config fragments', () => {
   test('a fragment is deep-merged; sections are ordered independent of the order parts were added', () => {
     const a = registry();
-    a.reg.addPart(part({ name: 'one', config: { zeta: { a: 1 }, storage: { maintenance: { readonly: { enabled: true } } } } }));
-    a.reg.addPart(part({ name: 'two', config: { alpha: { b: [1, 2] } } }));
+    a.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    a.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
     const b = registry();
-    b.reg.addPart(part({ name: 'two', config: { alpha: { b: [1, 2] } } }));
-    b.reg.addPart(part({ name: 'one', config: { zeta: { a: 1 }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    b.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
+    b.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
     const first = synth(a.chart);
     expect(first.text).toBe(synth(b.chart).text);
-    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'alpha', 'zeta']);
+    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'catalog', 'validation']);
     expect(first.config.storage.maintenance.readonly).toEqual({ enabled: true });
     // The core's own storage keys are still there.
     expect(first.config.storage.filesystem).toBeDefined();
@@ -160,7 +160,7 @@ describe('credentials anywhere in the config', () => {
     // The Secret is mounted into the init container only.
     expect(main.volumeMounts.map((m: Obj) => m.name)).not.toContain('config-secret-0');
     expect(spec.volumes).toContainEqual({ name: 'config-rendered', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
-    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'hub-credentials', items: [{ key: 'password', path: 'value' }] } });
+    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'hub-credentials', defaultMode: 0o440, items: [{ key: 'password', path: 'value' }] } });
     // The checksum still covers the config.
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });

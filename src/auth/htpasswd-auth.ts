@@ -4,7 +4,8 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
-import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
+import { propError, requireIntegerInRange } from '../util/validation';
 
 /** Where the htpasswd file is mounted in the registry container. */
 const HTPASSWD_DIR = '/etc/registry/auth';
@@ -161,6 +162,17 @@ export abstract class HtpasswdAuth implements IRegistryAuth {
   public abstract bind(scope: Construct, context: AuthBindContext): AuthBinding;
 }
 
+/**
+ * Why the registry could never log `username` in, or undefined. The registry reads its htpasswd file line by
+ * line: it skips lines starting with '#' as comments, splits each line at the first ':' and trims it.
+ */
+function usernameProblem(username: string): string | undefined {
+  if (typeof username !== 'string' || username === '') return 'is empty';
+  if (username.startsWith('#')) return 'starts with \'#\', so the registry reads the line as a comment and the user can never log in';
+  if (/[:\s\u0000-\u001f\u007f]/.test(username)) return 'contains \':\', whitespace or a control character';
+  return undefined;
+}
+
 /** Checks a realm: it is quoted in the `Www-Authenticate` header. */
 function checkRealm(scope: Construct, realm: string): void {
   if (realm.trim() === '' || /["\\\u0000-\u001f\u007f]/.test(realm)) {
@@ -170,12 +182,9 @@ function checkRealm(scope: Construct, realm: string): void {
 
 /** The volume and parameters shared by both variants. */
 function htpasswdBinding(scope: Construct, secret: kplus.ISecret, key: string, realm: string): AuthBinding {
-  const volume = kplus.Volume.fromSecret(scope, 'HtpasswdVolume', secret, {
-    name: 'htpasswd',
-    // A projected key, not a subPath mount: the kubelet updates it when the Secret changes,
-    // and the registry re-reads a changed file. A missing key fails the mount.
-    items: { [key]: { path: HTPASSWD_FILE } },
-  });
+  // A projected key, not a subPath mount: the kubelet updates it when the Secret changes,
+  // and the registry re-reads a changed file. A missing key fails the mount.
+  const volume = secretVolume(scope, 'HtpasswdVolume', 'htpasswd', secret, [{ key, path: HTPASSWD_FILE, property: 'auth.key' }]);
   return {
     method: 'htpasswd',
     parameters: { realm, path: `${HTPASSWD_DIR}/${HTPASSWD_FILE}` },
@@ -189,7 +198,7 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
   }
 
   public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
-    const key = requireSecretKeyName(scope, 'auth.key', this.options.key ?? 'htpasswd');
+    const key = this.options.key ?? 'htpasswd';
     const realm = this.options.realm ?? DEFAULT_REALM;
     checkRealm(scope, realm);
     return htpasswdBinding(scope, this.secret, key, realm);
@@ -230,8 +239,10 @@ class EntriesHtpasswdAuth extends HtpasswdAuth {
       const entry = raw.trim();
       const colon = entry.indexOf(':');
       const username = colon > 0 ? entry.substring(0, colon) : '';
-      if (username === '' || /[\s\u0000-\u001f\u007f]/.test(username)) {
-        throw propError(scope, `auth.entries[${i}]`, 'must be "username:bcrypt-hash" with a non-empty username without whitespace or control characters');
+      const problem = usernameProblem(username);
+      if (problem) {
+        throw propError(scope, `auth.entries[${i}]`, `must be "username:bcrypt-hash" with a username the registry reads, but the username ${problem}: `
+          + 'use letters, digits and symbols other than \':\' and a leading \'#\'');
       }
       const hash = entry.substring(colon + 1);
       const match = BCRYPT_HASH.exec(hash);
@@ -283,8 +294,10 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
 
 function checkUser(scope: Construct, at: string, user: HtpasswdUser): void {
   const username = user.username ?? '';
-  if (username === '' || /[:\s\u0000-\u001f\u007f]/.test(username)) {
-    throw propError(scope, `${at}.username`, `(${JSON.stringify(username)}) must be a non-empty name without ':', whitespace or control characters`);
+  const problem = usernameProblem(username);
+  if (problem) {
+    throw propError(scope, `${at}.username`, `(${JSON.stringify(username)}) ${problem}: give a non-empty name without ':', whitespace, `
+      + 'control characters or a leading \'#\'');
   }
   const password = user.password ?? '';
   if (password === '') {
