@@ -6,7 +6,7 @@
  * Users log in with an htpasswd file from the Secret `registry-htpasswd` (key `htpasswd`), and reach the
  * registry through an edge Route that redirects plain HTTP.
  */
-import { Chart, ChartProps } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
@@ -20,7 +20,9 @@ export class DigitalOceanSpacesRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'spaces-registry', ...props });
-    new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     const keys = kplus.Secret.fromSecretName(this, 'SpacesCredentials', 'spaces-credentials');
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',

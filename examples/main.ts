@@ -2,7 +2,7 @@
  * The example app behind `npm run synth`: a registry on a PersistentVolumeClaim in its own
  * Namespace. `cdk8s synth` writes it to dist/manifests.
  */
-import { App, Chart, ChartProps, Size } from 'cdk8s';
+import { ApiObject, App, Chart, ChartProps, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
@@ -29,7 +29,9 @@ export class PvcRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: PvcRegistryChartProps = {}) {
     super(scope, id, { namespace: 'container-registry', ...props });
-    new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',
       // Reachable only inside the cluster; see the README for htpasswd and the ways in.

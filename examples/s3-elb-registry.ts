@@ -6,7 +6,7 @@
  * `htpasswd -Bbn -C 5 admin PASSWORD > htpasswd && kubectl -n container-registry create secret generic registry-htpasswd --from-file=htpasswd`
  * (or as Sealed Secrets / External Secrets).
  */
-import { Chart, ChartProps } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ElbTlsService, HtpasswdAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../src';
@@ -43,7 +43,9 @@ export class S3ElbRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: S3ElbRegistryChartProps = {}) {
     super(scope, id, { namespace: 'container-registry', ...props });
-    new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
+    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',
       auth: HtpasswdAuth.fromSecret(kplus.Secret.fromSecretName(this, 'Htpasswd', 'registry-htpasswd')),

@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
 import { LifecyclePlan, planLifecycle } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
@@ -10,6 +10,7 @@ import { applyPlacement, PlacementOptions } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
 import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
+import { configSectionProblem, registryEnvProblem } from './config/config-structure';
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryFeature, RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
@@ -20,10 +21,11 @@ import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
-import { floatingTagAdvice } from './util/image-tag';
+import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { secretEnv } from './util/secret-env';
-import { propError, requireDns1123Label, requireIntegerInRange } from './util/validation';
+import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
+import { requireFeature } from './util/version-check';
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
@@ -285,6 +287,10 @@ export class RegistryDeployment extends Construct {
   public readonly metricsPort?: number;
 
   private readonly lifecycle: LifecyclePlan;
+
+  /** The cluster flavour the manifests are written for. */
+  public readonly platform: Platform;
+
   private readonly props: RegistryDeploymentProps;
   private readonly storageBinding: StorageBinding;
   private readonly authBinding: AuthBinding;
@@ -296,19 +302,31 @@ export class RegistryDeployment extends Construct {
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
+  /** config.yml as last written, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
+  private lastRenderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
+  /** Counts the changes of the config model after the constructor (see `validateConfig`). */
+  private configRevision = 0;
+  private configProblems?: { readonly revision: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
-    this.props = props;
-    if (!props.auth) {
-      throw propError(this, 'auth', 'is required: pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
-    }
+    this.props = requireProp(this, 'props', props, 'give at least { auth }');
+    requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {
       requireDns1123Label(this, 'name', props.name);
+      const twin = Chart.of(this).node.findAll().find((c) => c !== this && c instanceof RegistryDeployment && c.props.name === props.name);
+      if (twin) {
+        throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${twin.node.path} in this chart: `
+          + 'their Deployments, Services and ConfigMaps would overwrite each other. Give each registry its own name');
+      }
     }
     const replicas = props.replicas ?? 1;
     requireIntegerInRange(this, 'replicas', replicas, 1, 100);
-    const platform = props.platform ?? Platform.KUBERNETES;
+    const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
+    this.platform = platform;
+    requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
+    requireOneOf(this, 'logFormat', props.logFormat ?? LogFormat.TEXT, Object.values(LogFormat));
+    if (props.resources) checkResources(this, props.resources);
     const runAsUser = props.runAsUser ?? 1000;
     requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
 
@@ -494,6 +512,10 @@ export class RegistryDeployment extends Construct {
    * point there. Called by the ways in; a second, different URL is an error.
    */
   public useExternalUrl(url: string): void {
+    if (this.props.relativeUrls) {
+      throw propError(this, 'relativeUrls', `(true) would be ignored: the registry returns absolute URLs as soon as http.host is set, and it is being set to ${JSON.stringify(url)} `
+        + '(by externalUrl or a way in such as ElbTlsService, RegistryIngress or RegistryRoute). Drop relativeUrls, or the way in');
+    }
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -510,6 +532,7 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
     this._externalUrl = normalized;
+    this.configRevision += 1;
   }
 
   /**
@@ -557,19 +580,60 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
+   * Refuses exposure through a way in that contradicts the registry: another namespace, or a public way in to
+   * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`. Called by the ways in.
+   * @param wayIn the way in (ElbTlsService, RegistryIngress, RegistryRoute)
+   * @param publicAccess whether the way in is reachable from outside the cluster's network
+   * @internal
+   */
+  public _exposeThrough(wayIn: IConstruct, publicAccess: boolean): void {
+    const here = Chart.of(this).namespace;
+    const there = Chart.of(wayIn).namespace;
+    if (here !== there) {
+      throw propError(wayIn, 'registry', `(${this.node.path}) is in namespace ${here ?? '(none: the kubectl default)'}, but this way in is in `
+        + `${there ?? '(none: the kubectl default)'}: a Service, Ingress or Route only reaches pods of its own namespace. Create the way in in the registry's chart`);
+    }
+    if (publicAccess && !this.authBinding.method && !this.authBinding.publicAccessAllowed) {
+      const deletes = this.props.storageOptions?.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
+      throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
+        + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
+    }
+  }
+
+  /**
    * Sets a `REGISTRY_*` environment variable from a Secret (for example `REGISTRY_PROXY_PASSWORD`). The
-   * registry maps such variables onto struct fields and driver parameters only: an item of a list
-   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is silently ignored. `secretValue` works everywhere.
+   * registry maps such variables onto struct fields and driver parameters. An item of a list
+   * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is parsed by 3.x (`configuration/parser.go` has a slice case
+   * since 3.0.0) but silently ignored by 2.8, so on 2.8 such a name is an error; fields of the inlined redis
+   * options are ignored by 3.0.0 (fixed in 3.1.0). `secretValue` works everywhere.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
+    if (/^REGISTRY_.*_\d+(_|$)/.test(name)) {
+      requireFeature(this, 'addSecretEnv', this.version, RegistryFeature.LIST_ITEM_ENV,
+        `'${name}' addresses an item of a list, which registry 2.8 silently ignores; put registry.secretValue(secret, key) in the config instead`);
+    }
     this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 
   /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
   public renderConfigYaml(): string {
-    const yaml = Yaml.stringify(this.renderConfig());
-    this.secrets.checkRendered(yaml);
-    return yaml;
+    return this.renderedConfig().yaml;
+  }
+
+  /**
+   * config.yml, written at most once for a given model. Both the ConfigMap and the checksum annotation are lazy, so
+   * that `add*` calls made after the constructor still count; each asks for the rendering when the synth resolves
+   * it, and the YAML writer (the costly part) runs again only if the model changed since.
+   */
+  private renderedConfig(): { readonly yaml: string; checksum?: string } {
+    const config = this.renderConfig();
+    const model = JSON.stringify(config);
+    if (this.lastRenderedConfig?.model !== model) {
+      const yaml = Yaml.stringify(config);
+      this.secrets.checkRendered(yaml);
+      this.lastRenderedConfig = { model, yaml };
+    }
+    return this.lastRenderedConfig;
   }
 
   /** @internal The merged config.yml as a plain object, for parts that derive from it (garbage collection). */
@@ -589,8 +653,22 @@ export class RegistryDeployment extends Construct {
     return orderSections(merged.document);
   }
 
+  /**
+   * Checks that need every part added: the rendered config, and list indexes of REGISTRY_* variables.
+   * cdk8s validates the whole app once per chart (docs/benchmarks.md), so with a Chart per registry this runs once
+   * per chart for every registry: the checks are redone only when the model changed (a contribution, an env
+   * variable or the external URL), or synthesis would grow with the square of the charts.
+   */
   private validateConfig(): string[] {
-    return checkRenderedConfig(this.renderConfig());
+    if (this.configProblems?.revision === this.configRevision) return this.configProblems.problems;
+    const config = this.renderConfig();
+    const errors = checkRenderedConfig(config);
+    for (const [name, source] of this.env) {
+      const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
+      if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
+    }
+    this.configProblems = { revision: this.configRevision, problems: errors };
+    return errors;
   }
 
   private applyContribution(c: RegistryContribution): void {
@@ -599,7 +677,12 @@ export class RegistryDeployment extends Construct {
       if (literals.length > 0) {
         throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
       }
+      for (const section of Object.keys(c.config)) {
+        const problem = configSectionProblem(this.version, section, c.config[section]);
+        if (problem) throw propError(this, c.name, problem);
+      }
       const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
+      this.configRevision += 1;
       if (conflicts.length > 0) {
         throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
       }
@@ -654,7 +737,9 @@ export class RegistryDeployment extends Construct {
   }
 
   private configChecksum(): string {
-    return createHash('sha256').update(this.renderConfigYaml()).digest('hex');
+    const rendered = this.renderedConfig();
+    rendered.checksum ??= createHash('sha256').update(rendered.yaml).digest('hex');
+    return rendered.checksum;
   }
 
   private resolveVersion(storage: StorageBackend): RegistryVersion {
@@ -671,10 +756,8 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'image', `('${props.image}') ${floating}`);
     }
     if (props.version && props.image !== undefined) {
-      const fromTag = RegistryVersion.tryFromImage(props.image);
-      if (fromTag && fromTag.version !== props.version.version) {
-        throw propError(this, 'version', `(${props.version}) contradicts the tag of image '${props.image}' (${fromTag}): drop one, or make them agree`);
-      }
+      const problem = imageTagProblem(props.version, props.image, driver);
+      if (problem) throw propError(this, 'image', problem);
     }
     if (!version && props.image !== undefined) {
       throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
@@ -708,13 +791,45 @@ export class RegistryDeployment extends Construct {
   }
 
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {
-    if (!/^REGISTRY_[A-Z0-9_]+$/.test(name) && !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
-      throw propError(this, 'env', `name '${name}' is not a valid environment variable name`);
+    if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
+      throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
+    }
+    const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
+    if (problem) {
+      throw propError(this, source, `sets '${name}', which ${problem}`);
     }
     if (this.env.has(name)) {
       throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
     }
     this.env.set(name, `'${source}'`);
+    this.configRevision += 1;
     this.container.env.addVariable(name, value);
+  }
+}
+
+/** A CPU quantity in cores (`100m`, `2`, `0.5`), or NaN when it is not one. */
+function cpuCores(cpu: kplus.Cpu): number {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(cpu.amount));
+  return match ? Number(match[1]) / (match[2] ? 1000 : 1) : NaN;
+}
+
+/** Throws unless every resource quantity is a finite amount and no request exceeds its limit. */
+function checkResources(scope: IConstruct, resources: kplus.ContainerResources): void {
+  const cpu = resources.cpu;
+  for (const [name, value] of [['request', cpu?.request], ['limit', cpu?.limit]] as const) {
+    if (value !== undefined && !(cpuCores(value) > 0)) {
+      throw propError(scope, `resources.cpu.${name}`, `(${value.amount}) must be a positive amount of CPU such as kplus.Cpu.millis(100) or kplus.Cpu.units(2)`);
+    }
+  }
+  if (cpu?.request && cpu?.limit && cpuCores(cpu.request) > cpuCores(cpu.limit)) {
+    throw propError(scope, 'resources.cpu.request', `(${cpu.request.amount}) must not exceed 'resources.cpu.limit' (${cpu.limit.amount}): the API server refuses such a pod`);
+  }
+  for (const kind of ['memory', 'ephemeralStorage'] as const) {
+    const quantity = resources[kind];
+    const request = quantity?.request !== undefined ? wholeMebibytes(scope, `resources.${kind}.request`, quantity.request, 1) : undefined;
+    const limit = quantity?.limit !== undefined ? wholeMebibytes(scope, `resources.${kind}.limit`, quantity.limit, 1) : undefined;
+    if (request !== undefined && limit !== undefined && request > limit) {
+      throw propError(scope, `resources.${kind}.request`, `(${request} MiB) must not exceed 'resources.${kind}.limit' (${limit} MiB): the API server refuses such a pod`);
+    }
   }
 }

@@ -31,7 +31,7 @@ describe('examples/kyma-registry.ts (seed 002)', () => {
     const { config, deployment } = parts(objects);
     expect(config.storage.gcs).toEqual({ bucket: 'kyma-registry-images', keyfile: '/etc/registry/gcs/key.json', rootdirectory: 'dir', chunksize: 5242880 });
     expect(deployment.spec.template.spec.volumes).toContainEqual({
-      name: 'gcs-key', secret: { secretName: 'gcs-secret', items: [{ key: 'accountkey', path: 'key.json' }] },
+      name: 'gcs-key', secret: { secretName: 'gcs-secret', defaultMode: 0o440, items: [{ key: 'accountkey', path: 'key.json' }] },
     });
   });
 

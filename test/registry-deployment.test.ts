@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Platform, RegistryAuth, RegistryDeployment, RegistryTls, RegistryVersion, StorageBackend } from '../src';
@@ -97,6 +98,35 @@ describe('RegistryDeployment', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).not.toBe(a);
     expect(synth().deployment.spec.template.metadata.annotations['checksum/config']).toBe(a);
+  });
+
+  test('config.yml is written once per synth, and a section added after a synth still reaches the ConfigMap and the checksum', () => {
+    // GIVEN a registry synthesized once
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    const spy = jest.spyOn(Yaml, 'stringify');
+    const checksumOf = (objects: Obj[]) => objects.find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations['checksum/config'];
+    const configOf = (objects: Obj[]) => objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
+    try {
+      const first = Testing.synth(chart);
+      // THEN the YAML writer ran once for the ConfigMap and the checksum together
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(checksumOf(first)).toBe(createHash('sha256').update(configOf(first)).digest('hex'));
+      // a second synth of the same model writes nothing again
+      Testing.synth(chart);
+      expect(spy).toHaveBeenCalledTimes(1);
+
+      // WHEN a section is added after that synth
+      registry.addConfigSection('validation', { disabled: true });
+      const second = Testing.synth(chart);
+      // THEN both lazy values follow it, from one new rendering
+      expect(spy).toHaveBeenCalledTimes(2);
+      expect(parseConfig(configOf(second)).validation).toEqual({ disabled: true });
+      expect(checksumOf(second)).toBe(createHash('sha256').update(configOf(second)).digest('hex'));
+      expect(checksumOf(second)).not.toBe(checksumOf(first));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('two synths are byte-identical', () => {
@@ -212,7 +242,7 @@ describe('RegistryDeployment: bad input', () => {
   test('negative and zero sizes', () => {
     // cdk8s itself refuses negative sizes; zero gets through it and must be refused here.
     expect(() => StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(-1) })).toThrow(/cannot be negative/);
-    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be at least 1 MiB/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be a whole number of mebibytes, at least 1/);
   });
   test('ReadOnlyMany cannot hold a registry', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);
@@ -228,7 +258,7 @@ describe('RegistryDeployment: bad input', () => {
     expect(make({ image: 'registry:latest' })).toThrow(/'image' \('registry:latest'\) names no release: tag 'latest' floats over every release/);
     expect(make({ image: 'registry:edge' })).toThrow(/'image' \('registry:edge'\) has no tag naming a 2.8.x or 3.x release/);
     expect(make({ image: 'registry:2.7.1' })).toThrow(/'image'.*not supported/);
-    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'version' \(3.1.2\) contradicts the tag/);
+    expect(make({ image: 'registry:2.8.3', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2.8.3'\) runs 2.8.3, but 'version' is 3.1.2/);
   });
   test('external URL must be a plain http(s) origin', () => {
     expect(make({ externalUrl: 'registry.example.com' })).toThrow(/'externalUrl'.*is not a URL/);
@@ -282,7 +312,7 @@ describe('RegistryDeployment: floating image tags', () => {
     expect(container.image).toBe('registry:2'); // kept as written
     expect(container.args).toEqual(['serve', '/etc/docker/registry/config.yml']);
     expect(synth({ image: 'eu.gcr.io/kyma-project/external/registry:2', version: RegistryVersion.V2_8 }).registry.version).toBe(RegistryVersion.V2_8);
-    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'version' \(3\.\d+\.\d+\) contradicts the tag of image 'registry:2' \(2\.8\.3\)/);
+    expect(make({ image: 'registry:2', version: RegistryVersion.V3 })).toThrow(/'image' \('registry:2'\) runs the newest 2.x \(2.8 or later\), but 'version' is 3\.\d+\.\d+/);
   });
 
   test('a tag floating over releases whose config differs fails with exactly what to pin', () => {

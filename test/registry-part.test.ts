@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { BlobDescriptorCache, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
+import { ConfigFragments } from '../src/config/config-merge';
 import { textOutsideSecrets } from './e2e/harness/manifests';
 import { validateChart } from './util/validate-manifests';
 
@@ -33,14 +34,14 @@ function part(c: RegistryContribution | ((r: RegistryDeployment) => RegistryCont
 describe('parts: config fragments', () => {
   test('a fragment is deep-merged; sections are ordered independent of the order parts were added', () => {
     const a = registry();
-    a.reg.addPart(part({ name: 'one', config: { zeta: { a: 1 }, storage: { maintenance: { readonly: { enabled: true } } } } }));
-    a.reg.addPart(part({ name: 'two', config: { alpha: { b: [1, 2] } } }));
+    a.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    a.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
     const b = registry();
-    b.reg.addPart(part({ name: 'two', config: { alpha: { b: [1, 2] } } }));
-    b.reg.addPart(part({ name: 'one', config: { zeta: { a: 1 }, storage: { maintenance: { readonly: { enabled: true } } } } }));
+    b.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
+    b.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
     const first = synth(a.chart);
     expect(first.text).toBe(synth(b.chart).text);
-    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'alpha', 'zeta']);
+    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'catalog', 'validation']);
     expect(first.config.storage.maintenance.readonly).toEqual({ enabled: true });
     // The core's own storage keys are still there.
     expect(first.config.storage.filesystem).toBeDefined();
@@ -74,6 +75,30 @@ describe('parts: config fragments', () => {
   test('a redis blob descriptor cache without redis cannot render', () => {
     const { chart } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
     expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is 'redis' but no redis is configured/);
+  });
+
+  test('the config check runs once per change of the model, not once per validation (cdk8s validates once per chart)', () => {
+    // GIVEN a redis blob descriptor cache and no redis yet
+    const { reg } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
+    const merges = jest.spyOn(ConfigFragments.prototype, 'merge');
+    try {
+      // WHEN the app is validated many times, as a synth of many charts does
+      for (let i = 0; i < 5; i++) expect(reg.node.validate()).toEqual([expect.stringMatching(/no redis is configured/)]);
+      // THEN the model was merged for the first validation only
+      const perValidation = merges.mock.calls.length;
+      expect(perValidation).toBeGreaterThan(0);
+      reg.node.validate();
+      expect(merges.mock.calls.length).toBe(perValidation);
+
+      // WHEN a part adds redis, the next validation sees it
+      reg.addPart(part({ name: 'redis', config: { redis: { addrs: ['r:6379'] } } }));
+      expect(reg.node.validate()).toEqual([]);
+      // and an external URL (also part of the model) leaves it valid
+      reg.useExternalUrl('https://registry.example.com');
+      expect(reg.node.validate()).toEqual([]);
+    } finally {
+      merges.mockRestore();
+    }
   });
 
   test('env, mounts and pod annotations of a part; clashes name both sources', () => {
@@ -135,7 +160,7 @@ describe('credentials anywhere in the config', () => {
     // The Secret is mounted into the init container only.
     expect(main.volumeMounts.map((m: Obj) => m.name)).not.toContain('config-secret-0');
     expect(spec.volumes).toContainEqual({ name: 'config-rendered', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
-    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'hub-credentials', items: [{ key: 'password', path: 'value' }] } });
+    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'hub-credentials', defaultMode: 0o440, items: [{ key: 'password', path: 'value' }] } });
     // The checksum still covers the config.
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -4,7 +4,8 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
-import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
+import { propError, requireIntegerInRange } from '../util/validation';
 
 /** Where the htpasswd file is mounted in the registry container. */
 const HTPASSWD_DIR = '/etc/registry/auth';
@@ -76,9 +77,10 @@ export interface HtpasswdFromUsersOptions {
    * The bcrypt cost (log2 of the rounds), 4 to 14.
    *
    * The registry checks the password with bcrypt on every request, with no cache, and a single
-   * `docker pull` makes one request per layer plus a few more. Measured with the real registry:
-   * about 9 ms per request at cost 5 and 85 ms at cost 10, so cost 10 spends most of a second of
-   * CPU per pull on authentication alone and caps a pod with 2 CPUs near 24 requests a second.
+   * `docker pull` makes one request per layer plus a few more. Measured by `npm run bench` on the real
+   * registry (2.8.2, 3.0.0 and 3.1.1 on a 2-CPU machine, see docs/benchmarks.md): 3.7 to 5.7 ms of registry CPU
+   * per authenticated request at cost 5 and 81 to 84 ms at cost 10, at most 11 to 12 authenticated requests a
+   * second per CPU at cost 10.
    * Cost 5 (also `htpasswd -B`'s default) keeps authentication cheap; the strength of registry
    * credentials should come from long random passwords (robot accounts, CI tokens), for which
    * the cost factor hardly matters. Raise it for short, human-chosen passwords, knowing the CPU price.
@@ -160,6 +162,17 @@ export abstract class HtpasswdAuth implements IRegistryAuth {
   public abstract bind(scope: Construct, context: AuthBindContext): AuthBinding;
 }
 
+/**
+ * Why the registry could never log `username` in, or undefined. The registry reads its htpasswd file line by
+ * line: it skips lines starting with '#' as comments, splits each line at the first ':' and trims it.
+ */
+function usernameProblem(username: string): string | undefined {
+  if (typeof username !== 'string' || username === '') return 'is empty';
+  if (username.startsWith('#')) return 'starts with \'#\', so the registry reads the line as a comment and the user can never log in';
+  if (/[:\s\u0000-\u001f\u007f]/.test(username)) return 'contains \':\', whitespace or a control character';
+  return undefined;
+}
+
 /** Checks a realm: it is quoted in the `Www-Authenticate` header. */
 function checkRealm(scope: Construct, realm: string): void {
   if (realm.trim() === '' || /["\\\u0000-\u001f\u007f]/.test(realm)) {
@@ -169,12 +182,9 @@ function checkRealm(scope: Construct, realm: string): void {
 
 /** The volume and parameters shared by both variants. */
 function htpasswdBinding(scope: Construct, secret: kplus.ISecret, key: string, realm: string): AuthBinding {
-  const volume = kplus.Volume.fromSecret(scope, 'HtpasswdVolume', secret, {
-    name: 'htpasswd',
-    // A projected key, not a subPath mount: the kubelet updates it when the Secret changes,
-    // and the registry re-reads a changed file. A missing key fails the mount.
-    items: { [key]: { path: HTPASSWD_FILE } },
-  });
+  // A projected key, not a subPath mount: the kubelet updates it when the Secret changes,
+  // and the registry re-reads a changed file. A missing key fails the mount.
+  const volume = secretVolume(scope, 'HtpasswdVolume', 'htpasswd', secret, [{ key, path: HTPASSWD_FILE, property: 'auth.key' }]);
   return {
     method: 'htpasswd',
     parameters: { realm, path: `${HTPASSWD_DIR}/${HTPASSWD_FILE}` },
@@ -188,7 +198,7 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
   }
 
   public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
-    const key = requireSecretKeyName(scope, 'auth.key', this.options.key ?? 'htpasswd');
+    const key = this.options.key ?? 'htpasswd';
     const realm = this.options.realm ?? DEFAULT_REALM;
     checkRealm(scope, realm);
     return htpasswdBinding(scope, this.secret, key, realm);
@@ -229,8 +239,10 @@ class EntriesHtpasswdAuth extends HtpasswdAuth {
       const entry = raw.trim();
       const colon = entry.indexOf(':');
       const username = colon > 0 ? entry.substring(0, colon) : '';
-      if (username === '' || /[\s\u0000-\u001f\u007f]/.test(username)) {
-        throw propError(scope, `auth.entries[${i}]`, 'must be "username:bcrypt-hash" with a non-empty username without whitespace or control characters');
+      const problem = usernameProblem(username);
+      if (problem) {
+        throw propError(scope, `auth.entries[${i}]`, `must be "username:bcrypt-hash" with a username the registry reads, but the username ${problem}: `
+          + 'use letters, digits and symbols other than \':\' and a leading \'#\'');
       }
       const hash = entry.substring(colon + 1);
       const match = BCRYPT_HASH.exec(hash);
@@ -282,8 +294,10 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
 
 function checkUser(scope: Construct, at: string, user: HtpasswdUser): void {
   const username = user.username ?? '';
-  if (username === '' || /[:\s\u0000-\u001f\u007f]/.test(username)) {
-    throw propError(scope, `${at}.username`, `(${JSON.stringify(username)}) must be a non-empty name without ':', whitespace or control characters`);
+  const problem = usernameProblem(username);
+  if (problem) {
+    throw propError(scope, `${at}.username`, `(${JSON.stringify(username)}) ${problem}: give a non-empty name without ':', whitespace, `
+      + 'control characters or a leading \'#\'');
   }
   const password = user.password ?? '';
   if (password === '') {

@@ -45,6 +45,27 @@ export interface AuthBinding {
    * @default - none
    */
   readonly podAnnotations?: { [name: string]: string };
+
+  /**
+   * Without a `method` anyone who reaches the registry may push, overwrite and delete images, and ways in that
+   * make it reachable from outside the cluster refuse it. This is the user's acknowledgement that the open
+   * registry may be exposed publicly (`RegistryAuth.none({ allowPublicAccess: true })`).
+   * @default false
+   */
+  readonly publicAccessAllowed?: boolean;
+}
+
+/**
+ * Options of `RegistryAuth.none()`.
+ */
+export interface NoAuthOptions {
+  /**
+   * Acknowledge that this open registry may be reached through a public way in (a LoadBalancer that is not
+   * internal, an Ingress, a Route): anyone on the internet can then push, overwrite and, with the delete API,
+   * delete images. Without it such ways in are a synth-time error.
+   * @default false - an open registry stays inside the cluster (or behind an internal load balancer)
+   */
+  readonly allowPublicAccess?: boolean;
 }
 
 /**
@@ -67,10 +88,11 @@ export interface IRegistryAuth {
 export abstract class RegistryAuth implements IRegistryAuth {
   /**
    * No authentication: anyone who can reach the registry can push, overwrite and delete images.
-   * Only for registries reachable from trusted networks, or behind a proxy that authenticates.
+   * Only for registries reachable from trusted networks, or behind a proxy that authenticates: a public way
+   * in (LoadBalancer, Ingress, Route) to an open registry needs `allowPublicAccess: true`.
    */
-  public static none(): RegistryAuth {
-    return new NoAuth();
+  public static none(options: NoAuthOptions = {}): RegistryAuth {
+    return new NoAuth(options);
   }
 
   protected constructor() {
@@ -84,11 +106,11 @@ export abstract class RegistryAuth implements IRegistryAuth {
 }
 
 class NoAuth extends RegistryAuth {
-  public constructor() {
+  public constructor(private readonly options: NoAuthOptions) {
     super();
   }
 
   public bind(_scope: Construct, _context: AuthBindContext): AuthBinding {
-    return {};
+    return { publicAccessAllowed: this.options.allowPublicAccess === true };
   }
 }

@@ -1,7 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
-import { propError } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
+import { propError, requireProp, requireSecretKeyName } from '../util/validation';
 
 /** Where the root certificate bundle is mounted. */
 const ROOT_CERT_DIR = '/etc/registry/token-certs';
@@ -67,8 +68,9 @@ export abstract class TokenAuthFile {
    * @param id construct id of the volume
    * @param name the volume's name in the pod
    * @param fileName the file name inside the mount folder
+   * @param property the property that gave this file, for errors
    */
-  public abstract toVolume(scope: Construct, id: string, name: string, fileName: string): kplus.Volume;
+  public abstract toVolume(scope: Construct, id: string, name: string, fileName: string, property: string): kplus.Volume;
 }
 
 class SecretTokenAuthFile extends TokenAuthFile {
@@ -76,8 +78,8 @@ class SecretTokenAuthFile extends TokenAuthFile {
     super(key);
   }
 
-  public toVolume(scope: Construct, id: string, name: string, fileName: string): kplus.Volume {
-    return kplus.Volume.fromSecret(scope, id, this.secret, { name, items: { [this.key]: { path: fileName } } });
+  public toVolume(scope: Construct, id: string, name: string, fileName: string, property: string): kplus.Volume {
+    return secretVolume(scope, id, name, this.secret, [{ key: this.key, path: fileName, property }]);
   }
 }
 
@@ -86,7 +88,8 @@ class ConfigMapTokenAuthFile extends TokenAuthFile {
     super(key);
   }
 
-  public toVolume(scope: Construct, id: string, name: string, fileName: string): kplus.Volume {
+  public toVolume(scope: Construct, id: string, name: string, fileName: string, property: string): kplus.Volume {
+    requireSecretKeyName(scope, property, this.key);
     return kplus.Volume.fromConfigMap(scope, id, this.configMap, { name, items: { [this.key]: { path: fileName } } });
   }
 }
@@ -136,6 +139,13 @@ export interface TokenAuthProps {
    * @default '/auth/token' - the registry's default
    */
   readonly autoRedirectPath?: string;
+
+  /**
+   * Accept an `http://` realm. Clients then send their credentials to the token server in clear text, so this is
+   * for a token server reached over a network you trust (a sidecar, a test) only.
+   * @default false - an http:// realm is a synth-time error
+   */
+  readonly allowInsecureRealm?: boolean;
 }
 
 /**
@@ -149,7 +159,7 @@ export class TokenAuth implements IRegistryAuth {
 
   /** Renders `auth.token` for the registry version in use; 3.x-only keys on 2.8 are an error. */
   public bind(scope: Construct, context: AuthBindContext): AuthBinding {
-    const props = this.props;
+    const props = requireProp(scope, 'auth', this.props, 'give TokenAuth its realm, service, issuer and rootCertBundle or jwks');
     const v3 = context.version.major >= 3;
     for (const key of ['realm', 'service', 'issuer'] as const) {
       if (typeof props[key] !== 'string' || props[key].trim() === '') {
@@ -165,6 +175,10 @@ export class TokenAuth implements IRegistryAuth {
       }
       if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
         throw propError(scope, 'auth.realm', `(${JSON.stringify(props.realm)}) must be the token server's http(s) URL, such as "https://auth.example.com/token"`);
+      }
+      if (url.protocol === 'http:' && !props.allowInsecureRealm) {
+        throw propError(scope, 'auth.realm', `(${JSON.stringify(props.realm)}) is http://, so clients would send their credentials to the token server in clear text: `
+          + 'use an https:// realm, or acknowledge it with allowInsecureRealm: true');
       }
     }
     const only3 = (key: string, given: boolean) => {
@@ -208,11 +222,11 @@ export class TokenAuth implements IRegistryAuth {
     };
     if (props.rootCertBundle) {
       parameters.rootcertbundle = `${ROOT_CERT_DIR}/bundle.pem`;
-      mounts.push({ volume: props.rootCertBundle.toVolume(scope, 'TokenRootCertVolume', 'token-root-certs', 'bundle.pem'), path: ROOT_CERT_DIR, readOnly: true });
+      mounts.push({ volume: props.rootCertBundle.toVolume(scope, 'TokenRootCertVolume', 'token-root-certs', 'bundle.pem', 'auth.rootCertBundle.key'), path: ROOT_CERT_DIR, readOnly: true });
     }
     if (props.jwks) {
       parameters.jwks = `${JWKS_DIR}/jwks.json`;
-      mounts.push({ volume: props.jwks.toVolume(scope, 'TokenJwksVolume', 'token-jwks', 'jwks.json'), path: JWKS_DIR, readOnly: true });
+      mounts.push({ volume: props.jwks.toVolume(scope, 'TokenJwksVolume', 'token-jwks', 'jwks.json', 'auth.jwks.key'), path: JWKS_DIR, readOnly: true });
     }
     if (props.autoRedirect !== undefined) parameters.autoredirect = props.autoRedirect;
     if (props.autoRedirectPath !== undefined) parameters.autoredirectpath = props.autoRedirectPath;

@@ -1,7 +1,8 @@
 import { Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { propError, requireSecretKeyName } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
+import { propError } from '../util/validation';
 
 /**
  * Credentials anywhere in config.yml, on every registry version.
@@ -102,17 +103,13 @@ export class ConfigSecrets {
 
   /** Registers a credential and returns its placeholder; the same Secret key gives the same placeholder. */
   public placeholder(property: string, secret: kplus.ISecret, key: string): string {
-    requireSecretKeyName(this.scope, property, key);
     const found = this.entries.findIndex((e) => e.secretName === secret.name && e.key === key);
     if (found >= 0) return secretToken(found);
     const index = this.entries.length;
     this.entries.push({ secretName: secret.name, key });
     const target = this.target();
     const container = this.initContainer ?? this.createInitContainer(target);
-    const volume = kplus.Volume.fromSecret(this.scope, `ConfigSecret${index}`, secret, {
-      name: `config-secret-${index}`,
-      items: { [key]: { path: 'value' } },
-    });
+    const volume = secretVolume(this.scope, `ConfigSecret${index}`, `config-secret-${index}`, secret, [{ key, path: 'value', property }]);
     container.mount(`${SECRETS_DIR}/${index}`, volume, { readOnly: true });
     return secretToken(index);
   }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError, requireHostname } from '../util/validation';
+import { propError, requireDns1123Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -115,8 +115,9 @@ export class ElbTlsService extends Construct {
     }
     const hostname = props.hostname ?? '';
     requireHostname(this, 'hostname', hostname, 'registry.example.com');
-    const type = props.loadBalancerType ?? AwsLoadBalancerType.CLASSIC;
-    const registry = props.registry;
+    const type = requireOneOf(this, 'loadBalancerType', props.loadBalancerType ?? AwsLoadBalancerType.CLASSIC, Object.values(AwsLoadBalancerType));
+    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
+    if (props.name !== undefined) requireDns1123Label(this, 'name', props.name);
 
     const annotations: { [key: string]: string } = {
       [`${AWS_LB}-ssl-cert`]: arn,
@@ -125,10 +126,7 @@ export class ElbTlsService extends Construct {
     if (type === AwsLoadBalancerType.CLASSIC) {
       // HTTPS listener to HTTP pods (or HTTPS when the pod serves TLS itself); the ELB adds X-Forwarded-Proto.
       annotations[`${AWS_LB}-backend-protocol`] = registry.servesTls ? 'https' : 'http';
-      const idle = (props.idleTimeout ?? Duration.minutes(15)).toSeconds({ integral: false });
-      if (!Number.isInteger(idle) || idle < 1 || idle > CLASSIC_IDLE_TIMEOUT_MAX) {
-        throw propError(this, 'idleTimeout', `(${idle} s) must be a whole number of seconds from 1 to ${CLASSIC_IDLE_TIMEOUT_MAX}, the Classic ELB's range`);
-      }
+      const idle = wholeSeconds(this, 'idleTimeout', props.idleTimeout ?? Duration.minutes(15), 1, CLASSIC_IDLE_TIMEOUT_MAX);
       annotations[`${AWS_LB}-connection-idle-timeout`] = String(idle);
       if (props.internal) annotations[`${AWS_LB}-internal`] = 'true';
     } else {
@@ -153,6 +151,7 @@ export class ElbTlsService extends Construct {
       }
     }
 
+    registry._exposeThrough(this, !props.internal);
     this.service = new kplus.Service(this, 'Resource', {
       metadata: {
         ...(props.name !== undefined ? { name: props.name } : {}),

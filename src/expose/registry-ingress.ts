@@ -2,7 +2,8 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError, requireHostname } from '../util/validation';
+import { requireSecretName } from '../util/secret-env';
+import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
 /** Prefix of ingress-nginx annotations. */
 const NGINX = 'nginx.ingress.kubernetes.io';
@@ -69,7 +70,8 @@ class SecretIngressTls extends RegistryIngressTls {
     super();
   }
 
-  public bind(_scope: Construct, _host: string): IngressTlsBinding {
+  public bind(scope: Construct, _host: string): IngressTlsBinding {
+    requireSecretName(scope, 'tls', this.secret);
     return { secret: this.secret };
   }
 }
@@ -80,13 +82,9 @@ class CertManagerIngressTls extends RegistryIngressTls {
   }
 
   public bind(scope: Construct, host: string): IngressTlsBinding {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.issuer)) {
-      throw propError(scope, 'tls', `issuer name ${JSON.stringify(this.issuer)} must be the DNS-1123 name of a cert-manager Issuer or ClusterIssuer`);
-    }
+    requireDns1123Subdomain(scope, 'tls.issuerName', this.issuer);
     const secretName = this.options.secretName ?? `${host.replace(/\./g, '-')}-tls`.substring(0, 253);
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName)) {
-      throw propError(scope, 'tls.secretName', `(${JSON.stringify(secretName)}) must be a DNS-1123 name`);
-    }
+    requireDns1123Subdomain(scope, 'tls.secretName', secretName);
     return {
       secret: kplus.Secret.fromSecretName(scope, 'TlsSecret', secretName),
       annotations: { [this.annotation]: this.issuer },
@@ -153,16 +151,12 @@ export class RegistryIngress extends Construct {
     super(scope, id);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.example.com');
-    if (props.ingressClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.ingressClassName)) {
-      throw propError(this, 'ingressClassName', `(${JSON.stringify(props.ingressClassName)}) must be the DNS-1123 name of an IngressClass`);
-    }
-    const registry = props.registry;
+    if (props.ingressClassName !== undefined) requireDns1123Subdomain(this, 'ingressClassName', props.ingressClassName);
+    if (props.name !== undefined) requireDns1123Subdomain(this, 'name', props.name);
+    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
     const annotations: { [key: string]: string } = {};
     if (props.nginxAnnotations ?? true) {
-      const timeout = (props.proxyTimeout ?? Duration.minutes(15)).toSeconds({ integral: false });
-      if (!Number.isInteger(timeout) || timeout < 1) {
-        throw propError(this, 'proxyTimeout', `(${timeout} s) must be a whole number of seconds, at least 1`);
-      }
+      const timeout = wholeSeconds(this, 'proxyTimeout', props.proxyTimeout ?? Duration.minutes(15), 1);
       annotations[`${NGINX}/proxy-body-size`] = '0';
       annotations[`${NGINX}/proxy-request-buffering`] = 'off';
       annotations[`${NGINX}/proxy-read-timeout`] = String(timeout);
@@ -177,6 +171,7 @@ export class RegistryIngress extends Construct {
     const sorted: { [key: string]: string } = {};
     for (const key of Object.keys(annotations).sort()) sorted[key] = annotations[key];
 
+    registry._exposeThrough(this, true);
     this.ingress = new kplus.Ingress(this, 'Resource', {
       metadata: {
         ...(props.name !== undefined ? { name: props.name } : {}),

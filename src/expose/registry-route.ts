@@ -1,7 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Platform } from '../platform';
 import { RegistryDeployment } from '../registry-deployment';
-import { propError, requireHostname } from '../util/validation';
+import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
 /** A DNS name as a Route host accepts it. */
 
@@ -167,13 +168,16 @@ export class RegistryRoute extends Construct {
     super(scope, id);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.apps.example.com');
-    const registry = props.registry;
-    const timeout = (props.timeout ?? Duration.minutes(15)).toSeconds({ integral: false });
-    if (!Number.isInteger(timeout) || timeout < 1) {
-      throw propError(this, 'timeout', `(${timeout} s) must be a whole number of seconds, at least 1`);
+    if (props.name !== undefined) requireDns1123Subdomain(this, 'name', props.name);
+    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
+    if (registry.platform !== Platform.OPENSHIFT) {
+      throw propError(this, 'registry', `(${registry.node.path}) is written for platform ${registry.platform}, with a fixed UID, GID and fsGroup that `
+        + 'OpenShift\'s restricted-v2 SCC refuses, and a Route exists on OpenShift only: give the registry platform: Platform.OPENSHIFT');
     }
+    const timeout = wholeSeconds(this, 'timeout', props.timeout ?? Duration.minutes(15), 1);
     const termination = (props.termination ?? RouteTermination.edge()).bind(this, registry);
 
+    registry._exposeThrough(this, true);
     this.route = new ApiObject(this, 'Resource', {
       apiVersion: 'route.openshift.io/v1',
       kind: 'Route',

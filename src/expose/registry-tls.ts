@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryMount } from '../registry-mount';
 import { SecretKeyReference } from '../secret-key-reference';
-import { propError } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
 
 /** Where the certificate and key of in-pod TLS are mounted. */
 const TLS_MOUNT_PATH = '/etc/registry/tls';
@@ -104,28 +104,15 @@ class SecretTls extends RegistryTls {
   public bind(scope: Construct): TlsBinding {
     const certificateKey = this.options.certificateKey ?? 'tls.crt';
     const privateKeyKey = this.options.privateKeyKey ?? 'tls.key';
-    const volume = kplus.Volume.fromSecret(scope, 'TlsVolume', this.secret, {
-      name: 'tls',
-      items: {
-        [certificateKey]: { path: 'tls.crt' },
-        [privateKeyKey]: { path: 'tls.key' },
-      },
-    });
-    for (const [name, key] of [['certificateKey', certificateKey], ['privateKeyKey', privateKeyKey]]) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        throw propError(scope, `tls.${name}`, `(${JSON.stringify(key)}) is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-      }
-    }
-    if (certificateKey === privateKeyKey) {
-      throw propError(scope, 'tls.privateKeyKey', `(${JSON.stringify(privateKeyKey)}) must differ from 'certificateKey'`);
-    }
+    const volume = secretVolume(scope, 'TlsVolume', 'tls', this.secret, [
+      { key: certificateKey, path: 'tls.crt', property: 'tls.certificateKey' },
+      { key: privateKeyKey, path: 'tls.key', property: 'tls.privateKeyKey' },
+    ]);
     const mounts: RegistryMount[] = [{ volume, path: TLS_MOUNT_PATH, readOnly: true }];
     let clientCaPaths: string[] | undefined;
     if (this.options.clientCa) {
-      const caVolume = kplus.Volume.fromSecret(scope, 'TlsClientCaVolume', this.options.clientCa.secret, {
-        name: 'tls-client-ca',
-        items: { [this.options.clientCa.key]: { path: 'ca.crt' } },
-      });
+      const caVolume = secretVolume(scope, 'TlsClientCaVolume', 'tls-client-ca', this.options.clientCa.secret,
+        [{ key: this.options.clientCa.key, path: 'ca.crt', property: 'tls.clientCa.key' }]);
       mounts.push({ volume: caVolume, path: TLS_CLIENT_CA_PATH, readOnly: true });
       clientCaPaths = [`${TLS_CLIENT_CA_PATH}/ca.crt`];
     }

@@ -6,7 +6,7 @@ import { StorageBackend, StorageBindContext, StorageBinding } from './storage-ba
 import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 // RegistryFeature.AZURE_DEFAULT_CREDENTIALS (3.1.0): 3.0.0 routes `default_credentials` to the shared-key client
 // (distribution registry/storage/driver/azure/auth.go, `newClient`, at v3.0.0; fixed by commit e028a30ec,
@@ -356,13 +356,11 @@ export class AzureStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.azure({ credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'use AzureCredentials.fromSecret(secret) for a shared key, '
+      + 'or on registry 3.x AzureCredentials.clientSecret() / defaultCredentials()');
     const version = context.version;
     const v3 = version.major >= 3;
-    if (!o.credentials) {
-      throw propError(scope, 'storage.credentials', 'is required: use AzureCredentials.fromSecret(secret) for a shared key, '
-        + 'or on registry 3.x AzureCredentials.clientSecret() / defaultCredentials()');
-    }
     if (o.accountName !== undefined) {
       requireAccountName(scope, 'storage.accountName', o.accountName);
     }

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { chunkSizeInRange, requireRootDirectory, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /**
  * The cloud under an SAP BTP Object Store instance, which decides the layout of its binding Secret.
@@ -71,7 +71,7 @@ export class BtpObjectStoreStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.btpObjectStore({ secret, hyperscaler })');
     switch (o.hyperscaler) {
       case BtpHyperscaler.AWS:
         break;

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { filesystemBinding } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
+import { wholeMebibytes } from '../util/validation';
 
 /**
  * Options for `StorageBackend.emptyDir()`.
@@ -28,6 +29,9 @@ export class EmptyDirStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
+    if (this.options.sizeLimit !== undefined) {
+      wholeMebibytes(scope, 'storage.sizeLimit', this.options.sizeLimit, 1);
+    }
     const volume = kplus.Volume.fromEmptyDir(scope, 'DataVolume', 'data', { sizeLimit: this.options.sizeLimit });
     return filesystemBinding(volume, 'each replica would get its own emptyDir, so pulls would miss images pushed to another replica');
   }

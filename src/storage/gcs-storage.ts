@@ -4,7 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { requireRootDirectory, sizeInBytes } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryMount } from '../registry-mount';
-import { propError, requireSecretKeyName } from '../util/validation';
+import { secretVolume } from '../util/secret-env';
+import { propError, requireProp } from '../util/validation';
 
 /** The gcs driver's chunk granularity and minimum: 256 KiB (`minChunkSize`, registry/storage/driver/gcs/gcs.go, v2.8.3 and v3.0.0). */
 export const GCS_CHUNK_SIZE_UNIT = 256 * 1024;
@@ -92,12 +93,7 @@ class KeyFileGcsCredentials extends GcsCredentials {
   }
 
   public bind(scope: IConstruct, property: string): GcsCredentialsBinding {
-    requireSecretKeyName(scope, `${property}.key`, this.key);
-    // Only the one key is projected, under a fixed name, so other keys of the Secret stay out of the pod.
-    const volume = kplus.Volume.fromSecret(scope as Construct, 'GcsKeyFileVolume', this.secret, {
-      name: 'gcs-key',
-      items: { [this.key]: { path: GCS_KEY_FILE_NAME } },
-    });
+    const volume = secretVolume(scope, 'GcsKeyFileVolume', 'gcs-key', this.secret, [{ key: this.key, path: GCS_KEY_FILE_NAME, property: `${property}.key` }]);
     return {
       // `keyfile`: the driver reads the JSON key from this path (gcs.go, FromParameters, v2.8.3 and v3.0.0).
       parameters: { keyfile: `${GCS_KEY_FILE_DIR}/${GCS_KEY_FILE_NAME}` },
@@ -169,7 +165,8 @@ export class GcsStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.gcs({ bucket, credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.gcs');
     requireGcsBucketName(scope, 'storage.bucket', o.bucket);
     if (!o.credentials) {
       throw propError(scope, 'storage.credentials', 'is required: use GcsCredentials.fromKeyFileSecret(secret) or GcsCredentials.workloadIdentity()');

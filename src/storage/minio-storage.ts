@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { parseEndpoint } from './object-store-validation';
 import { S3Credentials, S3Storage } from './s3-storage';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /**
  * Options for `StorageBackend.minio()`.
@@ -58,7 +58,8 @@ export class MinioStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.minio({ endpoint, bucket, credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.minio');
     if (typeof o.endpoint !== 'string' || o.endpoint === '') {
       throw propError(scope, 'storage.endpoint', 'is required: give the server\'s URL such as "http://minio.minio.svc:9000"');
     }

@@ -1,5 +1,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { closest, s3Regions } from '../config/config-structure';
+import { RegistryVersion } from '../config/registry-version';
 import { propError } from '../util/validation';
 
 /**
@@ -102,17 +104,18 @@ export function requireS3BucketName(scope: IConstruct, property: string, bucket:
   }
 }
 
-/** Throws unless `region` is given, and, without a custom endpoint, looks like an AWS region. */
-export function requireS3Region(scope: IConstruct, property: string, region: string, customEndpoint: boolean): void {
+/** Throws unless `region` is given, and, without a custom endpoint, is a region the s3 driver of `version` knows. */
+export function requireS3Region(scope: IConstruct, property: string, region: string, customEndpoint: boolean, version: RegistryVersion): void {
   if (typeof region !== 'string' || region.trim() === '') {
     throw propError(scope, property, 'is required by the s3 driver: give the bucket\'s AWS region such as "us-east-1" (S3-compatible stores usually accept "us-east-1")');
   }
   if (/\s/.test(region)) {
     throw propError(scope, property, `(${JSON.stringify(region)}) must not contain spaces: give a region such as "us-east-1"`);
   }
-  if (!customEndpoint && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw propError(scope, property, `(${JSON.stringify(region)}) is not an AWS region, which the s3 driver requires without a regionEndpoint: `
-      + 'give one such as "us-east-1" or "eu-central-1", or set regionEndpoint for an S3-compatible store');
+  const known = s3Regions(version);
+  if (!customEndpoint && !known.includes(region)) {
+    const near = closest(region, known);
+    throw propError(scope, property, `(${JSON.stringify(region)}) is not a region the s3 driver of registry ${version} knows, and without a regionEndpoint `
+      + `it refuses to start. ${near ? `Did you mean "${near}"? ` : ''}Give one of its regions (${known.join(', ')}), or set regionEndpoint for an S3-compatible store`);
   }
 }
-

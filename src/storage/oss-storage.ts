@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { chunkSizeInRange, requireRootDirectory } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /** The oss driver's smallest chunk, 5 MiB (`minChunkSize = 5 << 20`, registry/storage/driver/oss/oss.go, v2.8.3). */
 export const OSS_MIN_CHUNK_SIZE = 5 * 1024 * 1024;
@@ -128,7 +128,8 @@ export class OssStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.oss({ bucket, region, credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'the oss driver needs OssCredentials.fromSecret(secret)');
     requireOssBucketName(scope, 'storage.bucket', o.bucket);
     if (typeof o.region !== 'string' || o.region.trim() === '') {
       throw propError(scope, 'storage.region', 'is required by the oss driver: give the bucket\'s region id such as "oss-cn-hangzhou"');
@@ -136,9 +137,6 @@ export class OssStorage extends StorageBackend {
     if (!/^oss-[a-z]+(-[a-z0-9]+)+$/.test(o.region)) {
       throw propError(scope, 'storage.region', `(${JSON.stringify(o.region)}) is not an OSS region id: give one of the form "oss-<region>", `
         + 'such as "oss-cn-hangzhou" or "oss-ap-southeast-1"');
-    }
-    if (!o.credentials) {
-      throw propError(scope, 'storage.credentials', 'is required by the oss driver: use OssCredentials.fromSecret(secret)');
     }
     let endpoint: string | undefined;
     if (o.endpoint !== undefined) {

@@ -1,9 +1,9 @@
-import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { filesystemBinding, readWriteOnceReason } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { propError, requireDns1123Subdomain } from '../util/validation';
+import { propError, requireDns1123Subdomain, wholeMebibytes } from '../util/validation';
 
 /**
  * Options for `StorageBackend.persistentVolumeClaim()`.
@@ -51,9 +51,9 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const size = this.options.size ?? Size.gibibytes(10);
-    const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR });
-    if (!(mebibytes >= 1)) {
-      throw propError(scope, 'storage.size', `(${mebibytes} MiB) must be at least 1 MiB, for example Size.gibibytes(10)`);
+    wholeMebibytes(scope, 'storage.size', size, 1);
+    if (this.options.storageClassName !== undefined) {
+      requireDns1123Subdomain(scope, 'storage.storageClassName', this.options.storageClassName);
     }
     const accessMode = this.options.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE;
     if (accessMode === kplus.PersistentVolumeAccessMode.READ_ONLY_MANY) {

@@ -8,7 +8,7 @@ import {
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryFeature } from '../config/registry-version';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /**
  * The S3 storage class applied to every object the registry writes (`storageclass`).
@@ -245,7 +245,8 @@ export class S3Storage extends StorageBackend {
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.s3({ bucket, region, credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.s3');
     const v3 = context.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE);
     requireS3BucketName(scope, 'storage.bucket', o.bucket);
 
@@ -257,7 +258,7 @@ export class S3Storage extends StorageBackend {
     const endpoint = regionEndpoint !== undefined
       ? parseEndpoint(scope, 'storage.regionEndpoint', regionEndpoint, 'https://minio.example.com:9000')
       : undefined;
-    requireS3Region(scope, 'storage.region', o.region, endpoint !== undefined);
+    requireS3Region(scope, 'storage.region', o.region, endpoint !== undefined, context.version);
 
     const httpEndpoint = endpoint?.protocol === 'http:';
     if (httpEndpoint && o.secure === true) {

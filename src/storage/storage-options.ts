@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { propError } from '../util/validation';
+import { requireOneOf, wholeSeconds } from '../util/validation';
 
 /**
  * Cache of blob descriptors (`storage.cache.blobdescriptor`).
@@ -106,9 +106,7 @@ export function renderStorageOptions(scope: IConstruct, options: StorageOptions 
     const age = purging.age ?? Duration.hours(168);
     const interval = purging.interval ?? Duration.hours(24);
     for (const [name, value] of [['age', age], ['interval', interval]] as const) {
-      if (value.toSeconds() < 60) {
-        throw propError(scope, `storageOptions.uploadPurging.${name}`, `(${value.toSeconds()}s) must be at least one minute`);
-      }
+      wholeSeconds(scope, `storageOptions.uploadPurging.${name}`, value, 60);
     }
     maintenance = {
       uploadpurging: {
@@ -122,7 +120,9 @@ export function renderStorageOptions(scope: IConstruct, options: StorageOptions 
   if (options.readOnly) {
     maintenance = { ...maintenance, readonly: { enabled: true } };
   }
-  const cache = options.blobDescriptorCache;
+  const cache = options.blobDescriptorCache !== undefined
+    ? requireOneOf(scope, 'storageOptions.blobDescriptorCache', options.blobDescriptorCache, Object.values(BlobDescriptorCache))
+    : undefined;
   return {
     deleteEnabled: options.deleteEnabled,
     redirectDisabled: options.redirectDisabled,

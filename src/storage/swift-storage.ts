@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { chunkSizeInRange } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { propError, requireProp } from '../util/validation';
 
 /** The swift driver's smallest chunk (1 MiB, registry 2.8.3). */
 const SWIFT_MIN_CHUNK_SIZE = 1024 * 1024;
@@ -184,7 +184,8 @@ export class SwiftStorage extends StorageBackend {
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
-    const o = this.options;
+    const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.swift({ authUrl, container, credentials })');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.swift');
     const authUrl = parseAuthUrl(scope, o.authUrl);
     const fromUrl = authVersionFromPath(authUrl.pathname);
     if (o.authVersion !== undefined && !Object.values(SwiftAuthVersion).includes(o.authVersion)) {

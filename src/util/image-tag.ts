@@ -1,22 +1,69 @@
 import { RegistryVersion } from '../config/registry-version';
 
+/** An image reference's repository and tag (`latest` when it has none), and whether it is pinned by digest. */
+export function splitImage(image: string): { repository: string; tag: string; tagged: boolean; digest: boolean } {
+  const withoutDigest = image.split('@')[0];
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const lastColon = withoutDigest.lastIndexOf(':');
+  const tagged = lastColon > lastSlash;
+  return {
+    repository: tagged ? withoutDigest.substring(0, lastColon) : withoutDigest,
+    tag: tagged ? withoutDigest.substring(lastColon + 1) : 'latest',
+    tagged,
+    digest: image.includes('@'),
+  };
+}
+
 /**
  * Why an image tag that names no release cannot pick the config model, and exactly what to write instead; or
  * undefined when the tag is not a floating one. `registry:2` is not here: it floats only over 2.8.x (the 2.x line
  * ended with 2.8.3) and reads as 2.8 (`RegistryVersion.tryFromImage`).
  */
 export function floatingTagAdvice(image: string): string | undefined {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const lastColon = withoutDigest.lastIndexOf(':');
-  const repository = lastColon > lastSlash ? withoutDigest.substring(0, lastColon) : withoutDigest;
-  const tag = lastColon > lastSlash ? withoutDigest.substring(lastColon + 1) : 'latest';
+  const { repository, tag, tagged } = splitImage(image);
   const newest = RegistryVersion.V3.version;
   const major3 = /^v?3$/.test(tag);
   if (!major3 && tag !== 'latest') return undefined;
   const what = major3 ? `tag '${tag}' floats over the 3.x releases`
-    : lastColon <= lastSlash ? 'without a tag it is \'latest\', which floats over every release' : 'tag \'latest\' floats over every release';
+    : !tagged ? 'without a tag it is \'latest\', which floats over every release' : 'tag \'latest\' floats over every release';
   return `names no release: ${what}, whose config keys differ, so the config cannot be chosen for it: pin the release, `
     + `image: '${repository}:${newest}', or keep the tag and set version: RegistryVersion.of('${newest}') `
     + '(the release the tag points at when you synthesize)';
+}
+
+/**
+ * Why the tag of `image` does not run the pinned `version`, or undefined when it does: a full tag must name it;
+ * a floating tag (`registry:3`, `registry:3.1`, `latest`) must follow its line, or the pods would run another
+ * release than the config is rendered for, possibly one without the storage `driver`.
+ */
+export function imageTagProblem(version: RegistryVersion, image: string, driver: string): string | undefined {
+  const { tag, tagged, digest } = splitImage(image);
+  if (!tagged && digest) return undefined; // a digest only: the user pinned the bytes
+  const newest = RegistryVersion.DEFAULTS[0];
+  const full = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag);
+  const line = /^v?(\d+)\.(\d+)$/.exec(tag);
+  const major = /^v?(\d+)$/.exec(tag);
+  let runs: string;
+  let runsMajor: number;
+  if (full) {
+    const fromTag = RegistryVersion.of(`${full[1]}.${full[2]}.${full[3]}`);
+    if (fromTag.version === version.version) return undefined;
+    runs = fromTag.version;
+    runsMajor = fromTag.major;
+  } else if (line) {
+    if (`${line[1]}.${line[2]}` === version.line) return undefined;
+    runs = `the newest ${line[1]}.${line[2]}.x`;
+    runsMajor = Number(line[1]);
+  } else {
+    if (tag !== 'latest' && !major) return undefined; // a tag of a private build: the user vouches for it with 'version'
+    const floating = major ? Number(major[1]) : newest.major;
+    const newestOfMajor = RegistryVersion.DEFAULTS.find((v) => v.major === floating);
+    if (newestOfMajor && newestOfMajor.line === version.line) return undefined;
+    runs = `the newest ${floating}.x${newestOfMajor ? ` (${newestOfMajor.line} or later)` : ''}`;
+    runsMajor = floating;
+  }
+  const drivers = runsMajor === 2 ? RegistryVersion.V2_8.storageDrivers : newest.storageDrivers;
+  const lacks = drivers.includes(driver) ? '' : `, which has no '${driver}' storage driver`;
+  return `('${image}') runs ${runs}${lacks}, but 'version' is ${version}, whose config path and keys are rendered: `
+    + `pin the image to registry:${version} (or a mirror's ${version} tag), or set 'version' to the release the tag runs`;
 }

@@ -1,3 +1,4 @@
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -59,4 +60,55 @@ export function requireSecretKeyName(scope: IConstruct, property: string, key: s
     throw propError(scope, property, `(${JSON.stringify(key)}) is not a valid Secret key: 1 to 253 letters, digits, '-', '_' and '.'`);
   }
   return key;
+}
+
+/**
+ * Throws unless a required prop was given. JavaScript callers get no type check from jsii, so a missing
+ * prop would otherwise surface as a `TypeError` deep inside the library; returns the value.
+ */
+export function requireProp<T>(scope: IConstruct, property: string, value: T | undefined | null, hint: string): T {
+  if (value === undefined || value === null) {
+    throw propError(scope, property, `is required: ${hint}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `allowed` (an enum given by a JavaScript caller as a plain string); returns it. */
+export function requireOneOf<T extends string>(scope: IConstruct, property: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return value;
+}
+
+/**
+ * A duration in whole seconds within [min, max]: `NaN`, `Infinity` and fractions of a second are errors that
+ * name the property (rather than a cdk8s conversion message or a Go duration the registry refuses).
+ */
+export function wholeSeconds(scope: IConstruct, property: string, duration: Duration, min: number, max?: number): number {
+  let seconds: number;
+  try {
+    seconds = duration.toSeconds({ integral: false });
+  } catch {
+    seconds = NaN;
+  }
+  if (!Number.isInteger(seconds) || seconds < min || (max !== undefined && seconds > max)) {
+    const range = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
+    throw propError(scope, property, `(${seconds} s) must be a whole number of seconds ${range}, such as Duration.minutes(15)`);
+  }
+  return seconds;
+}
+
+/** A size in whole mebibytes, at least `minMebibytes`: `NaN`, `Infinity` and fractions are errors that name the property. */
+export function wholeMebibytes(scope: IConstruct, property: string, size: Size, minMebibytes: number): number {
+  let mebibytes: number;
+  try {
+    mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  } catch {
+    mebibytes = NaN;
+  }
+  if (!Number.isInteger(mebibytes) || mebibytes < minMebibytes) {
+    throw propError(scope, property, `(${mebibytes} MiB) must be a whole number of mebibytes, at least ${minMebibytes}, such as Size.gibibytes(10)`);
+  }
+  return mebibytes;
 }

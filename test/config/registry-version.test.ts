@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { RegistryAuth, RegistryDeployment, RegistryFeature, RegistryVersion, StorageBackend } from '../../src';
 import { requireFeature } from '../../src/util/version-check';
 
@@ -69,5 +70,34 @@ describe('tracing', () => {
   test('2.8 has no tracing: no OTEL variable', () => {
     const env: Obj[] = registryContainer({ version: RegistryVersion.V2_8 }).env ?? [];
     expect(env.map((e) => e.name)).not.toContain('OTEL_TRACES_EXPORTER');
+  });
+});
+
+describe('addSecretEnv and list items', () => {
+  const registryOn = (version: RegistryVersion) => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.emptyDir(), version });
+    return { chart, registry };
+  };
+
+  test('2.8 ignores REGISTRY_* variables that address a list item: refused at synth, naming secretValue', () => {
+    const { chart, registry } = registryOn(RegistryVersion.V2_8);
+    const secret = kplus.Secret.fromSecretName(chart, 'S', 'hook');
+    expect(() => registry.addSecretEnv('REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION', { secret, key: 'token' }))
+      .toThrow(/'addSecretEnv' \('REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION' addresses an item of a list.*secretValue.*needs registry 3.0.0 or later, and this registry runs 2.8.3/);
+    // a plain struct field is fine on 2.8
+    registry.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret, key: 'token' });
+  });
+
+  test('3.x parses them (configuration/parser.go slice case since 3.0.0)', () => {
+    for (const version of [RegistryVersion.V3_0, RegistryVersion.V3_1]) {
+      const { chart, registry } = registryOn(version);
+      const secret = kplus.Secret.fromSecretName(chart, 'S', 'hook');
+      registry.addSecretEnv('REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION', { secret, key: 'token' });
+      const container = Testing.synth(chart).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+      expect(container.env).toContainEqual({
+        name: 'REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION', valueFrom: { secretKeyRef: { name: 'hook', key: 'token' } },
+      });
+    }
   });
 });

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, inspectDigest, listTags, pull, push, RegistryPod, requireEnvironment,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, inspectDigest, listTags, pull, push, RegistryPod,
+  requireEnvironment,
 } from './harness';
 import { PvcRegistryChart } from '../../examples/main';
 import { validateChart } from '../util/validate-manifests';
@@ -74,7 +75,7 @@ describeVersions(e2eVersions(), (v) => {
     expect(await listTags(`${pod.address}/team/app`)).toEqual(['stable', 'v1']);
     expectSameContent(image, await pull(`${pod.address}/team/app:v1`));
     // and no tracing exporter complained meanwhile
-    expect(pod.stderr()).not.toMatch(/4318|otlp|traces export/i);
+    expect(pod.stderr()).not.toMatch(/msg="traces export/);
     await pod.stop();
   });
 });

@@ -7,10 +7,11 @@ import { execFileSync } from 'child_process';
 import { Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, expectSameContent, httpRequest, listTags, pull, push, RegistryPod, requireEnvironment, SwiftServer,
+  buildImage, cleanupAll, describeVersions, E2eVersion, e2eVersions, expectSameContent, httpRequest, listTags, pull, push, RegistryPod,
+  requireEnvironment, SwiftServer,
 } from './harness';
 import { S3ElbRegistryChart } from '../../examples/s3-elb-registry';
-import { HtpasswdAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
+import { HtpasswdAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 beforeAll(() => requireEnvironment(['htpasswd']));
@@ -19,80 +20,87 @@ afterAll(() => cleanupAll());
 const ADMIN_PASSWORD = 'e2e-Admin-7c1d0f5a9b';
 const ROBOT_PASSWORD = 'e2e robot: pass with spaces & symbols';
 
-test('HtpasswdAuth.fromUsers: users log in and push/pull, wrong or missing credentials get 401', async () => {
-  // GIVEN a 2.8 registry whose htpasswd Secret the chart creates from two users
-  const chart = new Chart(Testing.app(), 'auth', { namespace: 'registry' });
-  new RegistryDeployment(chart, 'Registry', {
-    name: 'registry',
-    version: RegistryVersion.V2_8,
-    auth: HtpasswdAuth.fromUsers({
-      realm: 'E2E Realm',
-      users: [{ username: 'admin', password: ADMIN_PASSWORD }, { username: 'ci-robot', password: ROBOT_PASSWORD }],
-    }),
+/** The registry version of the describe block running. */
+let current: E2eVersion;
+
+describeVersions(e2eVersions({ driver: 's3' }), (v) => {
+  beforeAll(() => { current = v; });
+
+  test('HtpasswdAuth.fromUsers: users log in and push/pull, wrong or missing credentials get 401', async () => {
+    // GIVEN a 2.8 registry whose htpasswd Secret the chart creates from two users
+    const chart = new Chart(Testing.app(), 'auth', { namespace: 'registry' });
+    new RegistryDeployment(chart, 'Registry', {
+      name: 'registry',
+      version: current.version,
+      auth: HtpasswdAuth.fromUsers({
+        realm: 'E2E Realm',
+        users: [{ username: 'admin', password: ADMIN_PASSWORD }, { username: 'ci-robot', password: ROBOT_PASSWORD }],
+      }),
+    });
+    const objects = validateChart(chart);
+    expect(Yaml.stringify(...objects)).not.toContain(ADMIN_PASSWORD);
+    const pod = new RegistryPod(objects);
+    await pod.start();
+
+    // THEN without credentials: 401 with the configured Basic challenge
+    const anonymous = await httpRequest(`${pod.url}/v2/`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Basic realm="E2E Realm"');
+    // a wrong password and an unknown user: 401
+    expect((await httpRequest(`${pod.url}/v2/`, { username: 'admin', password: 'wrong' })).status).toBe(401);
+    expect((await httpRequest(`${pod.url}/v2/`, { username: 'nobody', password: ADMIN_PASSWORD })).status).toBe(401);
+    // the right ones: 200
+    expect((await httpRequest(`${pod.url}/v2/`, { username: 'admin', password: ADMIN_PASSWORD })).status).toBe(200);
+    expect((await httpRequest(`${pod.url}/v2/`, { username: 'ci-robot', password: ROBOT_PASSWORD })).status).toBe(200);
+
+    // WHEN each user pushes with skopeo
+    const image = buildImage({ sizeBytes: 2 * 1024 * 1024, tag: 'v1' });
+    await push(image, `${pod.address}/team/app:v1`, { creds: `admin:${ADMIN_PASSWORD}` });
+    await push(image, `${pod.address}/team/app:robot`, { creds: `ci-robot:${ROBOT_PASSWORD}` });
+
+    // THEN both can pull and list; skopeo without or with wrong credentials is refused
+    expectSameContent(image, await pull(`${pod.address}/team/app:v1`, { creds: `ci-robot:${ROBOT_PASSWORD}` }));
+    expect(await listTags(`${pod.address}/team/app`, { creds: `admin:${ADMIN_PASSWORD}` })).toEqual(['robot', 'v1']);
+    await expect(pull(`${pod.address}/team/app:v1`)).rejects.toThrow(/unauthorized|authentication required|401/i);
+    await expect(push(image, `${pod.address}/team/app:evil`, { creds: 'admin:wrong' })).rejects.toThrow(/unauthorized|authentication required|401/i);
+    expect(await listTags(`${pod.address}/team/app`, { creds: `admin:${ADMIN_PASSWORD}` })).toEqual(['robot', 'v1']);
   });
-  const objects = validateChart(chart);
-  expect(Yaml.stringify(...objects)).not.toContain(ADMIN_PASSWORD);
-  const pod = new RegistryPod(objects);
-  await pod.start();
 
-  // THEN without credentials: 401 with the configured Basic challenge
-  const anonymous = await httpRequest(`${pod.url}/v2/`);
-  expect(anonymous.status).toBe(401);
-  expect(anonymous.headers['www-authenticate']).toBe('Basic realm="E2E Realm"');
-  // a wrong password and an unknown user: 401
-  expect((await httpRequest(`${pod.url}/v2/`, { username: 'admin', password: 'wrong' })).status).toBe(401);
-  expect((await httpRequest(`${pod.url}/v2/`, { username: 'nobody', password: ADMIN_PASSWORD })).status).toBe(401);
-  // the right ones: 200
-  expect((await httpRequest(`${pod.url}/v2/`, { username: 'admin', password: ADMIN_PASSWORD })).status).toBe(200);
-  expect((await httpRequest(`${pod.url}/v2/`, { username: 'ci-robot', password: ROBOT_PASSWORD })).status).toBe(200);
+  test('seed 001 example: htpasswd from an external Secret, S3 storage, push and pull', async () => {
+    // GIVEN a real S3 API (Swift's s3api) and a bucket
+    const swift = await SwiftServer.start();
+    await swift.createContainer('myregistry');
+    // and the two Secrets the example expects outside the chart: an htpasswd file made by Apache's tool
+    const htpasswd = execFileSync('htpasswd', ['-Bbn', '-C', '5', 'admin', ADMIN_PASSWORD], { encoding: 'utf-8' });
+    // WHEN the example is synthesized for the packaged 2.8 registry, its bucket on the local S3, reached directly
+    const app = Testing.app();
+    const s3Keys = kplus.Secret.fromSecretName(new Chart(app, 'external'), 'S3Keys', 's3-credentials');
+    const chart = new S3ElbRegistryChart(app, 's3-elb-registry', {
+      version: current.version,
+      loadBalancer: false,
+      storage: StorageBackend.s3({
+        bucket: 'myregistry',
+        region: 'us-east-1',
+        regionEndpoint: swift.url,
+        credentials: S3Credentials.fromSecret(s3Keys),
+      }),
+    });
+    const objects = validateChart(chart);
+    const pod = new RegistryPod(objects, {
+      externalSecrets: {
+        'registry-htpasswd': { htpasswd },
+        's3-credentials': { accessKey: swift.user, secretKey: swift.key },
+      },
+    });
+    await pod.start();
 
-  // WHEN each user pushes with skopeo
-  const image = buildImage({ sizeBytes: 2 * 1024 * 1024, tag: 'v1' });
-  await push(image, `${pod.address}/team/app:v1`, { creds: `admin:${ADMIN_PASSWORD}` });
-  await push(image, `${pod.address}/team/app:robot`, { creds: `ci-robot:${ROBOT_PASSWORD}` });
-
-  // THEN both can pull and list; skopeo without or with wrong credentials is refused
-  expectSameContent(image, await pull(`${pod.address}/team/app:v1`, { creds: `ci-robot:${ROBOT_PASSWORD}` }));
-  expect(await listTags(`${pod.address}/team/app`, { creds: `admin:${ADMIN_PASSWORD}` })).toEqual(['robot', 'v1']);
-  await expect(pull(`${pod.address}/team/app:v1`)).rejects.toThrow(/unauthorized|authentication required|401/i);
-  await expect(push(image, `${pod.address}/team/app:evil`, { creds: 'admin:wrong' })).rejects.toThrow(/unauthorized|authentication required|401/i);
-  expect(await listTags(`${pod.address}/team/app`, { creds: `admin:${ADMIN_PASSWORD}` })).toEqual(['robot', 'v1']);
-});
-
-test('seed 001 example: htpasswd from an external Secret, S3 storage, push and pull', async () => {
-  // GIVEN a real S3 API (Swift's s3api) and a bucket
-  const swift = await SwiftServer.start();
-  await swift.createContainer('myregistry');
-  // and the two Secrets the example expects outside the chart: an htpasswd file made by Apache's tool
-  const htpasswd = execFileSync('htpasswd', ['-Bbn', '-C', '5', 'admin', ADMIN_PASSWORD], { encoding: 'utf-8' });
-  // WHEN the example is synthesized for the packaged 2.8 registry, its bucket on the local S3, reached directly
-  const app = Testing.app();
-  const s3Keys = kplus.Secret.fromSecretName(new Chart(app, 'external'), 'S3Keys', 's3-credentials');
-  const chart = new S3ElbRegistryChart(app, 's3-elb-registry', {
-    version: RegistryVersion.V2_8,
-    loadBalancer: false,
-    storage: StorageBackend.s3({
-      bucket: 'myregistry',
-      region: 'us-east-1',
-      regionEndpoint: swift.url,
-      credentials: S3Credentials.fromSecret(s3Keys),
-    }),
+    // THEN anonymous access is refused, the user pushes and pulls, and the blobs land in the bucket
+    expect((await httpRequest(`${pod.url}/v2/`)).status).toBe(401);
+    const image = buildImage({ sizeBytes: 3 * 1024 * 1024, tag: 'v1' });
+    await push(image, `${pod.address}/my-app:latest`, { creds: `admin:${ADMIN_PASSWORD}` });
+    expectSameContent(image, await pull(`${pod.address}/my-app:latest`, { creds: `admin:${ADMIN_PASSWORD}` }));
+    await expect(pull(`${pod.address}/my-app:latest`, { creds: 'admin:wrong' })).rejects.toThrow(/unauthorized|authentication required|401/i);
+    const keys = await swift.listObjects('myregistry');
+    expect(keys.some((k: string) => k.includes('docker/registry/v2/repositories/my-app/'))).toBe(true);
   });
-  const objects = validateChart(chart);
-  const pod = new RegistryPod(objects, {
-    externalSecrets: {
-      'registry-htpasswd': { htpasswd },
-      's3-credentials': { accessKey: swift.user, secretKey: swift.key },
-    },
-  });
-  await pod.start();
-
-  // THEN anonymous access is refused, the user pushes and pulls, and the blobs land in the bucket
-  expect((await httpRequest(`${pod.url}/v2/`)).status).toBe(401);
-  const image = buildImage({ sizeBytes: 3 * 1024 * 1024, tag: 'v1' });
-  await push(image, `${pod.address}/my-app:latest`, { creds: `admin:${ADMIN_PASSWORD}` });
-  expectSameContent(image, await pull(`${pod.address}/my-app:latest`, { creds: `admin:${ADMIN_PASSWORD}` }));
-  await expect(pull(`${pod.address}/my-app:latest`, { creds: 'admin:wrong' })).rejects.toThrow(/unauthorized|authentication required|401/i);
-  const keys = await swift.listObjects('myregistry');
-  expect(keys.some((k: string) => k.includes('docker/registry/v2/repositories/my-app/'))).toBe(true);
 });

@@ -6,10 +6,10 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment,
-  SwiftServer, textOutsideSecrets,
+  buildImage, cleanupAll, describeVersions, E2eVersion, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod,
+  requireEnvironment, SwiftServer, textOutsideSecrets,
 } from './harness';
-import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
+import { RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const ACCESS_KEY = 'test:tester';
@@ -23,82 +23,92 @@ beforeAll(async () => {
 }, 60000);
 afterAll(() => cleanupAll());
 
-test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back intact', async () => {
-  // GIVEN a bucket and a registry whose credentials come only from an external Secret
-  await swift.createContainer('registry-s3');
-  const chart = Testing.chart();
-  const secret = kplus.Secret.fromSecretName(chart, 'S3Credentials', 'registry-s3-credentials');
-  new RegistryDeployment(chart, 'Registry', {
-    version: RegistryVersion.V2_8,
-    auth: RegistryAuth.none(),
-    storage: StorageBackend.s3({
-      bucket: 'registry-s3',
-      region: 'us-east-1',
-      regionEndpoint: swift.url,
-      secure: false,
-      v4auth: true,
-      credentials: S3Credentials.fromSecret(secret),
-    }),
+/** The registry version of the describe block running. */
+let current: E2eVersion;
+
+/** A bucket of its own for each version, so what one version wrote cannot make another's checks pass. */
+const bucket = (name: string) => `${name}-${current.runs.replace(/\./g, '')}`;
+
+describeVersions(e2eVersions({ driver: 's3' }), (v) => {
+  beforeAll(() => { current = v; });
+
+  test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back intact', async () => {
+    // GIVEN a bucket and a registry whose credentials come only from an external Secret
+    await swift.createContainer(bucket('registry-s3'));
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'S3Credentials', 'registry-s3-credentials');
+    new RegistryDeployment(chart, 'Registry', {
+      version: current.version,
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.s3({
+        bucket: bucket('registry-s3'),
+        region: 'us-east-1',
+        regionEndpoint: swift.url,
+        secure: false,
+        v4auth: true,
+        credentials: S3Credentials.fromSecret(secret),
+      }),
+    });
+    const objects = validateChart(chart);
+    expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
+    expect(textOutsideSecrets(objects)).not.toContain(ACCESS_KEY);
+    const pod = new RegistryPod(objects, { externalSecrets: { 'registry-s3-credentials': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
+    await pod.start();
+    expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(SECRET_KEY);
+
+    // WHEN a 64 MiB image is pushed and pulled
+    const image = buildImage({ sizeBytes: 64 * 1024 * 1024, tag: 'big' });
+    const digest = await pod.withLogs(() => push(image, `${pod.address}/big/app:v1`));
+    const pulled = await pod.withLogs(() => pull(`${pod.address}/big/app:v1`));
+
+    // THEN it is intact, stored in the bucket, and was uploaded in parts (s3api keeps parts in <bucket>+segments)
+    expectSameContent(image, pulled);
+    expect(pulled.manifestDigest).toBe(digest);
+    expect(await listTags(`${pod.address}/big/app`)).toEqual(['v1']);
+    const keys = await swift.listObjects(bucket('registry-s3'));
+    expect(keys).toContain('docker/registry/v2/repositories/big/app/_manifests/tags/v1/current/link');
+    expect((await swift.listObjects(`${bucket('registry-s3')}+segments`)).length).toBeGreaterThan(1);
   });
-  const objects = validateChart(chart);
-  expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
-  expect(textOutsideSecrets(objects)).not.toContain(ACCESS_KEY);
-  const pod = new RegistryPod(objects, { externalSecrets: { 'registry-s3-credentials': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
-  await pod.start();
-  expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(SECRET_KEY);
 
-  // WHEN a 64 MiB image is pushed and pulled
-  const image = buildImage({ sizeBytes: 64 * 1024 * 1024, tag: 'big' });
-  const digest = await pod.withLogs(() => push(image, `${pod.address}/big/app:v1`));
-  const pulled = await pod.withLogs(() => pull(`${pod.address}/big/app:v1`));
+  test('the DigitalOcean Spaces preset with its endpoint pointed at the loopback', async () => {
+    await swift.createContainer(bucket('spaces-registry'));
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'SpacesKey', 'spaces-key');
+    new RegistryDeployment(chart, 'Registry', {
+      version: current.version,
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.digitalOceanSpaces({
+        region: 'ams3',
+        bucket: bucket('spaces-registry'),
+        endpoint: swift.url,
+        rootDirectory: '/registry',
+        credentials: S3Credentials.fromSecret(secret, { accessKeyKey: 'access', secretKeyKey: 'secret' }),
+      }),
+    });
+    const objects = validateChart(chart);
+    expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
+    const pod = new RegistryPod(objects, { externalSecrets: { 'spaces-key': { access: ACCESS_KEY, secret: SECRET_KEY } } });
+    await pod.start();
 
-  // THEN it is intact, stored in the bucket, and was uploaded in parts (s3api keeps parts in <bucket>+segments)
-  expectSameContent(image, pulled);
-  expect(pulled.manifestDigest).toBe(digest);
-  expect(await listTags(`${pod.address}/big/app`)).toEqual(['v1']);
-  const keys = await swift.listObjects('registry-s3');
-  expect(keys).toContain('docker/registry/v2/repositories/big/app/_manifests/tags/v1/current/link');
-  expect((await swift.listObjects('registry-s3+segments')).length).toBeGreaterThan(1);
-});
-
-test('the DigitalOcean Spaces preset with its endpoint pointed at the loopback', async () => {
-  await swift.createContainer('spaces-registry');
-  const chart = Testing.chart();
-  const secret = kplus.Secret.fromSecretName(chart, 'SpacesKey', 'spaces-key');
-  new RegistryDeployment(chart, 'Registry', {
-    version: RegistryVersion.V2_8,
-    auth: RegistryAuth.none(),
-    storage: StorageBackend.digitalOceanSpaces({
-      region: 'ams3',
-      bucket: 'spaces-registry',
-      endpoint: swift.url,
-      rootDirectory: '/registry',
-      credentials: S3Credentials.fromSecret(secret, { accessKeyKey: 'access', secretKeyKey: 'secret' }),
-    }),
+    const image = buildImage({ sizeBytes: 2 * 1024 * 1024 });
+    await pod.withLogs(() => push(image, `${pod.address}/spaces/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/spaces/app:v1`)));
+    expect(await swift.listObjects(bucket('spaces-registry'))).toContain('registry/docker/registry/v2/repositories/spaces/app/_manifests/tags/v1/current/link');
   });
-  const objects = validateChart(chart);
-  expect(textOutsideSecrets(objects)).not.toContain(SECRET_KEY);
-  const pod = new RegistryPod(objects, { externalSecrets: { 'spaces-key': { access: ACCESS_KEY, secret: SECRET_KEY } } });
-  await pod.start();
-
-  const image = buildImage({ sizeBytes: 2 * 1024 * 1024 });
-  await pod.withLogs(() => push(image, `${pod.address}/spaces/app:v1`));
-  expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/spaces/app:v1`)));
-  expect(await swift.listObjects('spaces-registry')).toContain('registry/docker/registry/v2/repositories/spaces/app/_manifests/tags/v1/current/link');
 });
 
 describeVersions(e2eVersions({ driver: 's3' }), (v) => {
   test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
     // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
-    const bucket = `kyma-registry-${v.version.line.replace('.', '-')}`;
-    await swift.createContainer(bucket);
+    const kymaBucket = `kyma-registry-${v.version.line.replace('.', '-')}`;
+    await swift.createContainer(kymaBucket);
     const chart = Testing.chart();
     const hostAndPort = swift.url.replace(/^http:\/\//, '');
     new RegistryDeployment(chart, 'Registry', {
       version: v.version,
       auth: RegistryAuth.none(),
       storage: StorageBackend.s3({
-        bucket,
+        bucket: kymaBucket,
         region: 'us-east-1',
         regionEndpoint: hostAndPort,
         secure: false,
@@ -115,6 +125,6 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
     const image = buildImage({ sizeBytes: 1024 * 1024 });
     await pod.withLogs(() => push(image, `${pod.address}/kyma/app:v1`));
     expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/kyma/app:v1`)));
-    expect(await swift.listObjects(bucket)).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
+    expect(await swift.listObjects(kymaBucket)).toContain('docker/registry/v2/repositories/kyma/app/_manifests/tags/v1/current/link');
   });
 });

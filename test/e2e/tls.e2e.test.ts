@@ -9,8 +9,11 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { buildImage, cleanupAll, expectSameContent, httpRequest, pull, push, RegistryPod, requireEnvironment, tempDir } from './harness';
-import { RegistryAuth, RegistryDeployment, RegistryTls, RegistryTlsFromSecretOptions, RegistryVersion, TlsVersion } from '../../src';
+import {
+  buildImage, cleanupAll, describeVersions, E2eVersion, e2eVersions, expectSameContent, httpRequest, pull, push, RegistryPod,
+  requireEnvironment, tempDir,
+} from './harness';
+import { RegistryAuth, RegistryDeployment, RegistryTls, RegistryTlsFromSecretOptions, TlsVersion } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 beforeAll(() => requireEnvironment(['openssl']));
@@ -46,7 +49,7 @@ async function startPod(server: KeyPair, options: (chart: Chart) => RegistryTlsF
   const chart = new Chart(Testing.app(), 'tls', { namespace: 'registry' });
   new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
-    version: RegistryVersion.V2_8,
+    version: current.version,
     auth: RegistryAuth.none(),
     tls: RegistryTls.fromSecret(kplus.Secret.fromSecretName(chart, 'Tls', 'registry-tls'), options(chart)),
   });
@@ -74,56 +77,63 @@ function handshake(port: number, options: tls.ConnectionOptions = {}): Promise<{
   });
 }
 
-test('serves HTTPS with the given certificate; images push and pull over HTTPS', async () => {
-  // GIVEN a self-signed certificate in a test-supplied kubernetes.io/tls Secret
-  const dir = tempDir('tls-e2e-');
-  const server = makeCert(dir, 'server', '/CN=registry.test');
-  const pod = await startPod(server, () => ({}));
+/** The registry version of the describe block running. */
+let current: E2eVersion;
 
-  // THEN the served certificate is that one
-  const result = await handshake(pod.port);
-  expect(result.error).toBeUndefined();
-  expect(result.fingerprint).toBe(server.fingerprint);
-  // and it verifies against itself as the CA, for 127.0.0.1
-  const verified = await handshake(pod.port, { rejectUnauthorized: true, ca: server.cert });
-  expect(verified.error).toBeUndefined();
-  // the API answers over HTTPS, plain HTTP is refused
-  expect((await httpRequest(`https://${pod.address}/v2/`)).status).toBe(200);
-  expect((await httpRequest(`http://${pod.address}/v2/`)).status).toBe(400);
+describeVersions(e2eVersions(), (v) => {
+  beforeAll(() => { current = v; });
 
-  // WHEN an image is pushed and pulled (skopeo speaks HTTPS first)
-  const image = buildImage({ sizeBytes: 1024 * 1024, tag: 'v1' });
-  await push(image, `${pod.address}/tls/app:v1`);
-  expectSameContent(image, await pull(`${pod.address}/tls/app:v1`));
-});
+  test('serves HTTPS with the given certificate; images push and pull over HTTPS', async () => {
+    // GIVEN a self-signed certificate in a test-supplied kubernetes.io/tls Secret
+    const dir = tempDir('tls-e2e-');
+    const server = makeCert(dir, 'server', '/CN=registry.test');
+    const pod = await startPod(server, () => ({}));
 
-test('minimum TLS version 1.3 refuses TLS 1.2 clients', async () => {
-  const dir = tempDir('tls-e2e-');
-  const server = makeCert(dir, 'server', '/CN=registry.test');
-  const pod = await startPod(server, () => ({ minimumVersion: TlsVersion.TLS1_3 }));
-  const tls13 = await handshake(pod.port);
-  expect(tls13).toMatchObject({ protocol: 'TLSv1.3', fingerprint: server.fingerprint });
-  const tls12 = await handshake(pod.port, { maxVersion: 'TLSv1.2' });
-  expect(tls12.error).toMatch(/protocol version|alert|handshake/i);
-});
+    // THEN the served certificate is that one
+    const result = await handshake(pod.port);
+    expect(result.error).toBeUndefined();
+    expect(result.fingerprint).toBe(server.fingerprint);
+    // and it verifies against itself as the CA, for 127.0.0.1
+    const verified = await handshake(pod.port, { rejectUnauthorized: true, ca: server.cert });
+    expect(verified.error).toBeUndefined();
+    // the API answers over HTTPS, plain HTTP is refused
+    expect((await httpRequest(`https://${pod.address}/v2/`)).status).toBe(200);
+    expect((await httpRequest(`http://${pod.address}/v2/`)).status).toBe(400);
 
-test('a client CA makes client certificates mandatory', async () => {
-  // GIVEN a CA (self-signed) and a client certificate it signed, the CA in its own Secret
-  const dir = tempDir('tls-e2e-');
-  const server = makeCert(dir, 'server', '/CN=registry.test');
-  const ca = makeCert(dir, 'ca', '/CN=Test Client CA');
-  const client = makeCert(dir, 'client', '/CN=ci-client', ca);
-  const pod = await startPod(
-    server,
-    (chart) => ({ clientCa: { secret: kplus.Secret.fromSecretName(chart, 'ClientCa', 'client-ca'), key: 'ca.crt' } }),
-    { 'client-ca': { 'ca.crt': ca.cert } },
-  );
-  // THEN a client without a certificate is refused, one with a certificate from the CA gets an answer
-  expect((await handshake(pod.port)).error).toBeDefined();
-  const withCert = await handshake(pod.port, { cert: client.cert, key: client.key });
-  expect(withCert).toMatchObject({ fingerprint: server.fingerprint });
-  expect(withCert.error).toBeUndefined();
-  // and a certificate from another issuer is refused
-  const other = makeCert(dir, 'other', '/CN=intruder');
-  expect((await handshake(pod.port, { cert: other.cert, key: other.key })).error).toBeDefined();
+    // WHEN an image is pushed and pulled (skopeo speaks HTTPS first)
+    const image = buildImage({ sizeBytes: 1024 * 1024, tag: 'v1' });
+    await push(image, `${pod.address}/tls/app:v1`);
+    expectSameContent(image, await pull(`${pod.address}/tls/app:v1`));
+  });
+
+  test('minimum TLS version 1.3 refuses TLS 1.2 clients', async () => {
+    const dir = tempDir('tls-e2e-');
+    const server = makeCert(dir, 'server', '/CN=registry.test');
+    const pod = await startPod(server, () => ({ minimumVersion: TlsVersion.TLS1_3 }));
+    const tls13 = await handshake(pod.port);
+    expect(tls13).toMatchObject({ protocol: 'TLSv1.3', fingerprint: server.fingerprint });
+    const tls12 = await handshake(pod.port, { maxVersion: 'TLSv1.2' });
+    expect(tls12.error).toMatch(/protocol version|alert|handshake/i);
+  });
+
+  test('a client CA makes client certificates mandatory', async () => {
+    // GIVEN a CA (self-signed) and a client certificate it signed, the CA in its own Secret
+    const dir = tempDir('tls-e2e-');
+    const server = makeCert(dir, 'server', '/CN=registry.test');
+    const ca = makeCert(dir, 'ca', '/CN=Test Client CA');
+    const client = makeCert(dir, 'client', '/CN=ci-client', ca);
+    const pod = await startPod(
+      server,
+      (chart) => ({ clientCa: { secret: kplus.Secret.fromSecretName(chart, 'ClientCa', 'client-ca'), key: 'ca.crt' } }),
+      { 'client-ca': { 'ca.crt': ca.cert } },
+    );
+    // THEN a client without a certificate is refused, one with a certificate from the CA gets an answer
+    expect((await handshake(pod.port)).error).toBeDefined();
+    const withCert = await handshake(pod.port, { cert: client.cert, key: client.key });
+    expect(withCert).toMatchObject({ fingerprint: server.fingerprint });
+    expect(withCert.error).toBeUndefined();
+    // and a certificate from another issuer is refused
+    const other = makeCert(dir, 'other', '/CN=intruder');
+    expect((await handshake(pod.port, { cert: other.cert, key: other.key })).error).toBeDefined();
+  });
 });

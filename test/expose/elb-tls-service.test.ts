@@ -11,7 +11,7 @@ function synth(props: Partial<ElbTlsServiceProps> = {}, podTls = false) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'container-registry' });
   const registry = new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
-    auth: RegistryAuth.none(),
+    auth: RegistryAuth.none({ allowPublicAccess: true }),
     tls: podTls ? RegistryTls.fromSecret(kplus.Secret.fromSecretName(chart, 'Tls', 'registry-tls')) : undefined,
   });
   const elb = new ElbTlsService(chart, 'Elb', { registry, certificateArn: ACM, hostname: 'registry.example.com', ...props });
@@ -103,7 +103,7 @@ describe('ElbTlsService', () => {
 
   test('a second way in with another URL is an error', () => {
     const chart = new Chart(Testing.app(), 'test');
-    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), externalUrl: 'https://other.example.com' });
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none({ allowPublicAccess: true }), externalUrl: 'https://other.example.com' });
     expect(() => new ElbTlsService(chart, 'Elb', { registry, certificateArn: ACM, hostname: 'registry.example.com' }))
       .toThrow(/'externalUrl' is already https:\/\/other\.example\.com/);
   });

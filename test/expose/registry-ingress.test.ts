@@ -9,7 +9,7 @@ function synth(props: (chart: Chart) => Partial<RegistryIngressProps> = () => ({
   const chart = new Chart(Testing.app(), 'test', { namespace: 'container-registry' });
   const registry = new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
-    auth: RegistryAuth.none(),
+    auth: RegistryAuth.none({ allowPublicAccess: true }),
     tls: podTls ? RegistryTls.fromSecret(kplus.Secret.fromSecretName(chart, 'Tls', 'registry-tls')) : undefined,
   });
   new RegistryIngress(chart, 'Ingress', { registry, host: 'registry.example.com', ...props(chart) });
@@ -68,7 +68,7 @@ describe('RegistryIngress', () => {
     expect(() => synth(() => ({ host: '*.example.com' }))).toThrow(/'host'/);
     expect(() => synth(() => ({ ingressClassName: 'Nginx' }))).toThrow(/'ingressClassName'/);
     expect(() => synth(() => ({ nginxAnnotations: false, proxyTimeout: Duration.minutes(1) }))).toThrow(/'proxyTimeout'.*nginxAnnotations: true/);
-    expect(() => synth(() => ({ tls: RegistryIngressTls.certManagerClusterIssuer('Bad Issuer') }))).toThrow(/'tls' issuer name/);
+    expect(() => synth(() => ({ tls: RegistryIngressTls.certManagerClusterIssuer('Bad Issuer') }))).toThrow(/'tls.issuerName' \("Bad Issuer"\) must be a DNS-1123 subdomain/);
     expect(() => synth(() => ({ tls: RegistryIngressTls.certManagerIssuer('ca', { secretName: 'Bad' }) }))).toThrow(/'tls\.secretName'/);
   });
 });

@@ -10,7 +10,7 @@ function synth(props: Partial<RegistryRouteProps> = {}, podTls = false) {
   const registry = new RegistryDeployment(chart, 'Registry', {
     name: 'registry',
     platform: Platform.OPENSHIFT,
-    auth: RegistryAuth.none(),
+    auth: RegistryAuth.none({ allowPublicAccess: true }),
     tls: podTls ? RegistryTls.fromSecret(kplus.Secret.fromSecretName(chart, 'Tls', 'registry-tls')) : undefined,
   });
   new RegistryRoute(chart, 'Route', { registry, host: 'registry.apps.example.com', ...props });

@@ -71,6 +71,6 @@ describe('RegistryTls.fromSecret', () => {
 
   test('bad keys', () => {
     expect(() => synth(() => ({ certificateKey: 'a/b' }))).toThrow(/'tls\.certificateKey'/);
-    expect(() => synth(() => ({ certificateKey: 'same', privateKeyKey: 'same' }))).toThrow(/'tls\.privateKeyKey'.*must differ/);
+    expect(() => synth(() => ({ certificateKey: 'same', privateKeyKey: 'same' }))).toThrow(/'tls\.privateKeyKey' \("same"\) is already used for tls.crt/);
   });
 });

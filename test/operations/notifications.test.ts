@@ -34,7 +34,7 @@ describe('Notifications', () => {
         ignore: { mediatypes: ['application/octet-stream'], actions: ['pull'] },
       }],
     });
-    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'scanner-token', items: [{ key: 'token', path: 'value' }] } });
+    expect(spec.volumes).toContainEqual({ name: 'config-secret-0', secret: { secretName: 'scanner-token', defaultMode: 0o440, items: [{ key: 'token', path: 'value' }] } });
     expect(objects).toMatchSnapshot();
   });
 

@@ -32,7 +32,7 @@ describe('StorageBackend.gcs', () => {
       const pod = result.deployment.spec.template.spec;
       const volume = pod.volumes.find((v: Obj) => v.name === 'gcs-key');
       // Only the key is projected, under the name keyfile points at.
-      expect(volume.secret).toEqual({ secretName: 'gcs-secret', items: [{ key: 'accountkey', path: 'key.json' }] });
+      expect(volume.secret).toEqual({ secretName: 'gcs-secret', defaultMode: 0o440, items: [{ key: 'accountkey', path: 'key.json' }] });
       expect(result.container.volumeMounts.find((m: Obj) => m.name === 'gcs-key')).toEqual({ name: 'gcs-key', mountPath: '/etc/registry/gcs', readOnly: true });
       expect(Object.keys(result.env).filter((n) => n.startsWith('REGISTRY_STORAGE_'))).toEqual([]);
       expect(result.serviceAccount.metadata.annotations).toBeUndefined();

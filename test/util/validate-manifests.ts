@@ -157,6 +157,11 @@ export function manifestErrors(objects: Obj[]): string[] {
     if (seen.has(key)) errors.push(`${id}: defined twice`);
     seen.add(key);
 
+    // Cluster-scoped objects take no namespace (the API server rejects one; cdk8s adds the chart's).
+    if (CLUSTER_SCOPED_KINDS.has(obj.kind) && obj.metadata?.namespace !== undefined) {
+      errors.push(`${id}: metadata.namespace must not be set on a cluster-scoped ${obj.kind}`);
+    }
+
     // Names.
     const name = obj.metadata?.name;
     if (typeof name !== 'string') {
@@ -288,6 +293,10 @@ function checkServiceMonitor(obj: Obj, id: string, objects: Obj[], errors: strin
 }
 
 /** Synthesizes `chart` and throws with every problem found; returns the objects. */
+/** Kinds without a namespace. */
+const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PersistentVolume', 'IngressClass',
+  'PriorityClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+
 export function validateChart(chart: Chart): Obj[] {
   const objects = Testing.synth(chart);
   const errors = manifestErrors(objects);

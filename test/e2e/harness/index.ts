@@ -8,3 +8,4 @@ export * from './manifests';
 export * from './round-robin-proxy';
 export * from './strategic-merge';
 export * from './versions';
+export * from './azurite-server';
