@@ -25,7 +25,6 @@ import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
-import { requireFeature } from './util/version-check';
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
@@ -608,10 +607,6 @@ export class RegistryDeployment extends Construct {
    * options are ignored by 3.0.0 (fixed in 3.1.0). `secretValue` works everywhere.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
-    if (/^REGISTRY_.*_\d+(_|$)/.test(name)) {
-      requireFeature(this, 'addSecretEnv', this.version, RegistryFeature.LIST_ITEM_ENV,
-        `'${name}' addresses an item of a list, which registry 2.8 silently ignores; put registry.secretValue(secret, key) in the config instead`);
-    }
     this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
   }
 

@@ -222,7 +222,7 @@ export function registryEnvProblem(version: RegistryVersion, name: string, confi
       case 'list': {
         if (!rules.lists) {
           return `is ignored by registry ${version}: ${done} is a list, and registry 2.8 cannot set list items from the environment. `
-            + 'Put the value in config.yml (addConfigSection), or use registry 3.x';
+            + 'Put the value in config.yml instead (a credential as registry.secretValue(secret, key)), or use registry 3.x';
         }
         if (!/^\d+$/.test(segment)) {
           return `makes registry ${version} fail at start: ${done} is a list, so the next part must be an item's index (0, 1, ...), not '${segment}'`;
