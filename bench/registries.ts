@@ -7,7 +7,7 @@
  * (what a platform team with one registry per team writes).
  */
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Duration, JsonPatch, Names, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryAuth, RegistryDeployment, StorageBackend } from '../src';
@@ -34,14 +34,15 @@ storage:
     blobdescriptor: inmemory
 http:
   addr: :5000
+  draintimeout: 60s
   headers:
     X-Content-Type-Options:
       - nosniff
 health:
   storagedriver:
     enabled: true
-    interval: 10s
-    threshold: 3
+    interval: 5s
+    threshold: 2
 `;
 
 function labelsOf(name: string): { [key: string]: string } {
@@ -64,6 +65,7 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
   const claim = new ApiObject(new Construct(group, 'Data'), 'Resource', {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
+    metadata: { name: `${name}-data` },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, volumeMode: 'Filesystem' },
   });
   new ApiObject(group, 'ServiceAccount', {
@@ -79,16 +81,16 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
     data: { 'config.yml': CONFIG_YML },
     immutable: false,
   });
-  // The selector names the Deployment by its construct address, as cdk8s-plus does; it is filled in below.
-  const selector: { [key: string]: string } = {};
+  // With a name, the selector is the name (stable across construct ids), as the library writes it.
+  const selector = { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': name };
   const podLabels: { [key: string]: string } = { ...labels };
   const ids = { runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000 };
-  const deployment = new ApiObject(group, 'Deployment', {
+  new ApiObject(group, 'Deployment', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, labels },
     spec: {
-      minReadySeconds: 0,
+      minReadySeconds: 20,
       progressDeadlineSeconds: 600,
       replicas: 1,
       selector: { matchLabels: selector },
@@ -106,11 +108,12 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
             env: [{ name: 'OTEL_TRACES_EXPORTER', value: 'none' }],
             image: `registry:${VERSION}`,
             imagePullPolicy: 'IfNotPresent',
+            lifecycle: { preStop: { exec: { command: ['sleep', '10'] } } },
             livenessProbe: { failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 20, tcpSocket: { port: 5000 } },
             name: 'registry',
             ports: [{ containerPort: 5000, name: 'http' }],
             readinessProbe: {
-              failureThreshold: 3, httpGet: { path: '/', port: 5000, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 5,
+              failureThreshold: 2, httpGet: { path: '/', port: 5000, scheme: 'HTTP' }, initialDelaySeconds: 15, periodSeconds: 5, timeoutSeconds: 5,
             },
             resources: { limits: { cpu: '2', memory: '1024Mi' }, requests: { cpu: '100m', memory: '256Mi' } },
             securityContext: {
@@ -132,7 +135,7 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
           securityContext: { fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', ...ids, seccompProfile: { type: 'RuntimeDefault' } },
           serviceAccountName: name,
           setHostnameAsFQDN: false,
-          terminationGracePeriodSeconds: 60,
+          terminationGracePeriodSeconds: 75,
           volumes: [
             { configMap: { name: `${name}-config` }, name: 'config' },
             { emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' },
@@ -142,7 +145,6 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
       },
     },
   });
-  selector['cdk8s.io/metadata.addr'] = podLabels['cdk8s.io/metadata.addr'] = Names.toLabelValue(deployment);
   new ApiObject(group, 'Service', {
     apiVersion: 'v1',
     kind: 'Service',
@@ -156,6 +158,7 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   const labels = labelsOf(name);
   const group = new Construct(scope, id);
   const claim = new kplus.PersistentVolumeClaim(group, 'Data', {
+    metadata: { name: `${name}-data` },
     storage: Size.gibibytes(10), accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
   });
   const serviceAccount = new kplus.ServiceAccount(group, 'ServiceAccount', { metadata: { name, labels }, automountToken: false });
@@ -164,14 +167,19 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   const deployment = new kplus.Deployment(group, 'Deployment', {
     metadata: { name, labels },
     podMetadata: { labels: { ...labels } },
+    select: false,
     replicas: 1,
+    minReady: Duration.seconds(20),
     strategy: kplus.DeploymentStrategy.recreate(),
     serviceAccount,
     automountServiceAccountToken: false,
     securityContext: { ensureNonRoot: true, ...ids, fsGroup: 1000, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
-    terminationGracePeriod: Duration.seconds(60),
+    terminationGracePeriod: Duration.seconds(75),
   });
+  const selector = { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': name };
+  deployment.select(kplus.LabelSelector.of({ labels: selector }));
   deployment.podMetadata.addAnnotation('checksum/config', createHash('sha256').update(CONFIG_YML).digest('hex'));
+  ApiObject.of(deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
   const container = deployment.addContainer({
     name: 'registry',
@@ -194,8 +202,10 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
       memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
     },
     readiness: kplus.Probe.fromHttpGet('/', {
-      port: 5000, scheme: kplus.ConnectionScheme.HTTP, periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
+      port: 5000, scheme: kplus.ConnectionScheme.HTTP, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(5),
+      failureThreshold: 2, timeoutSeconds: Duration.seconds(5),
     }),
+    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '10']) },
     liveness: kplus.Probe.fromTcpSocket({
       port: 5000, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(20), failureThreshold: 6,
     }),
@@ -203,12 +213,12 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   container.mount('/etc/distribution', kplus.Volume.fromConfigMap(group, 'ConfigVolume', config, { name: 'config' }), { readOnly: true });
   container.mount('/tmp', kplus.Volume.fromEmptyDir(group, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), { readOnly: false });
   container.mount('/var/lib/registry', kplus.Volume.fromPersistentVolumeClaim(group, 'DataVolume', claim, { name: 'data' }), { readOnly: false });
-  new kplus.Service(group, 'Service', {
+  const service = new kplus.Service(group, 'Service', {
     metadata: { name, labels },
     type: kplus.ServiceType.CLUSTER_IP,
     ports: [{ name: 'http', port: 5000, targetPort: 5000 }],
-    selector: deployment,
   });
+  for (const [key, value] of Object.entries(selector)) service.selectLabel(key, value);
 };
 
 /** The three writers, by the name the benchmarks print. */
