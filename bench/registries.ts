@@ -159,7 +159,8 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   const group = new Construct(scope, id);
   const claim = new kplus.PersistentVolumeClaim(group, 'Data', {
     metadata: { name: `${name}-data` },
-    storage: Size.gibibytes(10), accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+    storage: Size.gibibytes(10),
+    accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
   });
   const serviceAccount = new kplus.ServiceAccount(group, 'ServiceAccount', { metadata: { name, labels }, automountToken: false });
   const config = new kplus.ConfigMap(group, 'Config', { metadata: { name: `${name}-config`, labels }, data: { 'config.yml': CONFIG_YML } });
@@ -202,8 +203,12 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
       memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
     },
     readiness: kplus.Probe.fromHttpGet('/', {
-      port: 5000, scheme: kplus.ConnectionScheme.HTTP, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(5),
-      failureThreshold: 2, timeoutSeconds: Duration.seconds(5),
+      port: 5000,
+      scheme: kplus.ConnectionScheme.HTTP,
+      initialDelaySeconds: Duration.seconds(15),
+      periodSeconds: Duration.seconds(5),
+      failureThreshold: 2,
+      timeoutSeconds: Duration.seconds(5),
     }),
     lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '10']) },
     liveness: kplus.Probe.fromTcpSocket({
