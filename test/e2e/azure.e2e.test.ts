@@ -4,7 +4,7 @@
  * in props (only the key from the Secret). Debian's 2.8.2 has no azure driver: the 2.8 rendering is checked
  * against the 2.8 source in test/storage/azure-storage.test.ts.
  */
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AzuriteServer, buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod,
@@ -23,21 +23,22 @@ afterAll(() => cleanupAll());
 
 describeVersions(e2eVersions({ driver: 'azure' }), (v) => {
   const container = (name: string) => `${name}-${v.runs.replace(/\./g, '')}`;
+  const onAzurite = (chart: Chart, storage: StorageBackend) => new RegistryDeployment(chart, 'Registry', {
+    version: v.version,
+    auth: RegistryAuth.none(),
+    // Blobs served through the registry: Azurite answers 403 to the SAS URLs the driver redirects blob GETs to
+    // (measured here with both 3.x binaries; pushes work). Against Azure itself the redirect is the default.
+    storageOptions: { redirectDisabled: true },
+    storage,
+  });
 
   test('the Kyma Secret layout: account, key and container from the Secret; push, pull, blobs in the container', async () => {
     await azurite.createContainer(container('kyma'));
     const chart = Testing.chart();
-    new RegistryDeployment(chart, 'Registry', {
-      version: v.version,
-      auth: RegistryAuth.none(),
-      // Blobs served through the registry: Azurite answers 403 to the SAS URLs the driver redirects blob GETs to
-      // (measured here with both 3.x binaries; pushes work). Against Azure itself the redirect is the default.
-      storageOptions: { redirectDisabled: true },
-      storage: StorageBackend.azure({
-        serviceUrl: azurite.serviceUrl,
-        credentials: AzureCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'AzureStorage', 'azure-storage')),
-      }),
-    });
+    onAzurite(chart, StorageBackend.azure({
+      serviceUrl: azurite.serviceUrl,
+      credentials: AzureCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'AzureStorage', 'azure-storage')),
+    }));
     const objects = validateChart(chart);
     expect(textOutsideSecrets(objects)).not.toContain(azurite.accountKey);
     const pod = new RegistryPod(objects, {
@@ -58,20 +59,13 @@ describeVersions(e2eVersions({ driver: 'azure' }), (v) => {
   test('account and container in props, the key from a Secret, under a root directory', async () => {
     await azurite.createContainer(container('props'));
     const chart = Testing.chart();
-    new RegistryDeployment(chart, 'Registry', {
-      version: v.version,
-      auth: RegistryAuth.none(),
-      // Blobs served through the registry: Azurite answers 403 to the SAS URLs the driver redirects blob GETs to
-      // (measured here with both 3.x binaries; pushes work). Against Azure itself the redirect is the default.
-      storageOptions: { redirectDisabled: true },
-      storage: StorageBackend.azure({
-        accountName: azurite.accountName,
-        container: container('props'),
-        serviceUrl: azurite.serviceUrl,
-        rootDirectory: '/registry',
-        credentials: AzureCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Key', 'azure-key'), { accountKeyKey: 'key' }),
-      }),
-    });
+    onAzurite(chart, StorageBackend.azure({
+      accountName: azurite.accountName,
+      container: container('props'),
+      serviceUrl: azurite.serviceUrl,
+      rootDirectory: '/registry',
+      credentials: AzureCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Key', 'azure-key'), { accountKeyKey: 'key' }),
+    }));
     const objects = validateChart(chart);
     expect(textOutsideSecrets(objects)).not.toContain(azurite.accountKey);
     const pod = new RegistryPod(objects, { externalSecrets: { 'azure-key': { key: azurite.accountKey } } });
