@@ -31,6 +31,34 @@ export interface KeyValues {
   readonly [key: string]: string;
 }
 
+/**
+ * Substitution 4: the cloud services a chart names (AWS S3, DigitalOcean Spaces, Azure Blob Storage, the load
+ * balancer or Route in front of the registry) are loopback servers here. Only where they are changes, and what
+ * the loopback server needs; every other key the chart renders stays as the user gets it.
+ */
+export interface EndpointOverrides {
+  /**
+   * The S3 API the s3 driver talks to (a `SwiftServer`): sets `regionendpoint` to `url`, `region` to the
+   * region it signs for (Swift's s3api is one region and refuses others), `secure: false` for an http URL and,
+   * on 3.x, `forcepathstyle: true` (the loopback has no bucket DNS names; 2.8 uses path style with any endpoint).
+   * @default - the s3 driver's endpoint is left as rendered
+   */
+  readonly s3?: { readonly url: string; readonly region: string };
+  /**
+   * The Azure Blob service (an `AzuriteServer`): sets `serviceurl`, and `redirect.disable: true` because
+   * Azurite answers 403 to the SAS URLs the driver redirects blob GETs to (pushes are unaffected).
+   * @default - the azure driver's service URL is left as rendered
+   */
+  readonly azure?: { readonly serviceUrl: string };
+  /**
+   * The load balancer or Route that users reach the registry through (the rendered `http.host`): the client
+   * reaches the pod itself here, so `http.host` becomes `http://127.0.0.1:PORT` and the upload locations the
+   * registry hands out point at it.
+   * @default false
+   */
+  readonly externalUrl?: boolean;
+}
+
 /** Options of a `RegistryPod`. */
 export interface RegistryPodOptions {
   /**
@@ -64,6 +92,20 @@ export interface RegistryPodOptions {
    * @default - claims of this pod only
    */
   readonly claimsFrom?: RegistryPod;
+  /**
+   * Substitution 4: point the chart's cloud endpoints at loopback servers, through `REGISTRY_*` environment
+   * variables added to the container's env (the registry's config parser applies them over config.yml).
+   * @default - none: the endpoints stay as rendered
+   */
+  readonly endpointOverrides?: EndpointOverrides;
+  /**
+   * Substitution 5: OpenShift's `restricted-v2` SCC admits a pod that sets no `runAsUser`/`fsGroup` (as
+   * `Platform.OPENSHIFT` renders it) by assigning the first UID of the namespace's range
+   * (`openshift.io/sa.scc.uid-range`, for example 1000680000) as `runAsUser` and `fsGroup`; the process runs with
+   * GID 0. Give that UID to run such a pod as OpenShift would; values the pod sets are kept.
+   * @default - none: a `runAsNonRoot` pod without `runAsUser` is refused, as a plain kubelet refuses it
+   */
+  readonly openShiftUid?: number;
   /**
    * How long to wait for the readiness probe to answer 200.
    * @default 10000
@@ -99,6 +141,8 @@ export class RegistryPod {
   private readonly jobMode: boolean;
   private _debugPort?: number;
   private readonly readyTimeoutMs: number;
+  private readonly endpointOverrides: EndpointOverrides;
+  private readonly openShiftUid?: number;
   private busyboxDir?: string;
   private child?: ChildProcess;
   private runDir?: string;
@@ -132,6 +176,8 @@ export class RegistryPod {
         + 'the config was rendered for another release than the one that would run');
     }
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10000;
+    this.endpointOverrides = options.endpointOverrides ?? {};
+    this.openShiftUid = options.openShiftUid;
 
     for (const obj of objects) {
       if (obj.kind === 'Secret') {
@@ -252,7 +298,9 @@ export class RegistryPod {
         this._debugPort = await freePort();
         env.REGISTRY_HTTP_DEBUG_ADDR = `127.0.0.1:${this._debugPort}`;
       }
+      if (this.endpointOverrides.externalUrl) env.REGISTRY_HTTP_HOST = `http://${this.address}`;
     }
+    Object.assign(env, this.storageEndpointEnv());
     this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
 
     const volumes = this.prepareVolumes(security.fsGroup);
@@ -273,6 +321,23 @@ export class RegistryPod {
     child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
     child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
     return child;
+  }
+
+  /** Substitution 4: the `REGISTRY_STORAGE_*` variables that point the storage driver at a loopback server. */
+  private storageEndpointEnv(): { [name: string]: string } {
+    const env: { [name: string]: string } = {};
+    const { s3, azure } = this.endpointOverrides;
+    if (s3) {
+      env.REGISTRY_STORAGE_S3_REGIONENDPOINT = s3.url;
+      env.REGISTRY_STORAGE_S3_REGION = s3.region;
+      if (s3.url.startsWith('http://')) env.REGISTRY_STORAGE_S3_SECURE = 'false';
+      if (this.registry.version.major >= 3) env.REGISTRY_STORAGE_S3_FORCEPATHSTYLE = 'true';
+    }
+    if (azure) {
+      env.REGISTRY_STORAGE_AZURE_SERVICEURL = azure.serviceUrl;
+      env.REGISTRY_STORAGE_REDIRECT_DISABLE = 'true';
+    }
+    return env;
   }
 
   /** Stops the registry (SIGTERM to its process group, SIGKILL after 5 s) and waits for it to exit. */
@@ -373,7 +438,9 @@ export class RegistryPod {
   { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
     const pod: Obj = this.podSpec.securityContext ?? {};
     const ctr: Obj = container.securityContext ?? {};
-    const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser;
+    // Substitution 5: the SCC's assigned UID where the pod names none (GID 0, fsGroup the same UID).
+    const scc = this.openShiftUid;
+    const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser ?? scc;
     const runAsNonRoot: boolean = ctr.runAsNonRoot ?? pod.runAsNonRoot ?? false;
     if (runAsNonRoot && (uid === undefined || uid === 0)) {
       // The image's own user is root (the registry image sets none): the kubelet refuses to start it.
@@ -382,7 +449,7 @@ export class RegistryPod {
     return {
       uid: uid ?? 0,
       gid: ctr.runAsGroup ?? pod.runAsGroup ?? 0,
-      fsGroup: pod.fsGroup,
+      fsGroup: pod.fsGroup ?? scc,
       noNewPrivs: ctr.allowPrivilegeEscalation === false,
       dropAll: (ctr.capabilities?.drop ?? []).includes('ALL'),
       readOnlyRoot: ctr.readOnlyRootFilesystem === true,

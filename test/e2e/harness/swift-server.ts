@@ -14,6 +14,9 @@ import { tail } from './registry-pod';
 /** The binaries an all-in-one Swift needs. */
 const SWIFT_BINARIES = ['swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'swift-ring-builder', 'memcached'];
 
+/** The region Swift's s3api is (its `location`): requests signed for another region are refused. */
+const S3_REGION = 'us-east-1';
+
 /** A running all-in-one Swift. Start with `SwiftServer.start()`; `cleanupAll()` stops it. */
 export class SwiftServer {
   /** Starts memcached and the four Swift servers; resolves once an authenticated request succeeds. */
@@ -78,7 +81,7 @@ export class SwiftServer {
       '',
       '[filter:s3api]',
       'use = egg:swift#s3api',
-      'location = us-east-1',
+      `location = ${S3_REGION}`,
       '',
       '[filter:cache]',
       'use = egg:swift#memcache',
@@ -103,6 +106,8 @@ export class SwiftServer {
   public readonly key = 'testing';
   /** The Swift account of the tempauth user. */
   public readonly account = 'AUTH_test';
+  /** The region of the S3 API (s3api's `location`): the S3 driver must sign for it. */
+  public readonly region = S3_REGION;
 
   private readonly processes: ChildProcess[] = [];
   private output = '';
