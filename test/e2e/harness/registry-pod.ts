@@ -1,7 +1,7 @@
 /**
  * Runs the registry container of a synthesized Deployment the way its pod would run: its command and
  * args, its env resolved from Secrets and ConfigMaps, its volumes at their exact mount paths inside a
- * private mount namespace, as the pod's user. See README.md for what is reproduced and the two
+ * private mount namespace, as the pod's user. See README.md for what is reproduced and the
  * documented substitutions.
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
