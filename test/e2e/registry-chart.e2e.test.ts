@@ -21,7 +21,9 @@ const CREDS = { username: 'admin', password: PASSWORD };
 beforeAll(() => requireEnvironment(['htpasswd']));
 afterAll(() => cleanupAll());
 
-describeVersions(e2eVersions({ filter: (v) => v.version.line === RegistryVersion.V3_1.line || v.version.line === RegistryVersion.V2_8.line }), ({ version }) => {
+const LINES = [RegistryVersion.V2_8.line, RegistryVersion.V3_1.line];
+
+describeVersions(e2eVersions({ filter: (v) => LINES.includes(v.version.line) }), ({ version }) => {
   test('RegistryChart with htpasswd, a claim and GC: authenticated push and pull, its GC job frees a deleted image', async () => {
     // GIVEN the common case in one props object, the htpasswd file in a Secret managed outside the chart
     const app = Testing.app();

@@ -13,7 +13,9 @@ export const MANIFEST_TYPES = 'application/vnd.oci.image.manifest.v1+json,applic
  * The digests of a pushed image's blobs (layers and config), read from its manifest, and the manifest's digest.
  * `options` carries credentials (`username`, `password`) for a registry with auth.
  */
-export async function blobsOf(url: string, repo: string, tag: string, options: HttpRequestOptions = {}): Promise<{ manifest: string; blobs: string[] }> {
+export async function blobsOf(
+  url: string, repo: string, tag: string, options: HttpRequestOptions = {},
+): Promise<{ manifest: string; blobs: string[] }> {
   const res = await httpRequest(`${url}/v2/${repo}/manifests/${tag}`, { ...options, headers: { ...options.headers, Accept: MANIFEST_TYPES } });
   if (res.status !== 200) throw new Error(`GET ${repo}:${tag} manifest answered ${res.status}: ${res.body}`);
   const manifest = JSON.parse(res.body);
