@@ -196,7 +196,7 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
   test('the cache keys are deleted after collection and before the window ends, with the part\'s address, db, user, password and TLS', () => {
     // GIVEN a 3.1 registry whose redis cache has a password, an ACL user and TLS with a client certificate
     let registryPod: Obj = {};
-    const { pod, byName, registryContainer, deployment, objects } = synth({ storage: storage(), storageOptions: { deleteEnabled: true } }, {}, (r) => {
+    const { pod, byName, registryContainer, deployment } = synth({ storage: storage(), storageOptions: { deleteEnabled: true } }, {}, (r) => {
       const secret = kplus.Secret.fromSecretName(r, 'RedisLogin', 'redis-login');
       r.addPart(new RedisBlobDescriptorCache({
         addresses: ['redis.cache.svc:6380'],
