@@ -254,6 +254,9 @@ export class GarbageCollection extends Construct {
     if ('inmemory' in storage) {
       errors.push(`${this.node.path}: 'registry' stores images in the registry process (inmemory driver): a garbage collection job cannot reach them`);
     }
+    if (config.proxy?.remoteurl) {
+      errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
+    }
     if (storage.cache?.blobdescriptor === 'redis' && !this.props.dryRun) {
       const redis = this.redisCache();
       if (!redis) {

@@ -1,7 +1,7 @@
 import { Cron, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, RegistryAuth, RegistryDeployment,
+  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache, RegistryAuth, RegistryDeployment,
   RedisBlobDescriptorCache, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
@@ -187,6 +187,11 @@ describe('GarbageCollection', () => {
       .toThrow(/ReadWriteOncePod claim/);
     expect(() => synth({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } }))
       .toThrow(/GC: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures.*registry\.addPart\(new RedisBlobDescriptorCache/);
+  });
+
+  test('a pull-through cache is refused: it expires content itself, and read-only mode does not stop its writes', () => {
+    expect(() => synth({ storage: StorageBackend.persistentVolumeClaim() }, {}, (r) => r.addPart(new PullThroughCache({ remoteUrl: 'https://registry-1.docker.io' }))))
+      .toThrow(/GC: 'registry' is a pull-through cache \(PullThroughCache\), which removes expired content itself \(proxy.ttl\).*Drop the GarbageCollection/);
   });
 });
 
