@@ -3,9 +3,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryVersion } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
+import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError } from '../util/validation';
-import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
 export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.5';

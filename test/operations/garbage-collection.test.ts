@@ -1,8 +1,8 @@
 import { Cron, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache, RegistryAuth, RegistryDeployment,
-  RedisBlobDescriptorCache, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
+  RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 import { validateChart } from '../util/validate-manifests';

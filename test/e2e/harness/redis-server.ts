@@ -49,8 +49,12 @@ function makeCertificates(dir: string): RedisTlsFiles {
   const file = (name: string) => path.join(dir, name);
   const text = (name: string) => fs.readFileSync(file(name), 'utf-8');
   return {
-    caFile: file('ca.crt'), clientCertFile: file('client.crt'), clientKeyFile: file('client.key'),
-    ca: text('ca.crt'), clientCert: text('client.crt'), clientKey: text('client.key'),
+    caFile: file('ca.crt'),
+    clientCertFile: file('client.crt'),
+    clientKeyFile: file('client.key'),
+    ca: text('ca.crt'),
+    clientCert: text('client.crt'),
+    clientKey: text('client.key'),
   };
 }
 
