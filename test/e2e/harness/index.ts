@@ -9,4 +9,5 @@ export * from './round-robin-proxy';
 export * from './strategic-merge';
 export * from './versions';
 export * from './azurite-server';
+export * from './garbage-collection';
 export * from './redis-server';
