@@ -4,9 +4,9 @@
  * and pulled back intact; where the chart has htpasswd, with credentials, and an anonymous push is refused.
  *
  * The charts name public cloud endpoints. The one substitution here is the harness's `endpointOverrides`
- * (README, substitution 4): the S3 endpoint (AWS, DigitalOcean Spaces) is the loopback Swift s3api, the
+ * (harness README, substitution 5): the S3 endpoint (AWS, DigitalOcean Spaces) is the loopback Swift s3api, the
  * Azure service URL is Azurite, and the Route or ELB in front is the pod's own address. The DigitalOcean chart
- * renders for OpenShift, so it runs with the UID the restricted-v2 SCC would assign (substitution 5).
+ * renders for OpenShift, so it runs with the UID the restricted-v2 SCC would assign (substitution 6).
  *
  * Covered elsewhere or not here:
  * - `PvcRegistryChart` (examples/main.ts): test/e2e/filesystem.e2e.test.ts on 2.8, 3.0 and 3.1 (its 3.1
@@ -33,7 +33,7 @@ import { RegistryVersion } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const PASSWORD = 'e2e-Example-4f2a9c7e1b';
-/** The UID OpenShift's restricted-v2 SCC assigns from a namespace's range (substitution 5). */
+/** The UID OpenShift's restricted-v2 SCC assigns from a namespace's range (substitution 6). */
 const OPENSHIFT_UID = 1000680000;
 
 let swift: SwiftServer;

@@ -43,7 +43,7 @@ export interface KeyValues {
 }
 
 /**
- * Substitution 4: the cloud services a chart names (AWS S3, DigitalOcean Spaces, Azure Blob Storage, the load
+ * Substitution 5: the cloud services a chart names (AWS S3, DigitalOcean Spaces, Azure Blob Storage, the load
  * balancer or Route in front of the registry) are loopback servers here. Only where they are changes, and what
  * the loopback server needs; every other key the chart renders stays as the user gets it.
  */
@@ -104,13 +104,13 @@ export interface RegistryPodOptions {
    */
   readonly claimsFrom?: RegistryPod;
   /**
-   * Substitution 4: point the chart's cloud endpoints at loopback servers, through `REGISTRY_*` environment
+   * Substitution 5: point the chart's cloud endpoints at loopback servers, through `REGISTRY_*` environment
    * variables added to the container's env (the registry's config parser applies them over config.yml).
    * @default - none: the endpoints stay as rendered
    */
   readonly endpointOverrides?: EndpointOverrides;
   /**
-   * Substitution 5: OpenShift's `restricted-v2` SCC admits a pod that sets no `runAsUser`/`fsGroup` (as
+   * Substitution 6: OpenShift's `restricted-v2` SCC admits a pod that sets no `runAsUser`/`fsGroup` (as
    * `Platform.OPENSHIFT` renders it) by assigning the first UID of the namespace's range
    * (`openshift.io/sa.scc.uid-range`, for example 1000680000) as `runAsUser` and `fsGroup`; the process runs with
    * GID 0. Give that UID to run such a pod as OpenShift would; values the pod sets are kept.
@@ -340,7 +340,7 @@ export class RegistryPod {
     return child;
   }
 
-  /** Substitution 4: the `REGISTRY_STORAGE_*` variables that point the storage driver at a loopback server. */
+  /** Substitution 5: the `REGISTRY_STORAGE_*` variables that point the storage driver at a loopback server. */
   private storageEndpointEnv(): { [name: string]: string } {
     const env: { [name: string]: string } = {};
     const { s3, azure } = this.endpointOverrides;
@@ -455,7 +455,7 @@ export class RegistryPod {
   { uid: number; gid: number; fsGroup?: number; noNewPrivs: boolean; dropAll: boolean; readOnlyRoot: boolean } {
     const pod: Obj = this.podSpec.securityContext ?? {};
     const ctr: Obj = container.securityContext ?? {};
-    // Substitution 5: the SCC's assigned UID where the pod names none (GID 0, fsGroup the same UID).
+    // Substitution 6: the SCC's assigned UID where the pod names none (GID 0, fsGroup the same UID).
     const scc = this.openShiftUid;
     const uid: number | undefined = ctr.runAsUser ?? pod.runAsUser ?? scc;
     const runAsNonRoot: boolean = ctr.runAsNonRoot ?? pod.runAsNonRoot ?? false;
