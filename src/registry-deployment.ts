@@ -14,9 +14,9 @@ import { configSectionProblem, registryEnvProblem } from './config/config-struct
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
-import { RegistryTracing } from './operations/registry-tracing';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
