@@ -24,6 +24,7 @@ import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './
 import { findCredentialLiterals } from './util/credential-check';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
+import { validateObjectNames } from './util/object-names';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
@@ -318,6 +319,7 @@ export class RegistryDeployment extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
+    validateObjectNames(this);
     this.props = requireProp(this, 'props', props, 'give at least { auth }');
     requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {

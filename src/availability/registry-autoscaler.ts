@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -39,6 +40,7 @@ export class RegistryAutoscaler extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryAutoscalerProps) {
     super(scope, id);
+    validateObjectNames(this);
     const registry = props.registry;
     const min = props.minReplicas ?? 2;
     requireIntegerInRange(this, 'minReplicas', min, 1, 100);

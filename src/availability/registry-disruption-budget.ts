@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -28,6 +29,7 @@ export class RegistryDisruptionBudget extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryDisruptionBudgetProps) {
     super(scope, id);
+    validateObjectNames(this);
     const maxUnavailable = props.maxUnavailable ?? 1;
     requireIntegerInRange(this, 'maxUnavailable', maxUnavailable, 1, 100);
     const registry = props.registry;

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Label } from '../util/validation';
 
 /**
@@ -61,6 +62,7 @@ export class RegistryNetworkPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryNetworkPolicyProps) {
     super(scope, id);
+    validateObjectNames(this);
     const registry = props.registry;
     const namespaces = [...(props.allowFromNamespaces ?? [])];
     if (props.ingressControllerNamespace !== undefined) namespaces.push(props.ingressControllerNamespace);

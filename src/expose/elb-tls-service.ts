@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
@@ -108,6 +109,7 @@ export class ElbTlsService extends Construct {
 
   public constructor(scope: Construct, id: string, props: ElbTlsServiceProps) {
     super(scope, id);
+    validateObjectNames(this);
     const arn = (props.certificateArn ?? '').trim();
     if (!ACM_ARN.test(arn) && !IAM_ARN.test(arn)) {
       throw propError(this, 'certificateArn', `(${JSON.stringify(props.certificateArn)}) is not an ACM certificate ARN `

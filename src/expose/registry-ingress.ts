@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { requireSecretName } from '../util/secret-env';
 import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
@@ -149,6 +150,7 @@ export class RegistryIngress extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryIngressProps) {
     super(scope, id);
+    validateObjectNames(this);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.example.com');
     if (props.ingressClassName !== undefined) requireDns1123Subdomain(this, 'ingressClassName', props.ingressClassName);

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Platform } from '../platform';
 import { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
 /** A DNS name as a Route host accepts it. */
@@ -166,6 +167,7 @@ export class RegistryRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryRouteProps) {
     super(scope, id);
+    validateObjectNames(this);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.apps.example.com');
     if (props.name !== undefined) requireDns1123Subdomain(this, 'name', props.name);

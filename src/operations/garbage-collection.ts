@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryVersion } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
+import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError } from '../util/validation';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
@@ -107,6 +108,7 @@ export class GarbageCollection extends Construct {
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
     super(scope, id);
+    validateObjectNames(this);
     this.props = props;
     this.registry = props.registry;
     if (!this.registry) {
@@ -140,7 +142,7 @@ export class GarbageCollection extends Construct {
       role.bind(this.serviceAccount);
     }
 
-    this.cronJob = new ApiObject(this, 'CronJob', {
+    this.cronJob = newCronJob(this, 'CronJob', {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: { labels },

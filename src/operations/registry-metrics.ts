@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
+import { validateObjectNames } from '../util/object-names';
 import { propError } from '../util/validation';
 
 /** Name of the registry container's port that the debug server (metrics, pprof, expvar) listens on. */
@@ -56,6 +57,7 @@ export class RegistryMetrics extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryMetricsProps) {
     super(scope, id);
+    validateObjectNames(this);
     const registry = props.registry;
     if (!registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose metrics are scraped');
