@@ -18,7 +18,8 @@ import { requireFeature } from '../util/version-check';
 // - vendor/go.opentelemetry.io/contrib/exporters/autoexport/spans.go: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then
 //   OTEL_EXPORTER_OTLP_PROTOCOL: `grpc` or `http/protobuf` (the default); anything else fails at start.
 // - vendor/.../otlptrace/otlptrace{http,grpc}/internal/otlpconfig/envconfig.go: OTEL_EXPORTER_OTLP_ENDPOINT is a
-//   base URL (HTTP appends /v1/traces to its path; gRPC takes its host), its scheme decides TLS (http = plain);
+//   base URL (HTTP appends /v1/traces to its path; gRPC dials host and path joined), its scheme decides TLS
+//   (http = plain; withEndpointScheme);
 //   OTEL_EXPORTER_OTLP_HEADERS is `name=value,...`, each value percent-decoded (internal/envconfig/envconfig.go
 //   stringToHeader, url.PathUnescape).
 // - vendor/go.opentelemetry.io/otel/sdk/resource/env.go: OTEL_RESOURCE_ATTRIBUTES is `key=value,...`, each value
@@ -127,6 +128,9 @@ class OtlpTracing extends RegistryTracing {
     const protocol = o.protocol ?? OtlpProtocol.HTTP_PROTOBUF;
     if (!Object.values(OtlpProtocol).includes(protocol)) {
       throw propError(registry, 'tracing.protocol', `(${JSON.stringify(protocol)}) must be one of ${Object.values(OtlpProtocol).map((p) => JSON.stringify(p)).join(', ')}`);
+    }
+    if (protocol === OtlpProtocol.GRPC && new URL(endpoint).pathname !== '/') {
+      throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) has a path, which gRPC would dial as part of the address: give scheme, host and port only, such as "http://otel-collector.observability:4317"`);
     }
 
     const secretVariables: { [name: string]: kplus.EnvValue } = {};

@@ -109,6 +109,7 @@ describe('RegistryTracing.otlp()', () => {
     expect(bad({ endpoint: 'http://c:4318/v1/traces' })).toThrow(/leave out \/v1\/traces, the exporter appends it/);
     expect(bad({ endpoint: 'http://c:4318?x=1' })).toThrow(/must not have a query or fragment/);
     expect(bad({ endpoint: 'http://c:4318', protocol: 'http/json' })).toThrow(/'tracing.protocol' \("http\/json"\) must be one of "http\/protobuf", "grpc"/);
+    expect(bad({ endpoint: 'http://c:4317/otlp', protocol: OtlpProtocol.GRPC })).toThrow(/'tracing.endpoint' \("http:\/\/c:4317\/otlp"\) has a path, which gRPC would dial/);
     expect(bad({ endpoint: 'http://c:4318', resourceAttributes: { 'service.name': 'x' } })).toThrow(/'tracing.resourceAttributes' sets 'service.name': use 'serviceName'/);
     expect(bad({ endpoint: 'http://c:4318', resourceAttributes: { 'a=b': 'x' } })).toThrow(/'tracing.resourceAttributes' key "a=b" must be/);
     expect(() => synthWith(V3_1, (chart) => RegistryTracing.otlp({
