@@ -2,10 +2,9 @@
  * The example app behind `npm run synth`: a registry on a PersistentVolumeClaim in its own
  * Namespace. `cdk8s synth` writes it to dist/manifests.
  */
-import { ApiObject, App, Chart, ChartProps, JsonPatch, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { App, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
+import { RegistryAuth, RegistryChart, RegistryVersion, StorageBackend } from '../src';
 import { DigitalOceanSpacesRegistryChart } from './digitalocean-spaces';
 import {
   KymaAzureRegistryChart, KymaBtpObjectStoreRegistryChart, KymaGcsRegistryChart, KymaPvcRegistryChart, KymaS3RegistryChart,
@@ -24,21 +23,19 @@ export interface PvcRegistryChartProps extends ChartProps {
 }
 
 /** A registry on a 20 GiB claim, in the `container-registry` Namespace. */
-export class PvcRegistryChart extends Chart {
-  public readonly registry: RegistryDeployment;
-
+export class PvcRegistryChart extends RegistryChart {
   public constructor(scope: Construct, id: string, props: PvcRegistryChartProps = {}) {
-    super(scope, id, { namespace: 'container-registry', ...props });
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    this.registry = new RegistryDeployment(this, 'Registry', {
-      name: 'registry',
-      // Reachable only inside the cluster; see the README for htpasswd and the ways in.
-      auth: RegistryAuth.none(),
-      storage: StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(20) }),
-      storageOptions: { deleteEnabled: true },
-      version: props.version,
+    super(scope, id, {
+      namespace: 'container-registry',
+      ...props,
+      registry: {
+        name: 'registry',
+        // Reachable only inside the cluster; see the README for htpasswd and the ways in.
+        auth: RegistryAuth.none(),
+        storage: StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(20) }),
+        storageOptions: { deleteEnabled: true },
+        version: props.version,
+      },
     });
   }
 }

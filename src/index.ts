@@ -25,6 +25,7 @@ export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './registry-deployment';
+export * from './registry-chart';
 export * from './availability/placement';
 export * from './availability/registry-disruption-budget';
 export * from './availability/registry-autoscaler';

@@ -53,7 +53,7 @@ describe('package metadata', () => {
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
     expect(pkg.version).not.toBe('0.0.0');
     const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf-8');
-    // The newest release heading, as .projenrc.ts reads it: an `## [Unreleased]` section above it is not a release.
+    // The newest release heading, as .projenrc.ts reads it: an `## [Unreleased]` section above it is Keep a Changelog's.
     expect(/^## \[(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\]/m.exec(changelog)?.[1]).toBe(pkg.version);
   });
 

@@ -24,12 +24,9 @@ export const MAINTENANCE_READ_ONLY = 'read-only';
 type Obj = { [key: string]: any };
 
 /**
- * Properties of a `GarbageCollection`.
+ * Options of a `GarbageCollection`: its properties but the registry (what `RegistryChart` takes).
  */
-export interface GarbageCollectionProps {
-  /** The registry whose storage is collected; the job runs its image, config, env, volumes and user. */
-  readonly registry: RegistryDeployment;
-
+export interface GarbageCollectionOptions {
   /**
    * When the job runs (cluster time zone unless `timeZone` is set).
    * @default - Sundays at 03:00
@@ -74,6 +71,14 @@ export interface GarbageCollectionProps {
    * @default false
    */
   readonly suspend?: boolean;
+}
+
+/**
+ * Properties of a `GarbageCollection`.
+ */
+export interface GarbageCollectionProps extends GarbageCollectionOptions {
+  /** The registry whose storage is collected; the job runs its image, config, env, volumes and user. */
+  readonly registry: RegistryDeployment;
 }
 
 /**

@@ -10,16 +10,13 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, patchObject, pull, push, RegistryPod,
-  requireEnvironment, SwiftServer,
+  blobKey, blobsOf, buildImage, cleanupAll, commandOf, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, MANIFEST_TYPES,
+  patchObject, pull, push, RegistryPod, requireEnvironment, SwiftServer,
 } from './harness';
 import { GarbageCollection, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
-type Obj = { [key: string]: any };
-
 const S3_SECRET = { 'gc-s3': { accessKey: 'test:tester', secretKey: 'testing' } };
-const MANIFEST_TYPES = 'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json';
 
 let swift: SwiftServer;
 
@@ -28,26 +25,6 @@ beforeAll(async () => {
   swift = await SwiftServer.start();
 }, 180000);
 afterAll(() => cleanupAll());
-
-/** The digests of a pushed image's blobs (layers and config), read from its manifest. */
-async function blobsOf(url: string, repo: string, tag: string): Promise<{ manifest: string; blobs: string[] }> {
-  const res = await httpRequest(`${url}/v2/${repo}/manifests/${tag}`, { headers: { Accept: MANIFEST_TYPES } });
-  expect(res.status).toBe(200);
-  const manifest = JSON.parse(res.body);
-  return {
-    manifest: String(res.headers['docker-content-digest']),
-    blobs: [manifest.config.digest, ...manifest.layers.map((l: Obj) => l.digest)],
-  };
-}
-
-function blobKey(digest: string, prefix = ''): string {
-  const hex = digest.replace('sha256:', '');
-  return `${prefix}docker/registry/v2/blobs/sha256/${hex.substring(0, 2)}/${hex}/data`;
-}
-
-function commandOf(pod: Obj, name: string): string[] {
-  return [...(pod.initContainers ?? []), ...pod.containers].find((c: Obj) => c.name === name).command;
-}
 
 describeVersions(e2eVersions({ driver: 's3' }), ({ version }) => {
   test.each(['filesystem', 's3'])('garbage collection, %s: blobs of a deleted image are freed, a push during GC is refused, the kept image pulls intact', async (backend) => {

@@ -9,3 +9,4 @@ export * from './round-robin-proxy';
 export * from './strategic-merge';
 export * from './versions';
 export * from './azurite-server';
+export * from './garbage-collection';
