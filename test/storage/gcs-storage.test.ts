@@ -20,12 +20,22 @@ import { GcsCredentials, RegistryVersion, StorageBackend } from '../../src';
 const KEYS_READ: { [line: string]: { [key: string]: string } } = {
   '2.8': { bucket: 'gcs.go:116', rootdirectory: 'gcs.go:121', chunksize: 'gcs.go:127', keyfile: 'gcs.go:153', credentials: 'gcs.go:163', maxconcurrency: 'gcs.go:196' },
   '3.0': {
-    bucket: 'gcs.go:120', rootdirectory: 'gcs.go:125', chunksize: 'gcs.go:131', keyfile: 'gcs.go:160', credentials: 'gcs.go:171',
-    useragent: 'gcs.go:208', maxconcurrency: 'gcs.go:219',
+    bucket: 'gcs.go:120',
+    rootdirectory: 'gcs.go:125',
+    chunksize: 'gcs.go:131',
+    keyfile: 'gcs.go:160',
+    credentials: 'gcs.go:171',
+    useragent: 'gcs.go:208',
+    maxconcurrency: 'gcs.go:219',
   },
   '3.1': {
-    bucket: 'gcs.go:121', rootdirectory: 'gcs.go:126', chunksize: 'gcs.go:132', keyfile: 'gcs.go:161', credentials: 'gcs.go:172',
-    useragent: 'gcs.go:209', maxconcurrency: 'gcs.go:220',
+    bucket: 'gcs.go:121',
+    rootdirectory: 'gcs.go:126',
+    chunksize: 'gcs.go:132',
+    keyfile: 'gcs.go:161',
+    credentials: 'gcs.go:172',
+    useragent: 'gcs.go:209',
+    maxconcurrency: 'gcs.go:220',
   },
 };
 
