@@ -306,6 +306,7 @@ export class RegistryDeployment extends Construct {
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
   private readonly partsConfig = new ConfigFragments();
+  private readonly parts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
   private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
@@ -549,6 +550,12 @@ export class RegistryDeployment extends Construct {
    */
   public addPart(part: IRegistryPart): void {
     this.applyContribution(part.bind(this));
+    this.parts.push(part);
+  }
+
+  /** @internal The parts added with `addPart`, in order, for constructs that derive from them (garbage collection). */
+  public get _parts(): IRegistryPart[] {
+    return [...this.parts];
   }
 
   /**

@@ -3,11 +3,30 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryVersion } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
+import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError } from '../util/validation';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
 export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.5';
+
+/** The image that flushes a redis blob descriptor cache after collection (`redis-cli`), pinned by tag. */
+export const DEFAULT_REDIS_IMAGE = 'redis:7.4.6-alpine';
+
+/**
+ * The keys the registry's redis blob descriptor cache writes, the same in 2.8.3, 3.0.0 and 3.1.1
+ * (registry/storage/cache/redis/redis.go): `blobs::<digest>` hashes, `repository::<name>::blobs` sets and
+ * `repository::<name>::blobs::<digest>` hashes.
+ */
+export const REDIS_CACHE_KEY_PATTERNS = ['blobs::*', 'repository::*'];
+
+/**
+ * Deletes every key matching the patterns given as ARGV, server-side (one EVAL: no shell, no key list in
+ * transit), and returns how many went. UNLINK frees memory in the background. Runs on a single redis.
+ */
+const FLUSH_SCRIPT = 'local n = 0 for _, p in ipairs(ARGV) do local c = "0" repeat '
+  + 'local r = redis.call("SCAN", c, "MATCH", p, "COUNT", 1000) c = r[1] '
+  + 'for _, k in ipairs(r[2]) do redis.call("UNLINK", k) n = n + 1 end until c == "0" end return n';
 
 /**
  * The variable that switches a registry to read-only. The registry reads `storage.maintenance.readonly` as a
@@ -60,6 +79,13 @@ export interface GarbageCollectionOptions {
   readonly kubectlImage?: string;
 
   /**
+   * The image that flushes a redis blob descriptor cache after collection, which must provide `redis-cli`
+   * 7.0 or later (for `-e`). Used only when the registry has a `RedisBlobDescriptorCache`.
+   * @default DEFAULT_REDIS_IMAGE - the official `redis` image, pinned by tag
+   */
+  readonly redisImage?: string;
+
+  /**
    * How long each wait of the maintenance window (the rollout to read-only, the end of the pods that still
    * accept writes) may take before the job fails, leaving the registry read-only.
    * @default Duration.minutes(10)
@@ -89,13 +115,18 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * `storage.maintenance.readonly` (pulls keep working, pushes are refused with an error), waits until no pod
  * that accepts writes is left, collects with the registry's own image, config, credentials, volumes and
  * security context, then removes the patch, which restarts the replicas with empty blob descriptor caches.
- * If the job dies halfway the registry stays read-only (safe, pushes refused) until a later run completes.
+ * A redis blob descriptor cache outlives the restart: the job deletes the cache's keys after collecting and
+ * before the window ends. If the job dies halfway the registry stays read-only (safe, pushes refused) until a
+ * later run completes.
  *
  * The job runs as its own ServiceAccount, allowed to read and patch this Deployment only and to watch pods.
  */
 export class GarbageCollection extends Construct {
   /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
   public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
+
+  /** The redis image used unless `redisImage` is given, pinned by tag. */
+  public static readonly DEFAULT_REDIS_IMAGE: string = DEFAULT_REDIS_IMAGE;
 
   /** The CronJob that runs the collection. */
   public readonly cronJob: ApiObject;
@@ -109,6 +140,7 @@ export class GarbageCollection extends Construct {
   private readonly registry: RegistryDeployment;
   private readonly props: GarbageCollectionProps;
   private readonly kubectlImage: string;
+  private readonly redisImage: string;
   private readonly timeoutSeconds: number;
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
@@ -123,10 +155,8 @@ export class GarbageCollection extends Construct {
     if (props.deleteUntagged && !version.isAtLeast(RegistryVersion.of('3.0.0'))) {
       throw propError(this, 'deleteUntagged', `cannot be used with registry ${version}: its --delete-untagged deletes the per-platform manifests of multi-arch images (fixed in 3.0). Run registry 3.x, or collect unreferenced blobs only`);
     }
-    this.kubectlImage = props.kubectlImage ?? DEFAULT_KUBECTL_IMAGE;
-    if (this.kubectlImage.trim() === '' || !/[:@]/.test(this.kubectlImage.split('/').pop()!)) {
-      throw propError(this, 'kubectlImage', `(${JSON.stringify(this.kubectlImage)}) must be an image pinned by tag or digest, such as "${DEFAULT_KUBECTL_IMAGE}"`);
-    }
+    this.kubectlImage = this.pinnedImage('kubectlImage', props.kubectlImage, DEFAULT_KUBECTL_IMAGE);
+    this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
     this.timeoutSeconds = (props.rolloutTimeout ?? Duration.minutes(10)).toMilliseconds() / 1000;
     if (!Number.isInteger(this.timeoutSeconds) || this.timeoutSeconds < 30) {
       throw propError(this, 'rolloutTimeout', `(${this.timeoutSeconds}s) must be a whole number of seconds, at least 30: a rollout restarts every replica`);
@@ -154,6 +184,48 @@ export class GarbageCollection extends Construct {
       spec: Lazy.any({ produce: () => this.cronJobSpec(labels) }),
     });
     this.node.addValidation({ validate: () => this.validateStorage() });
+  }
+
+  private pinnedImage(prop: string, given: string | undefined, fallback: string): string {
+    const image = given ?? fallback;
+    if (image.trim() === '' || !/[:@]/.test(image.split('/').pop()!)) {
+      throw propError(this, prop, `(${JSON.stringify(image)}) must be an image pinned by tag or digest, such as "${fallback}"`);
+    }
+    return image;
+  }
+
+  /** The registry's redis blob descriptor cache, when it has one (from its `RedisBlobDescriptorCache` part). */
+  private redisCache(): RedisCacheConnection | undefined {
+    const part = this.registry._parts.find((p) => p instanceof RedisBlobDescriptorCache) as RedisBlobDescriptorCache | undefined;
+    return part?._connection;
+  }
+
+  /**
+   * The step that deletes the cache's keys after collection: `redis-cli` with the part's address, db, user,
+   * TLS files (the registry pod's own volumes) and password (REDISCLI_AUTH from the part's Secret, never an argument).
+   */
+  private flushContainer(redis: RedisCacheConnection, container: Obj): Obj {
+    const address = redis.addresses[0];
+    const separator = address.lastIndexOf(':');
+    const host = address.substring(0, separator).replace(/^\[(.*)\]$/, '$1');
+    return {
+      name: 'flush-blob-descriptor-cache',
+      image: this.redisImage,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['redis-cli'],
+      args: [
+        '-e', '-h', host, '-p', address.substring(separator + 1), '-n', String(redis.db),
+        ...(redis.username !== undefined ? ['--user', redis.username] : []),
+        ...redis.tlsArgs,
+        'EVAL', FLUSH_SCRIPT, '0', ...REDIS_CACHE_KEY_PATTERNS,
+      ],
+      env: redis.password
+        ? [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: redis.password.secret.name, key: redis.password.key } } }]
+        : undefined,
+      volumeMounts: redis.tlsMounts.length ? redis.tlsMounts.map((m) => ({ ...m, readOnly: true })) : undefined,
+      securityContext: container.securityContext,
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '64Mi' } },
+    };
   }
 
   /** The pod label that selects this job's pods. */
@@ -189,8 +261,16 @@ export class GarbageCollection extends Construct {
     if ('inmemory' in storage) {
       errors.push(`${this.node.path}: 'registry' stores images in the registry process (inmemory driver): a garbage collection job cannot reach them`);
     }
-    if (storage.cache?.blobdescriptor === 'redis') {
-      errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache, which would still list the deleted blobs after collection, so a push could skip uploading a blob that is gone. Use BlobDescriptorCache.INMEMORY (the window restarts every replica) or NONE`);
+    if (config.proxy?.remoteurl) {
+      errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
+    }
+    if (storage.cache?.blobdescriptor === 'redis' && !this.props.dryRun) {
+      const redis = this.redisCache();
+      if (!redis) {
+        errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures (addConfigSection?), so the job cannot flush it after collection, and a push could skip uploading a blob that is gone. Configure redis with registry.addPart(new RedisBlobDescriptorCache({...})), or use BlobDescriptorCache.INMEMORY or NONE`);
+      } else if (redis.addresses.length > 1) {
+        errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache at ${redis.addresses.length} addresses (a cluster): the job flushes the cache of a single redis only. Give the RedisBlobDescriptorCache one address, or use BlobDescriptorCache.INMEMORY or NONE`);
+      }
     }
     const { pod, container } = this.registryPodSpec();
     const rootDirectory = storage.filesystem?.rootdirectory;
@@ -253,8 +333,12 @@ export class GarbageCollection extends Construct {
     const initContainers: Obj[] = [...(pod.initContainers ?? [])];
     const containers: Obj[] = [];
     let affinity: Obj | undefined;
+    // After a collection that deletes, the redis cache's keys go before pushes are accepted again.
+    const redis = this.props.dryRun ? undefined : this.redisCache();
+    const flush = redis && redis.addresses.length === 1 ? this.flushContainer(redis, container) : undefined;
     if (!this.maintenanceWindow) {
-      containers.push(collector);
+      if (flush) initContainers.push(collector);
+      containers.push(flush ?? collector);
     } else {
       const apiVolume = 'gc-kube-api-access';
       const homeVolume = 'gc-kubectl-home';
@@ -294,6 +378,7 @@ export class GarbageCollection extends Construct {
         // Pods that still accept writes (terminating ones included) must be gone before anything is deleted.
         kubectl('wait-writers-gone', ['wait', 'pod', '--for=delete', `--selector=${writers}`, timeout]),
         collector,
+        ...(flush ? [flush] : []),
       );
       containers.push(kubectl('leave-read-only', ['patch', 'deployment', deploymentName, '--type=strategic', `--patch=${JSON.stringify(this.leavePatch(colocate))}`]));
       if (colocate) {

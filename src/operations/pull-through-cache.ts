@@ -44,7 +44,12 @@ export interface PullThroughCacheProps {
 /**
  * Makes the registry a pull-through cache (mirror) of one upstream registry (`proxy`). Clients pull
  * through it and it keeps what they pulled. A proxy registry is read-only for clients: it answers every
- * push with `UNSUPPORTED` (HTTP 405), so run a separate registry for your own images.
+ * push and delete with `UNSUPPORTED` (HTTP 405), so run a separate registry for your own images.
+ *
+ * The cache removes content older than `ttl` itself, through the storage's delete API, so the part enables
+ * `storage.delete` when content expires (clients still cannot delete). Refused with it, at synth time:
+ * `storageOptions.readOnly` (it does not stop the cache from writing or expiring content),
+ * `storageOptions.deleteEnabled: false` while content expires, and a `GarbageCollection` of the registry.
  */
 export class PullThroughCache implements IRegistryPart {
   public constructor(private readonly props: PullThroughCacheProps) {
@@ -76,9 +81,19 @@ export class PullThroughCache implements IRegistryPart {
     if (p.cacheWriteTimeout !== undefined && p.cacheWriteTimeout.toSeconds() < 1) {
       throw propError(registry, 'proxy.cacheWriteTimeout', 'must be at least one second');
     }
+    const storage = registry._renderConfig().storage ?? {};
+    if (storage.maintenance?.readonly?.enabled === true) {
+      throw propError(registry, 'storageOptions.readOnly', 'cannot be used with a PullThroughCache: a proxy refuses pushes and deletes anyway, and read-only mode does not stop it from storing what it pulls or removing expired content. Drop readOnly (to stop caching, drop the PullThroughCache)');
+    }
+    // The expiry scheduler deletes through the storage's delete API (upstream: "delete must be enabled").
+    const expires = registry.version.major < 3 || p.ttl === undefined || p.ttl.toSeconds() > 0;
+    if (expires && storage.delete?.enabled === false) {
+      throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${p.ttl ? goDuration(p.ttl) : '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${registry.version.major < 3 ? '' : ', or keep content forever with ttl Duration.seconds(0)'}`);
+    }
     return {
       name: 'proxy',
       config: {
+        storage: expires ? { delete: { enabled: true } } : undefined,
         proxy: {
           remoteurl: p.remoteUrl.replace(/\/$/, ''),
           username: p.username ? registry.secretValue(p.username.secret, p.username.key) : undefined,

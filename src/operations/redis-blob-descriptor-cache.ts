@@ -12,12 +12,29 @@ import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/
 const REDIS_TLS_PATH = '/etc/registry/redis-tls';
 
 /**
+ * @internal How a redis client reaches the registry's cache, derived from the bound part: for the garbage
+ * collection job, which flushes the cache with `redis-cli` after collecting.
+ */
+export interface RedisCacheConnection {
+  /** Every address of the part, `host:port`. */
+  readonly addresses: string[];
+  readonly db: number;
+  readonly username?: string;
+  readonly password?: SecretKeyReference;
+  /** `redis-cli` flags for TLS (`--tls`, `--cacert`, `--cert`, `--key`), empty without TLS. */
+  readonly tlsArgs: string[];
+  /** The registry pod's volumes holding the TLS files, by volume name, with the path they are mounted at. */
+  readonly tlsMounts: { name: string; mountPath: string }[];
+}
+
+/**
  * TLS to redis (`redis.tls`).
  */
 export interface RedisTlsOptions {
   /**
-   * CA bundle (PEM) that redis's server certificate must chain to. Rendered as `rootcas` on 3.1 and later,
-   * `clientcas` on 3.0.x (which loads it but does not use it to verify the server).
+   * CA bundle (PEM) that redis's server certificate must chain to. Rendered as `rootcas` on 3.1 and later.
+   * On 3.0.x it is rendered as `clientcas`, which that release loads but does not verify the server with, so
+   * the library also adds its folder to the registry's trusted roots (`SSL_CERT_DIR`).
    * @default - the system's root CAs
    */
   readonly ca?: SecretKeyReference;
@@ -107,7 +124,14 @@ export interface RedisBlobDescriptorCacheProps {
  * 3.0.0 too (where `REGISTRY_REDIS_*` variables cannot set the inlined options).
  */
 export class RedisBlobDescriptorCache implements IRegistryPart {
+  private connection?: RedisCacheConnection;
+
   public constructor(private readonly props: RedisBlobDescriptorCacheProps) {
+  }
+
+  /** @internal The connection of the bound part (undefined before `bind`), for clients such as the GC flush. */
+  public get _connection(): RedisCacheConnection | undefined {
+    return this.connection;
   }
 
   public bind(registry: RegistryDeployment): RegistryContribution {
@@ -138,8 +162,12 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     const dur = (d?: Duration) => (d ? goDuration(d) : undefined);
 
     const mounts: RegistryMount[] = [];
+    const env: { [name: string]: kplus.EnvValue } = {};
+    const tlsArgs: string[] = [];
+    const tlsMounts: { name: string; mountPath: string }[] = [];
     let tls: { [key: string]: any } | undefined;
     if (p.tls) {
+      tlsArgs.push('--tls');
       const atLeast31 = registry.version.supports(RegistryFeature.REDIS_TLS_ROOT_CAS);
       if (!atLeast31 && !p.tls.clientCertificate) {
         throw propError(registry, 'redis.tls.clientCertificate', `is required on registry ${registry.version}: 3.0.x speaks TLS to redis only with a client certificate and key (3.1 and later also without)`);
@@ -152,6 +180,8 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
         });
         tls.certificate = `${REDIS_TLS_PATH}/client/tls.crt`;
         tls.key = `${REDIS_TLS_PATH}/client/tls.key`;
+        tlsArgs.push('--cert', tls.certificate, '--key', tls.key);
+        tlsMounts.push({ name: 'redis-tls-client', mountPath: `${REDIS_TLS_PATH}/client` });
       }
       if (p.tls.ca) {
         requireSecretKeyName(registry, 'redis.tls.ca.key', p.tls.ca.key);
@@ -160,6 +190,14 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
           path: `${REDIS_TLS_PATH}/ca`,
         });
         tls[atLeast31 ? 'rootcas' : 'clientcas'] = [`${REDIS_TLS_PATH}/ca/ca.crt`];
+        if (!atLeast31) {
+          // 3.0.x loads clientcas into the client's ClientCAs, which verify nothing: the server's certificate is
+          // checked against the system roots only. Go adds every certificate of SSL_CERT_DIR to them (and still
+          // reads the system bundle file), so the CA is trusted for redis as on 3.1.
+          env.SSL_CERT_DIR = kplus.EnvValue.fromValue(`${REDIS_TLS_PATH}/ca`);
+        }
+        tlsArgs.push('--cacert', `${REDIS_TLS_PATH}/ca/ca.crt`);
+        tlsMounts.push({ name: 'redis-tls-ca', mountPath: `${REDIS_TLS_PATH}/ca` });
       }
     }
 
@@ -186,9 +224,11 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       connmaxidletime: dur(p.idleTimeout),
       tls,
     };
+    this.connection = { addresses: [...p.addresses], db: p.db ?? 0, username: p.username, password: p.password, tlsArgs, tlsMounts };
     return {
       name: 'redis',
       config: { storage: { cache: { blobdescriptor: 'redis' } }, redis },
+      env,
       mounts,
     };
   }

@@ -3,16 +3,12 @@
  * (rendered by the pod's init container), a pull-through cache of a second loopback registry, the redis
  * blob descriptor cache on Debian's redis-server, and webhook notifications with a header from a Secret.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import * as fs from 'fs';
 import * as http from 'http';
-import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, freePort, httpRequest, pull, push,
-  RegistryPod, requireEnvironment, sleep, tempDir,
-  textOutsideSecrets, trackProcess,
+  RedisServer, RegistryPod, requireEnvironment, sleep, textOutsideSecrets,
 } from './harness';
 import {
   HtpasswdAuth, NotificationAction, RegistryFeature, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,
@@ -23,7 +19,7 @@ import { validateChart } from '../util/validate-manifests';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs');
 
-beforeAll(() => requireEnvironment(['busybox', 'redis-server', 'redis-cli']));
+beforeAll(() => requireEnvironment(['busybox', 'redis-server', 'redis-cli', 'openssl']));
 const servers: http.Server[] = [];
 afterAll(async () => {
   for (const server of servers) server.close();
@@ -87,7 +83,7 @@ describeVersions(e2eVersions(), ({ version }) => {
     const db = { 2: 2, 3: version.minor === 0 ? 3 : 4 }[version.major as 2 | 3]!;
     // Redis AUTH is binary-safe: the registry logs in only if every byte of the Secret arrived in config.yml.
     const redisPassword = NASTY_PASSWORD;
-    const redis = await startRedis(redisPassword);
+    const redis = await RedisServer.start({ password: redisPassword });
     const listener = await startListener();
     const token = 'Bearer tok"en\\with/odd&chars';
 
@@ -119,7 +115,7 @@ describeVersions(e2eVersions(), ({ version }) => {
     expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
 
     // THEN the blob descriptors are in redis, in the chosen db
-    const keys = redis.cli(['-n', String(db), '--scan']).split('\n').filter(Boolean);
+    const keys = redis.keys(db);
     expect(keys.some((k) => k.startsWith('blobs::sha256:'))).toBe(true);
     expect(keys.some((k) => k.startsWith('repository::team/app::blobs::sha256:'))).toBe(true);
 
@@ -133,38 +129,49 @@ describeVersions(e2eVersions(), ({ version }) => {
   });
 });
 
-/** Debian's redis-server on 127.0.0.1 with its own config and a password. */
-async function startRedis(password: string) {
-  const port = await freePort();
-  const dir = tempDir('redis');
-  // redis.conf's double-quoted strings take \\, \", \n, \t, \r and \xHH escapes.
-  const quoted = `"${[...Buffer.from(password, 'utf-8')].map((b) => {
-    if (b === 0x5c) return '\\\\';
-    if (b === 0x22) return '\\"';
-    return b < 0x20 || b >= 0x7f ? `\\x${b.toString(16).padStart(2, '0')}` : String.fromCharCode(b);
-  }).join('')}"`;
-  fs.writeFileSync(path.join(dir, 'redis.conf'), [
-    'bind 127.0.0.1', `port ${port}`, `dir ${dir}`, 'save ""', 'appendonly no', `requirepass ${quoted}`, 'protected-mode yes',
-  ].join('\n') + '\n');
-  const child: ChildProcess = spawn('redis-server', [path.join(dir, 'redis.conf')], { detached: true, stdio: 'ignore' });
-  trackProcess(child);
-  const cli = (args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-    encoding: 'utf-8', env: { PATH: process.env.PATH, REDISCLI_AUTH: password }, stdio: ['ignore', 'pipe', 'pipe'],
+describeVersions(e2eVersions({ filter: (v) => v.version.major === 3 }), ({ version }) => {
+  test('redis blob descriptor cache over TLS with a throwaway CA (3.0: clientcas + client certificate required; 3.1: rootcas)', async () => {
+    // GIVEN redis serving TLS only, with a certificate from a CA made for this test; 3.0 must present a client certificate
+    const v30 = !version.supports(RegistryFeature.REDIS_TLS_ROOT_CAS);
+    const redis = await RedisServer.start({ password: 'tls-redis-pw', tls: { requireClientCertificate: v30 } });
+    const chart = new Chart(Testing.app(), 'redis-tls');
+    const login = kplus.Secret.fromSecretName(chart, 'Login', 'redis-login');
+    const registry = new RegistryDeployment(chart, 'Registry', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    registry.addPart(new RedisBlobDescriptorCache({
+      addresses: [redis.address],
+      db: 6,
+      password: { secret: login, key: 'password' },
+      tls: {
+        ca: { secret: login, key: 'ca.crt' },
+        clientCertificate: v30 ? kplus.Secret.fromSecretName(chart, 'Client', 'redis-client') : undefined,
+      },
+    }));
+    const objects = validateChart(chart);
+    const config = objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
+    expect(config).toContain(v30 ? 'clientcas:' : 'rootcas:');
+    const tls = redis.tls!;
+    const pod = new RegistryPod(objects, {
+      externalSecrets: {
+        'redis-login': { 'password': 'tls-redis-pw', 'ca.crt': tls.ca },
+        ...(v30 ? { 'redis-client': { 'tls.crt': tls.clientCert, 'tls.key': tls.clientKey } } : {}),
+      },
+    });
+    await pod.start();
+
+    // WHEN an image is pushed and pulled
+    const image = buildImage({ sizeBytes: 256 * 1024, seed: `redis-tls-${version}` });
+    await pod.withLogs(() => push(image, `${pod.address}/tls/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/tls/app:v1`)));
+
+    // THEN its blob descriptors reached redis over TLS, and the registry logged no redis error
+    const keys = redis.keys(6);
+    expect(keys.some((k) => k.startsWith('blobs::sha256:'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('repository::tls/app::blobs::sha256:'))).toBe(true);
+    expect(pod.stderr()).not.toMatch(/redis.*(certificate|tls|x509)|x509/i);
+    await pod.stop();
+    await redis.stop();
   });
-  for (let i = 0; ; i++) {
-    try {
-      if (cli(['ping']).trim() === 'PONG') break;
-    } catch (e) {
-      if (i > 200) throw e;
-    }
-    await sleep(50);
-  }
-  return {
-    port,
-    cli,
-    stop: async () => { cli(['shutdown', 'nosave']); },
-  };
-}
+});
 
 interface ReceivedEvent { readonly headers: http.IncomingHttpHeaders; readonly event: any }
 

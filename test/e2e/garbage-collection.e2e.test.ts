@@ -11,9 +11,9 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   blobKey, blobsOf, buildImage, cleanupAll, commandOf, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, MANIFEST_TYPES,
-  patchObject, pull, push, RegistryPod, requireEnvironment, SwiftServer,
+  patchObject, pull, push, RedisServer, RegistryPod, requireEnvironment, SwiftServer,
 } from './harness';
-import { GarbageCollection, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
+import { GarbageCollection, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const S3_SECRET = { 'gc-s3': { accessKey: 'test:tester', secretKey: 'testing' } };
@@ -21,7 +21,7 @@ const S3_SECRET = { 'gc-s3': { accessKey: 'test:tester', secretKey: 'testing' } 
 let swift: SwiftServer;
 
 beforeAll(async () => {
-  requireEnvironment();
+  requireEnvironment(['redis-server', 'redis-cli']);
   swift = await SwiftServer.start();
 }, 180000);
 afterAll(() => cleanupAll());
@@ -175,5 +175,75 @@ describeVersions(e2eVersions({ filter: (v) => v.version.major === 2 }), ({ versi
       expect(fs.existsSync(path.join(pod.dataDir(claim), blobKey(digest)))).toBe(true);
     }
     await pod.stop();
+  });
+});
+
+describeVersions(e2eVersions(), ({ version }) => {
+  test('garbage collection with a redis blob descriptor cache: the job flushes the cache before the window ends, so the deleted image pushes again in full', async () => {
+    // GIVEN a registry whose blob descriptor cache is redis (password from a Secret), and its garbage collection job
+    const redis = await RedisServer.start({ password: 'gc-redis"pw' });
+    redis.cli(['-n', '3', 'set', 'not-the-registry:key', 'kept']);
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', {
+      version, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), storageOptions: { deleteEnabled: true },
+    });
+    registry.addPart(new RedisBlobDescriptorCache({
+      addresses: [redis.address], db: 3, password: { secret: kplus.Secret.fromSecretName(chart, 'RedisLogin', 'redis-login'), key: 'password' },
+    }));
+    new GarbageCollection(chart, 'GC', { registry });
+    const objects = validateChart(chart);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const jobPod = cronJob.spec.jobTemplate.spec.template.spec;
+    expect(jobPod.initContainers.map((c: { name: string }) => c.name).slice(-2)).toEqual(['garbage-collect', 'flush-blob-descriptor-cache']);
+    const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name;
+    const options = { externalSecrets: { 'redis-login': { password: 'gc-redis"pw' } } };
+    const pod = new RegistryPod(objects, options);
+    await pod.start();
+    const blobExists = (digest: string) => fs.existsSync(path.join(pod.dataDir(claim), blobKey(digest)));
+
+    // AND two images pushed and pulled (the cache holds both), one of which is deleted
+    const keep = buildImage({ sizeBytes: 256 * 1024, seed: `redis-keep-${version}` });
+    const drop = buildImage({ sizeBytes: 256 * 1024, seed: `redis-drop-${version}` });
+    await pod.withLogs(() => push(keep, `${pod.address}/app/keep:v1`));
+    await pod.withLogs(() => push(drop, `${pod.address}/app/drop:v1`));
+    await pod.withLogs(() => pull(`${pod.address}/app/keep:v1`));
+    await pod.withLogs(() => pull(`${pod.address}/app/drop:v1`));
+    const kept = await blobsOf(pod.url, 'app/keep', 'v1');
+    const dropped = await blobsOf(pod.url, 'app/drop', 'v1');
+    expect((await httpRequest(`${pod.url}/v2/app/drop/manifests/${dropped.manifest}`, { method: 'DELETE' })).status).toBe(202);
+    const droppedKeys = dropped.blobs.flatMap((d) => [`blobs::${d}`, `repository::app/drop::blobs::${d}`]);
+    expect(redis.keys(3)).toEqual(expect.arrayContaining([...droppedKeys, 'repository::app/drop::blobs']));
+
+    // WHEN the job's steps run in order: its read-only patch, its collector, its flush, its patch back
+    const enterPatch = commandOf(jobPod, 'enter-read-only').find((a) => a.startsWith('--patch='))!;
+    const readOnlyObjects = patchObject(objects, 'deployment', deployment.metadata.name, enterPatch);
+    await pod.stop();
+    const readOnlyPod = new RegistryPod(readOnlyObjects, { ...options, claimsFrom: pod });
+    await readOnlyPod.start();
+    const collected = await new RegistryPod(objects, { ...options, job: cronJob.metadata.name, container: 'garbage-collect', claimsFrom: pod }).run();
+    expect(collected.exitCode).toBe(0);
+    for (const digest of dropped.blobs) expect(blobExists(digest)).toBe(false);
+    for (const digest of kept.blobs) expect(blobExists(digest)).toBe(true);
+    // (the blobs are gone, but the cache still lists them: this is what the flush is for)
+    expect(redis.keys(3)).toEqual(expect.arrayContaining(droppedKeys));
+    const flushed = await new RegistryPod(objects, { ...options, job: cronJob.metadata.name, container: 'flush-blob-descriptor-cache', claimsFrom: pod }).run();
+    expect(flushed.exitCode).toBe(0);
+    const leavePatch = commandOf(jobPod, 'leave-read-only').find((a) => a.startsWith('--patch='))!;
+    await readOnlyPod.stop();
+    const after = new RegistryPod(patchObject(readOnlyObjects, 'deployment', deployment.metadata.name, leavePatch), { ...options, claimsFrom: pod });
+    await after.start();
+
+    // THEN the registry's keys are gone from redis, and only those
+    expect(Number(flushed.output.trim())).toBeGreaterThanOrEqual(droppedKeys.length + 1);
+    expect(redis.keys(3)).toEqual(['not-the-registry:key']);
+    // AND the kept image pulls intact
+    expectSameContent(keep, await after.withLogs(() => pull(`${after.address}/app/keep:v1`)));
+    // AND pushing the deleted image again uploads its blobs again (a stale cache would claim they exist)
+    await after.withLogs(() => push(drop, `${after.address}/app/drop:v1`));
+    for (const digest of dropped.blobs) expect(blobExists(digest)).toBe(true);
+    expectSameContent(drop, await after.withLogs(() => pull(`${after.address}/app/drop:v1`)));
+    await after.stop();
+    await redis.stop();
   });
 });

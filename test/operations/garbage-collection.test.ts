@@ -1,8 +1,8 @@
 import { Cron, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, GarbageCollection, GarbageCollectionProps, RegistryAuth, RegistryDeployment,
-  RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+  BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
+  RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 import { validateChart } from '../util/validate-manifests';
@@ -185,6 +185,86 @@ describe('GarbageCollection', () => {
     expect(() => synth({ storage: StorageBackend.inMemory() })).toThrow(/inmemory driver/);
     expect(() => synth({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD }) }))
       .toThrow(/ReadWriteOncePod claim/);
-    expect(() => synth({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } })).toThrow(/redis blob descriptor cache/);
+    expect(() => synth({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } }))
+      .toThrow(/GC: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures.*registry\.addPart\(new RedisBlobDescriptorCache/);
+  });
+
+  test('a pull-through cache is refused: it expires content itself, and read-only mode does not stop its writes', () => {
+    expect(() => synth({ storage: StorageBackend.persistentVolumeClaim() }, {}, (r) => r.addPart(new PullThroughCache({ remoteUrl: 'https://registry-1.docker.io' }))))
+      .toThrow(/GC: 'registry' is a pull-through cache \(PullThroughCache\), which removes expired content itself \(proxy.ttl\).*Drop the GarbageCollection/);
+  });
+});
+
+describe('GarbageCollection with a redis blob descriptor cache', () => {
+  const storage = () => StorageBackend.persistentVolumeClaim();
+
+  test('the cache keys are deleted after collection and before the window ends, with the part\'s address, db, user, password and TLS', () => {
+    // GIVEN a 3.1 registry whose redis cache has a password, an ACL user and TLS with a client certificate
+    let registryPod: Obj = {};
+    const { pod, byName, registryContainer, deployment } = synth({ storage: storage(), storageOptions: { deleteEnabled: true } }, {}, (r) => {
+      const secret = kplus.Secret.fromSecretName(r, 'RedisLogin', 'redis-login');
+      r.addPart(new RedisBlobDescriptorCache({
+        addresses: ['redis.cache.svc:6380'],
+        db: 5,
+        username: 'registry',
+        password: { secret, key: 'password' },
+        tls: { ca: { secret, key: 'ca.crt' }, clientCertificate: kplus.Secret.fromSecretName(r, 'RedisClient', 'redis-client') },
+      }));
+    });
+    registryPod = deployment.spec.template.spec;
+    // THEN the flush runs after garbage-collect and before leave-read-only
+    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['render-config', 'enter-read-only', 'wait-read-only-rollout', 'wait-writers-gone', 'garbage-collect', 'flush-blob-descriptor-cache']);
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['leave-read-only']);
+    const flush = byName('flush-blob-descriptor-cache');
+    expect(flush.image).toBe(DEFAULT_REDIS_IMAGE);
+    expect(DEFAULT_REDIS_IMAGE).toMatch(/^redis:\d+\.\d+\.\d+-alpine$/);
+    expect(flush.command).toEqual(['redis-cli']);
+    const args: string[] = flush.args;
+    expect(args.slice(0, 9)).toEqual(['-e', '-h', 'redis.cache.svc', '-p', '6380', '-n', '5', '--user', 'registry']);
+    expect(args.slice(9, 16)).toEqual([
+      '--tls', '--cert', '/etc/registry/redis-tls/client/tls.crt', '--key', '/etc/registry/redis-tls/client/tls.key',
+      '--cacert', '/etc/registry/redis-tls/ca/ca.crt',
+    ]);
+    // AND only the registry's key patterns go, never FLUSHDB or FLUSHALL
+    expect(args.slice(16, 17)).toEqual(['EVAL']);
+    expect(args.slice(18)).toEqual(['0', 'blobs::*', 'repository::*']);
+    expect(args[17]).toMatch(/redis\.call\("SCAN", c, "MATCH", p/);
+    expect(args.join(' ')).not.toMatch(/FLUSH/i);
+    // AND the password comes from the part's Secret through REDISCLI_AUTH, never as an argument
+    expect(flush.env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'redis-login', key: 'password' } } }]);
+    expect(args).not.toContain('-a');
+    // AND the TLS files are the registry pod's own volumes, mounted read-only at the same paths
+    const registryMounts: Obj[] = registryContainer.volumeMounts;
+    for (const mount of flush.volumeMounts) {
+      expect(mount.readOnly).toBe(true);
+      expect(registryMounts.find((m) => m.mountPath === mount.mountPath)?.name).toBe(mount.name);
+      expect(pod.volumes.find((v: Obj) => v.name === mount.name)).toEqual(registryPod.volumes.find((v: Obj) => v.name === mount.name));
+    }
+    expect(flush.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/etc/registry/redis-tls/client', '/etc/registry/redis-tls/ca']);
+    expect(flush.securityContext).toEqual(registryContainer.securityContext);
+  });
+
+  test('no password, no TLS: plain redis-cli, no env; a registry read-only by config flushes as its last step; a dry run does not flush', () => {
+    const part = () => new RedisBlobDescriptorCache({ addresses: ['[fd00::1]:6379'] });
+    const { byName, pod } = synth({ storage: storage(), storageOptions: { readOnly: true } }, {}, (r) => r.addPart(part()));
+    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['garbage-collect']);
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['flush-blob-descriptor-cache']);
+    const flush = byName('flush-blob-descriptor-cache');
+    expect(flush.args.slice(0, 8)).toEqual(['-e', '-h', 'fd00::1', '-p', '6379', '-n', '0', 'EVAL']);
+    expect(flush.env).toBeUndefined();
+    expect(flush.volumeMounts).toBeUndefined();
+
+    const dry = synth({ storage: storage() }, { dryRun: true }, (r) => r.addPart(part()));
+    expect(dry.all.map((c: Obj) => c.name)).toEqual(['garbage-collect']);
+  });
+
+  test('2.8 flushes too; the image is a pinned prop; a redis cluster is refused', () => {
+    const one = () => new RedisBlobDescriptorCache({ addresses: ['redis:6379'], db: 1 });
+    const { byName } = synth({ version: RegistryVersion.V2_8, storage: storage() }, { redisImage: 'mirror.example.com/redis:7.4.2' }, (r) => r.addPart(one()));
+    expect(byName('flush-blob-descriptor-cache').image).toBe('mirror.example.com/redis:7.4.2');
+    expect(byName('flush-blob-descriptor-cache').args.slice(0, 7)).toEqual(['-e', '-h', 'redis', '-p', '6379', '-n', '1']);
+    expect(() => synth({ storage: storage() }, { redisImage: 'redis' })).toThrow(/GC: 'redisImage' \("redis"\) must be an image pinned by tag or digest, such as "redis:/);
+    expect(() => synth({ storage: storage() }, {}, (r) => r.addPart(new RedisBlobDescriptorCache({ addresses: ['a:6379', 'b:6379'] }))))
+      .toThrow(/GC: 'registry' uses a redis blob descriptor cache at 2 addresses \(a cluster\): the job flushes the cache of a single redis only/);
   });
 });

@@ -28,7 +28,37 @@ describe('PullThroughCache', () => {
     registry.addPart(new PullThroughCache({ remoteUrl: 'https://mirror.gcr.io', ttl: Duration.seconds(0) }));
     const { config, spec } = synthConfig(chart);
     expect(config.proxy).toEqual({ remoteurl: 'https://mirror.gcr.io', ttl: '0s' });
+    // nothing expires, so the delete API stays as the props say
+    expect(config.storage.delete).toBeUndefined();
     expect(spec.initContainers).toBeUndefined();
+  });
+
+  test('content that expires needs the delete API: enabled by the part, or refused when switched off', () => {
+    // GIVEN the default ttl (168h), on 2.8 and 3.x: the expiry scheduler deletes through the storage's delete API
+    for (const v of [V2_8, V3_0, V3_1]) {
+      const { chart, registry } = registryOf(v);
+      registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com' }));
+      expect(synthConfig(chart).config.storage.delete).toEqual({ enabled: true });
+    }
+    // AND deleteEnabled: true is the same value, not a conflict
+    const both = registryOf(V3_1, { storageOptions: { deleteEnabled: true } });
+    both.registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', ttl: Duration.hours(24) }));
+    expect(synthConfig(both.chart).config.storage.delete).toEqual({ enabled: true });
+    // THEN deleteEnabled: false with expiring content is refused, naming the property and what is valid
+    expect(() => registryOf(V3_1, { storageOptions: { deleteEnabled: false } }).registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', ttl: Duration.hours(24) })))
+      .toThrow(/^test\/Registry: 'storageOptions.deleteEnabled' is false, but a pull-through cache removes content older than its ttl \(24h\) through the delete API.*ttl Duration.seconds\(0\)/);
+    expect(() => registryOf(V2_8, { storageOptions: { deleteEnabled: false } }).registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com' })))
+      .toThrow(/'storageOptions.deleteEnabled' is false, but a pull-through cache removes content older than its ttl \(168h\).*cannot delete from a proxy\)$/);
+    // AND with ttl 0 nothing expires: deleteEnabled false is fine
+    const keep = registryOf(V3_1, { storageOptions: { deleteEnabled: false } });
+    keep.registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', ttl: Duration.seconds(0) }));
+    expect(synthConfig(keep.chart).config.storage.delete).toEqual({ enabled: false });
+  });
+
+  test('read-only mode makes no sense on a proxy and is refused', () => {
+    const { registry } = registryOf(V3_1, { storageOptions: { readOnly: true } });
+    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com' })))
+      .toThrow(/^test\/Registry: 'storageOptions.readOnly' cannot be used with a PullThroughCache: a proxy refuses pushes and deletes anyway, and read-only mode does not stop it from storing what it pulls.*Drop readOnly/);
   });
 
   test('version-specific keys and nonsense are refused with the property named', () => {

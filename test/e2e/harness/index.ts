@@ -10,3 +10,4 @@ export * from './strategic-merge';
 export * from './versions';
 export * from './azurite-server';
 export * from './garbage-collection';
+export * from './redis-server';

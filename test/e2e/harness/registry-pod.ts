@@ -23,6 +23,17 @@ const IMAGE_SHELLS = ['/bin/sh', 'sh', '/bin/ash'];
 /** Names the image's entrypoint may be called by in `command`. */
 const IMAGE_REGISTRY_NAMES = ['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'];
 
+/**
+ * Substitution 4: a Job's `redis-cli` step in the official redis image (the garbage collection job's cache
+ * flush) runs Debian's redis-cli, with the same flags.
+ */
+const REDIS_CLI_BINARY = '/usr/bin/redis-cli';
+
+/** Whether an image reference names the official redis image (`redis:TAG`, `docker.io/library/redis:TAG`, a mirror's `.../redis:TAG`). */
+function isRedisImage(image: string): boolean {
+  return /(^|\/)redis$/.test(image.split('@')[0].replace(/:[^/:]*$/, ''));
+}
+
 /** How many lines of the registry's output a failure message quotes. */
 const TAIL_LINES = 25;
 
@@ -97,6 +108,7 @@ export class RegistryPod {
   private readonly root: string;
   private readonly pvcDirs: Map<string, string>;
   private readonly jobMode: boolean;
+  private readonly redisCli: boolean;
   private _debugPort?: number;
   private readonly readyTimeoutMs: number;
   private busyboxDir?: string;
@@ -124,8 +136,13 @@ export class RegistryPod {
       throw new Error(`Deployment ${this.deployment.metadata?.name} has no container named ${wanted} (containers: ${containers.map((c) => c.name).join(', ')})`);
     }
     this.container = container;
-    // Substitution 1: the image's `registry` binary is the real binary of the release its tag names.
-    this.registry = binaryForImage(container.image ?? '');
+    this.redisCli = options.job !== undefined && container.command?.[0] === 'redis-cli' && isRedisImage(container.image ?? '');
+    // Substitution 1: the image's `registry` binary is the real binary of the release its tag names (for a
+    // redis-cli step, the release of the job's registry container).
+    const registryImage = this.redisCli
+      ? containers.find((c) => IMAGE_REGISTRY_NAMES.includes(c.command?.[0]))?.image
+      : container.image;
+    this.registry = binaryForImage(registryImage ?? '');
     const label: string | undefined = this.deployment.spec?.template?.metadata?.labels?.['app.kubernetes.io/version'];
     if (label !== undefined && !label.startsWith(`${this.registry.version.line}.`)) {
       throw new Error(`the pod is labelled app.kubernetes.io/version=${label} but its image '${container.image}' is registry ${this.registry.version.line}.x: `
@@ -518,6 +535,9 @@ export class RegistryPod {
 
   private commandLine(env: { [name: string]: string }): string[] {
     const command: string[] = this.container.command ?? [];
+    if (this.redisCli) {
+      return [REDIS_CLI_BINARY, ...command.slice(1), ...(this.container.args ?? [])].map((arg) => expand(arg, env));
+    }
     if (command.length === 0) {
       throw new Error('the container sets no command: the harness runs only the registry binary, so the manifest must name it (command: [registry])');
     }
