@@ -12,8 +12,9 @@ import { ConfigFragments, describeConflict } from './config/config-merge';
 import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
 import { configSectionProblem, registryEnvProblem } from './config/config-structure';
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
-import { RegistryFeature, RegistryVersion } from './config/registry-version';
+import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
@@ -201,6 +202,14 @@ export interface RegistryDeploymentProps {
    * @default false - the debug server also serves pprof, so it stays off unless asked for
    */
   readonly metrics?: boolean;
+
+  /**
+   * OpenTelemetry tracing (registry 3.x): `RegistryTracing.otlp({ endpoint })` exports the registry's traces to a
+   * collector. Registry 2.8 has no tracing, so `otlp()` is an error there.
+   * @default RegistryTracing.disabled() - 3.x exports nothing (`OTEL_TRACES_EXPORTER=none`) instead of trying
+   * https://localhost:4318 and logging an error every few seconds
+   */
+  readonly tracing?: RegistryTracing;
 
   /**
    * Log verbosity.
@@ -484,10 +493,8 @@ export class RegistryDeployment extends Construct {
     this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
     this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
     this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
-    if (this.version.supports(RegistryFeature.TRACING)) {
-      // 3.x exports traces to https://localhost:4318 unless told otherwise, logging an error every few seconds
-      // when nothing listens there; the official image sets this too, a mirror or own build may not.
-      this.applyContribution({ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } });
+    for (const contribution of (props.tracing ?? RegistryTracing.disabled()).bind(this)) {
+      this.applyContribution(contribution);
     }
     this.node.addValidation({ validate: () => this.validateConfig() });
 

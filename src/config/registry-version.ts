@@ -10,6 +10,11 @@ export enum RegistryFeature {
   LIST_ITEM_ENV = 'list-item-env',
   /** OpenTelemetry tracing, on by default (exports to https://localhost:4318) since 3.0.0. */
   TRACING = 'tracing',
+  /**
+   * `OTEL_SERVICE_NAME` and a `service.name` in `OTEL_RESOURCE_ATTRIBUTES` name the traces' service (3.1: tracing/tracing.go
+   * reads the resource from the environment last; 3.0.0 always sends `distribution`).
+   */
+  TRACING_SERVICE_NAME = 'tracing-service-name',
   /** The s3 driver's `forcepathstyle` key (3.0.0; 2.8 derives path style from `regionendpoint`). */
   S3_FORCE_PATH_STYLE = 's3-force-path-style',
   /** The s3 driver's web identity (IRSA) credentials (3.0.0, AWS SDK v2). */
@@ -34,6 +39,7 @@ export enum RegistryFeature {
 const FEATURE_SINCE: { [feature: string]: string } = {
   [RegistryFeature.LIST_ITEM_ENV]: '3.0.0',
   [RegistryFeature.TRACING]: '3.0.0',
+  [RegistryFeature.TRACING_SERVICE_NAME]: '3.1.0',
   [RegistryFeature.S3_FORCE_PATH_STYLE]: '3.0.0',
   [RegistryFeature.S3_WEB_IDENTITY]: '3.0.0',
   [RegistryFeature.AZURE_CREDENTIALS]: '3.0.0',

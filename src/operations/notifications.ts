@@ -3,7 +3,7 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration } from '../storage/storage-options';
-import { propError, requireIntegerInRange } from '../util/validation';
+import { isHttpHeaderName, propError, requireIntegerInRange } from '../util/validation';
 
 /**
  * An action a registry event reports.
@@ -89,8 +89,6 @@ export interface NotificationsProps {
   readonly includeReferences?: boolean;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /**
  * Registry events (push, pull, mount, delete) sent to webhooks, for scanners, audit and replication.
  * Header values such as an Authorization token come from Secrets and work on 2.8 too, where a list
@@ -135,11 +133,11 @@ export class Notifications implements IRegistryPart {
       }
       const headers: { [name: string]: string[] } = {};
       for (const [name, value] of Object.entries(e.headers ?? {})) {
-        if (!HEADER_NAME.test(name)) throw propError(registry, `${where}.headers`, `name ${JSON.stringify(name)} is not an HTTP header name`);
+        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.headers`, `name ${JSON.stringify(name)} is not an HTTP header name`);
         headers[name] = [value];
       }
       for (const name of Object.keys(e.secretHeaders ?? {}).sort()) {
-        if (!HEADER_NAME.test(name)) throw propError(registry, `${where}.secretHeaders`, `name ${JSON.stringify(name)} is not an HTTP header name`);
+        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.secretHeaders`, `name ${JSON.stringify(name)} is not an HTTP header name`);
         if (name in headers) throw propError(registry, `${where}.secretHeaders`, `header '${name}' is also in 'headers': give it once`);
         const ref = e.secretHeaders![name];
         headers[name] = [registry.secretValue(ref.secret, ref.key)];

@@ -45,6 +45,13 @@ export function requireIntegerInRange(scope: IConstruct, property: string, value
   }
 }
 
+const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** True when `name` is an HTTP header name (an RFC 9110 token). */
+export function isHttpHeaderName(name: string): boolean {
+  return typeof name === 'string' && HTTP_HEADER_NAME.test(name);
+}
+
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 /** Throws unless `value` is a lower-case DNS name with at least one dot, as clients type it (no scheme, port or wildcard). */

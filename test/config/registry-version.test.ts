@@ -59,20 +59,6 @@ describe('RegistryVersion', () => {
   });
 });
 
-describe('tracing', () => {
-  test('3.x: OTEL_TRACES_EXPORTER=none, so the registry does not export to localhost:4318', () => {
-    for (const version of [RegistryVersion.V3_0, RegistryVersion.V3_1]) {
-      const env: Obj[] = registryContainer({ version }).env;
-      expect(env).toContainEqual({ name: 'OTEL_TRACES_EXPORTER', value: 'none' });
-    }
-  });
-
-  test('2.8 has no tracing: no OTEL variable', () => {
-    const env: Obj[] = registryContainer({ version: RegistryVersion.V2_8 }).env ?? [];
-    expect(env.map((e) => e.name)).not.toContain('OTEL_TRACES_EXPORTER');
-  });
-});
-
 describe('addSecretEnv and list items', () => {
   const registryOn = (version: RegistryVersion) => {
     const chart = Testing.chart();

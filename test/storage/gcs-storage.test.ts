@@ -3,13 +3,63 @@ import * as kplus from 'cdk8s-plus-27';
 import { expectCredentialsOnlyFromSecrets, Obj, synthStorage, synthThrows } from './cloud-storage-harness';
 import { GcsCredentials, RegistryVersion, StorageBackend } from '../../src';
 
-// Expected keys come from the distribution sources at each tag:
+// Expected keys come from the distribution sources at each tag (/var/tmp/distribution-src/<tag>):
 // - v2.8.3: docs/configuration.md (storage.gcs: bucket, keyfile, credentials, rootdirectory, chunksize) and
 //   registry/storage/driver/gcs/gcs.go FromParameters (bucket, rootdirectory, chunksize >= 256 KiB and a multiple of
 //   it, keyfile read with ioutil.ReadFile, credentials, maxconcurrency >= 25; else google.DefaultTokenSource).
 // - v3.0.0: docs/content/storage-drivers/gcs.md (bucket, keyfile, rootdirectory, chunksize) and gcs.go FromParameters
 //   (the same keys plus useragent; the same chunk size checks; Application Default Credentials without a key).
+// - v3.1.1 (stands in for 3.1.2): gcs.go FromParameters reads exactly the keys of 3.0.0 with the same checks
+//   (`diff v3.0.0 v3.1.1` of gcs.go: error messages lower-cased, `any` for `interface{}`, the MD5 set before the write
+//   in putContent; no key added, removed or renamed); docs/content/storage-drivers/gcs.md is unchanged. Line numbers
+//   below are v3.1.1's. A keyfile must hold a `service_account` key (google.JWTConfigFromJSON, gcs.go:166), so
+//   workload identity goes through Application Default Credentials (no keyfile), as GcsCredentials.workloadIdentity renders.
 // The official 2.8.3 image is built with BUILDTAGS="include_oss,include_gcs" (Dockerfile at v2.8.3).
+
+/** The keys each release's gcs.go FromParameters reads (parameters["..."]), with its line there. */
+const KEYS_READ: { [line: string]: { [key: string]: string } } = {
+  '2.8': { bucket: 'gcs.go:116', rootdirectory: 'gcs.go:121', chunksize: 'gcs.go:127', keyfile: 'gcs.go:153', credentials: 'gcs.go:163', maxconcurrency: 'gcs.go:196' },
+  '3.0': {
+    bucket: 'gcs.go:120',
+    rootdirectory: 'gcs.go:125',
+    chunksize: 'gcs.go:131',
+    keyfile: 'gcs.go:160',
+    credentials: 'gcs.go:171',
+    useragent: 'gcs.go:208',
+    maxconcurrency: 'gcs.go:219',
+  },
+  '3.1': {
+    bucket: 'gcs.go:121',
+    rootdirectory: 'gcs.go:126',
+    chunksize: 'gcs.go:132',
+    keyfile: 'gcs.go:161',
+    credentials: 'gcs.go:172',
+    useragent: 'gcs.go:209',
+    maxconcurrency: 'gcs.go:220',
+  },
+};
+
+/** What each release is expected to get, written out per release (not derived from another release's). */
+const EXPECTED: { [line: string]: { keyFile: Obj; workloadIdentity: Obj } } = {
+  '2.8': {
+    // gcs.go 2.8.3: bucket required (:116), keyfile a path read from disk (:153), chunksize an int, multiple of 256 KiB (:127)
+    keyFile: { bucket: 'registry-images', keyfile: '/etc/registry/gcs/key.json', rootdirectory: 'dir', chunksize: 5242880 },
+    // maxconcurrency: base.GetLimitFromParameter(..., minConcurrency 25, default 50) (:196); no key: DefaultTokenSource
+    workloadIdentity: { bucket: 'registry-images', maxconcurrency: 25 },
+  },
+  '3.0': {
+    // gcs.go 3.0.0: bucket (:120), keyfile (:160, os.ReadFile then JWTConfigFromJSON), rootdirectory (:125), chunksize (:131)
+    keyFile: { bucket: 'registry-images', keyfile: '/etc/registry/gcs/key.json', rootdirectory: 'dir', chunksize: 5242880 },
+    // maxconcurrency (:219, min 25, default 50); no keyfile and no credentials: google.DefaultTokenSource (:202)
+    workloadIdentity: { bucket: 'registry-images', maxconcurrency: 25 },
+  },
+  '3.1': {
+    // gcs.go 3.1.1: bucket (:121), keyfile (:161, os.ReadFile then JWTConfigFromJSON), rootdirectory (:126), chunksize (:132)
+    keyFile: { bucket: 'registry-images', keyfile: '/etc/registry/gcs/key.json', rootdirectory: 'dir', chunksize: 5242880 },
+    // maxconcurrency (:220, min 25, default 50); no keyfile and no credentials: google.DefaultTokenSource (:203)
+    workloadIdentity: { bucket: 'registry-images', maxconcurrency: 25 },
+  },
+};
 
 const CREDENTIAL_KEYS = ['credentials', 'private_key', 'private_key_id'];
 
@@ -23,12 +73,8 @@ describe('StorageBackend.gcs', () => {
   for (const version of [RegistryVersion.V2_8, RegistryVersion.V3_0, RegistryVersion.V3_1]) {
     test(`key file from a Secret, mounted read-only, on ${version}`, () => {
       const result = synthStorage(keyFile({ rootDirectory: 'dir', chunkSize: Size.mebibytes(5) }), { version });
-      expect(result.config.storage.gcs).toEqual({
-        bucket: 'registry-images', // gcs.go FromParameters: parameters["bucket"], required
-        keyfile: '/etc/registry/gcs/key.json', // gcs.go: parameters["keyfile"], a path read from disk
-        rootdirectory: 'dir', // gcs.go: parameters["rootdirectory"]
-        chunksize: 5242880, // gcs.go: parameters["chunksize"], an integer number of bytes, multiple of 256 KiB
-      });
+      expect(result.config.storage.gcs).toEqual(EXPECTED[version.line].keyFile);
+      expect(Object.keys(result.config.storage.gcs).filter((k) => !(k in KEYS_READ[version.line]))).toEqual([]);
       const pod = result.deployment.spec.template.spec;
       const volume = pod.volumes.find((v: Obj) => v.name === 'gcs-key');
       // Only the key is projected, under the name keyfile points at.
@@ -46,11 +92,9 @@ describe('StorageBackend.gcs', () => {
         maxConcurrency: 25,
         credentials: GcsCredentials.workloadIdentity('registry@my-project.iam.gserviceaccount.com'),
       }), { version });
-      // Without keyfile and credentials the driver uses google.DefaultTokenSource (gcs.go, both tags).
-      expect(result.config.storage.gcs).toEqual({
-        bucket: 'registry-images',
-        maxconcurrency: 25, // gcs.go: base.GetLimitFromParameter(parameters["maxconcurrency"], minConcurrency 25, default 50)
-      });
+      // Without keyfile and credentials the driver uses google.DefaultTokenSource (gcs.go, every tag).
+      expect(result.config.storage.gcs).toEqual(EXPECTED[version.line].workloadIdentity);
+      expect(Object.keys(result.config.storage.gcs).filter((k) => !(k in KEYS_READ[version.line]))).toEqual([]);
       expect(result.serviceAccount.metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'registry@my-project.iam.gserviceaccount.com' });
       expect(result.deployment.spec.template.spec.volumes.map((v: Obj) => v.name)).not.toContain('gcs-key');
       expect(result.objects).toMatchSnapshot();

@@ -1,0 +1,207 @@
+import * as kplus from 'cdk8s-plus-27';
+import { RegistryFeature } from '../config/registry-version';
+import type { RegistryDeployment } from '../registry-deployment';
+import { RegistryContribution } from '../registry-part';
+import { SecretKeyReference } from '../secret-key-reference';
+import { secretEnv } from '../util/secret-env';
+import { isHttpHeaderName, propError } from '../util/validation';
+import { requireFeature } from '../util/version-check';
+
+// What registry 3.x reads, checked in the source of v3.0.0 and v3.1.1 (/var/tmp/distribution-src):
+// - tracing/tracing.go: one exporter from autoexport.NewSpanExporter (so OTEL_TRACES_EXPORTER: otlp by default,
+//   `none`, `console`), plus a stdouttrace exporter that writes every span to the log at debug level.
+//   The sampler is fixed in code, TraceIDRatioBased(1): OTEL_TRACES_SAMPLER(_ARG) is read by the SDK and then
+//   overridden (sdk/trace/provider.go applies env configs before options), so no sampling option is offered.
+//   The service name: 3.0.0 builds the resource with service.name=distribution, which wins over the environment
+//   (sdk/trace/provider.go WithResource merges resource.Environment() first); 3.1.1 adds resource.WithFromEnv()
+//   last, so OTEL_SERVICE_NAME wins there.
+// - vendor/go.opentelemetry.io/contrib/exporters/autoexport/spans.go: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then
+//   OTEL_EXPORTER_OTLP_PROTOCOL: `grpc` or `http/protobuf` (the default); anything else fails at start.
+// - vendor/.../otlptrace/otlptrace{http,grpc}/internal/otlpconfig/envconfig.go: OTEL_EXPORTER_OTLP_ENDPOINT is a
+//   base URL (HTTP appends /v1/traces to its path; gRPC dials host and path joined), its scheme decides TLS
+//   (http = plain; withEndpointScheme);
+//   OTEL_EXPORTER_OTLP_HEADERS is `name=value,...`, each value percent-decoded (internal/envconfig/envconfig.go
+//   stringToHeader, url.PathUnescape).
+// - vendor/go.opentelemetry.io/otel/sdk/resource/env.go: OTEL_RESOURCE_ATTRIBUTES is `key=value,...`, each value
+//   percent-decoded.
+
+/**
+ * The wire protocol of an OTLP exporter, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it.
+ */
+export enum OtlpProtocol {
+  /** Protobuf over HTTP, POSTed to `/v1/traces` under the endpoint (the collector's port 4318). */
+  HTTP_PROTOBUF = 'http/protobuf',
+  /** gRPC (the collector's port 4317). */
+  GRPC = 'grpc',
+}
+
+/**
+ * Options of `RegistryTracing.otlp()`.
+ */
+export interface OtlpTracingOptions {
+  /**
+   * The collector's base URL, such as `http://otel-collector.observability:4318`. With HTTP the traces go to
+   * `/v1/traces` under its path; an `http://` URL sends them in plain text, `https://` with TLS.
+   */
+  readonly endpoint: string;
+
+  /**
+   * The wire protocol.
+   * @default OtlpProtocol.HTTP_PROTOBUF
+   */
+  readonly protocol?: OtlpProtocol;
+
+  /**
+   * Headers sent with every export, such as a vendor's API key, each read from a Secret that holds the whole value
+   * (for example `Bearer abc...`). The value is percent-decoded by the exporter: store it percent-encoded if it
+   * contains `,` or `%`.
+   * @default - none
+   */
+  readonly headers?: { [name: string]: SecretKeyReference };
+
+  /**
+   * The service name the traces carry (`OTEL_SERVICE_NAME`). Registry 3.1 or later: 3.0.0 always sends `distribution`.
+   * @default - `distribution`, the registry's own
+   */
+  readonly serviceName?: string;
+
+  /**
+   * More resource attributes of the traces (`OTEL_RESOURCE_ATTRIBUTES`), such as `deployment.environment`.
+   * Plain values, never credentials. The service name goes in `serviceName`.
+   * @default - none
+   */
+  readonly resourceAttributes?: { [key: string]: string };
+}
+
+/**
+ * OpenTelemetry tracing of registry 3.x, set through the `OTEL_*` variables the registry's SDK reads.
+ *
+ * Registry 3.x traces every request and, unless told otherwise, exports to `https://localhost:4318`, logging an
+ * error every few seconds when nothing listens there. `RegistryTracing.disabled()`, the default, turns the export
+ * off; `RegistryTracing.otlp()` sends the traces to a collector. Registry 2.8 has no tracing.
+ */
+export abstract class RegistryTracing {
+  /**
+   * No traces leave the registry (`OTEL_TRACES_EXPORTER=none`, as the official image sets it). On 2.8, nothing.
+   */
+  public static disabled(): RegistryTracing {
+    return new DisabledTracing();
+  }
+
+  /**
+   * Traces are exported over OTLP to a collector (registry 3.x). Every request is sampled: the registry fixes
+   * its sampler in code, so sample in the collector if needed.
+   */
+  public static otlp(options: OtlpTracingOptions): RegistryTracing {
+    return new OtlpTracing(options);
+  }
+
+  protected constructor() {}
+
+  /**
+   * Renders the tracing setup for one registry: the contributions, applied in order (variables that an
+   * earlier contribution defines can be referenced as `$(NAME)` by a later one).
+   */
+  public abstract bind(registry: RegistryDeployment): RegistryContribution[];
+}
+
+class DisabledTracing extends RegistryTracing {
+  public bind(registry: RegistryDeployment): RegistryContribution[] {
+    if (!registry.version.supports(RegistryFeature.TRACING)) return [];
+    // The official image sets this too; a mirror or own build may not.
+    return [{ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } }];
+  }
+}
+
+/** Prefix of the variables that carry header values from Secrets, referenced by OTEL_EXPORTER_OTLP_HEADERS. */
+const HEADER_VARIABLE = 'TRACING_HEADER_';
+
+class OtlpTracing extends RegistryTracing {
+  public constructor(private readonly options: OtlpTracingOptions) {
+    super();
+  }
+
+  public bind(registry: RegistryDeployment): RegistryContribution[] {
+    const o = this.options ?? ({} as OtlpTracingOptions);
+    requireFeature(registry, 'tracing', registry.version, RegistryFeature.TRACING, 'RegistryTracing.otlp()');
+    const endpoint = checkEndpoint(registry, o.endpoint);
+    const protocol = o.protocol ?? OtlpProtocol.HTTP_PROTOBUF;
+    if (!Object.values(OtlpProtocol).includes(protocol)) {
+      throw propError(registry, 'tracing.protocol', `(${JSON.stringify(protocol)}) must be one of ${Object.values(OtlpProtocol).map((p) => JSON.stringify(p)).join(', ')}`);
+    }
+    if (protocol === OtlpProtocol.GRPC && new URL(endpoint).pathname !== '/') {
+      throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) has a path, which gRPC would dial as part of the address: give scheme, host and port only, such as "http://otel-collector.observability:4317"`);
+    }
+
+    const secretVariables: { [name: string]: kplus.EnvValue } = {};
+    const headers: string[] = [];
+    Object.keys(o.headers ?? {}).sort().forEach((name, i) => {
+      if (!isHttpHeaderName(name)) {
+        throw propError(registry, 'tracing.headers', `name ${JSON.stringify(name)} is not an HTTP header name`);
+      }
+      const ref = o.headers![name];
+      const variable = `${HEADER_VARIABLE}${i}`;
+      secretVariables[variable] = secretEnv(registry, `tracing.headers.${name}`, ref?.secret, ref?.key);
+      // The kubelet puts the Secret's value in place of $(VARIABLE), so the value never appears in the manifest.
+      headers.push(`${name}=$(${variable})`);
+    });
+
+    const env: { [name: string]: kplus.EnvValue } = {
+      OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('otlp'),
+      OTEL_EXPORTER_OTLP_PROTOCOL: kplus.EnvValue.fromValue(protocol),
+      OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(endpoint),
+    };
+    if (headers.length > 0) {
+      env.OTEL_EXPORTER_OTLP_HEADERS = kplus.EnvValue.fromValue(headers.join(','));
+    }
+    if (o.serviceName !== undefined) {
+      requireFeature(registry, 'tracing.serviceName', registry.version, RegistryFeature.TRACING_SERVICE_NAME, `${JSON.stringify(o.serviceName)}`);
+      if (typeof o.serviceName !== 'string' || o.serviceName.trim() === '' || o.serviceName !== o.serviceName.trim()) {
+        throw propError(registry, 'tracing.serviceName', `(${JSON.stringify(o.serviceName)}) must be a non-empty name without surrounding spaces`);
+      }
+      env.OTEL_SERVICE_NAME = kplus.EnvValue.fromValue(o.serviceName);
+    }
+    const attributes = Object.keys(o.resourceAttributes ?? {}).sort().map((key) => {
+      if (!/^[A-Za-z0-9_.\-/]+$/.test(key)) {
+        throw propError(registry, 'tracing.resourceAttributes', `key ${JSON.stringify(key)} must be letters, digits, '.', '_', '-' and '/' (such as "deployment.environment")`);
+      }
+      if (key === 'service.name') {
+        throw propError(registry, 'tracing.resourceAttributes', "sets 'service.name': use 'serviceName' (registry 3.1 or later)");
+      }
+      return `${key}=${encodeURIComponent(String(o.resourceAttributes![key]))}`;
+    });
+    if (attributes.length > 0) {
+      env.OTEL_RESOURCE_ATTRIBUTES = kplus.EnvValue.fromValue(attributes.join(','));
+    }
+    return [
+      ...(headers.length > 0 ? [{ name: 'tracing', env: secretVariables }] : []),
+      { name: 'tracing', env },
+    ];
+  }
+}
+
+function checkEndpoint(registry: RegistryDeployment, endpoint: string): string {
+  const example = 'such as "http://otel-collector.observability:4318"';
+  if (typeof endpoint !== 'string' || endpoint === '') {
+    throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, ${example}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is not a URL: give the collector's base URL, ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) must be an http:// or https:// URL, ${example}`);
+  }
+  if (url.username || url.password) {
+    throw propError(registry, 'tracing.endpoint', 'must not contain a user or password (it would land in the manifest): send an Authorization header from a Secret with headers');
+  }
+  if (url.search || url.hash) {
+    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) must not have a query or fragment: give the collector's base URL, ${example}`);
+  }
+  if (/\/v1\/traces\/?$/.test(url.pathname)) {
+    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is the base URL: leave out /v1/traces, the exporter appends it`);
+  }
+  return endpoint;
+}
