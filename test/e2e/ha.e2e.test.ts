@@ -204,8 +204,11 @@ describeVersions(VERSIONS, (v) => {
     // signed with another replica's secret
     expect(failed[0].status).toBe(202);
     expect(failed[failed.length - 1].status).toBeGreaterThanOrEqual(400);
-    // (the registry answers before reading the chunk and closes, so the reason is in its log)
-    expect(unshared.map((p) => p.stderr()).join('\n')).toMatch(/blob upload (invalid|unknown)/i);
+    // (the registry answers before reading the chunk and closes, so the reason is in its log, written when the
+    // request completes, which can be after the client saw the answer)
+    const logs = () => unshared.map((p) => p.stderr()).join('\n');
+    for (let i = 0; i < 100 && !/blob upload (invalid|unknown)/i.test(logs()); i++) await sleep(50);
+    expect(logs()).toMatch(/blob upload (invalid|unknown)/i);
     await expect(push(buildImage({ sizeBytes: 2 * MiB, seed: `${image}-unshared` }), `${proxy2.address}/ha/unshared:v1`)).rejects.toThrow();
     await proxy2.stop();
     for (const pod of unshared) await pod.stop();
