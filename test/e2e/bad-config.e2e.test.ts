@@ -15,7 +15,7 @@ beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
   await swift.createContainer('bad-config');
-}, 60000);
+}, 150000);
 afterAll(() => cleanupAll());
 
 /** The reason `start()` failed; the harness says which: "the registry exited" (its own exit) or "not ready within" (a timeout). */

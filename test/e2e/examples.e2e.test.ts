@@ -44,7 +44,7 @@ beforeAll(async () => {
   requireEnvironment(['htpasswd']);
   [swift, azurite] = await Promise.all([SwiftServer.start(), AzuriteServer.start()]);
   htpasswd = execFileSync('htpasswd', ['-Bbn', '-C', '5', 'admin', PASSWORD], { encoding: 'utf-8' });
-}, 90000);
+}, 150000);
 afterAll(() => cleanupAll());
 
 /** Runs the chart's registry pod and checks a push and pull; with `auth`, only with the password. */

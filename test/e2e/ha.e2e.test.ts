@@ -31,7 +31,7 @@ let swift: SwiftServer;
 beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
-}, 120000);
+}, 150000);
 afterAll(async () => {
   await stopAllProxies();
   await cleanupAll();

@@ -17,7 +17,7 @@ let swift: SwiftServer;
 beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
-}, 60000);
+}, 150000);
 afterAll(() => cleanupAll());
 
 /** The registry version of the describe block running. */

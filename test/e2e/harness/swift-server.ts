@@ -20,7 +20,7 @@ const S3_REGION = 'us-east-1';
 /** A running all-in-one Swift. Start with `SwiftServer.start()`; `cleanupAll()` stops it. */
 export class SwiftServer {
   /** Starts memcached and the four Swift servers; resolves once an authenticated request succeeds. */
-  public static async start(timeoutMs = 30000): Promise<SwiftServer> {
+  public static async start(timeoutMs = 90000): Promise<SwiftServer> {
     requireEnvironment(SWIFT_BINARIES);
     if (!fs.existsSync('/etc/swift/swift.conf')) {
       throw new Error('/etc/swift/swift.conf is missing (it holds the hash prefix/suffix): install the swift package as .ci/run does');
