@@ -208,7 +208,11 @@ describeVersions(VERSIONS, (v) => {
     // request completes, which can be after the client saw the answer)
     const logs = () => unshared.map((p) => p.stderr()).join('\n');
     for (let i = 0; i < 100 && !/blob upload (invalid|unknown)/i.test(logs()); i++) await sleep(50);
-    expect(logs()).toMatch(/blob upload (invalid|unknown)/i);
+    if (!/blob upload (invalid|unknown)/i.test(logs())) {
+      // Say everything a flake would need to be understood: which replica got which request, and what it answered.
+      throw new Error(`no replica logged why the upload failed: answers ${JSON.stringify(failed.map((a) => a.status))}, `
+        + `proxy ${JSON.stringify(proxy2.log)}; replica logs:\n${logs()}`);
+    }
     await expect(push(buildImage({ sizeBytes: 2 * MiB, seed: `${image}-unshared` }), `${proxy2.address}/ha/unshared:v1`)).rejects.toThrow();
     await proxy2.stop();
     for (const pod of unshared) await pod.stop();
