@@ -86,12 +86,13 @@ export class RegistryChart extends Chart {
         + '(http.host), and the registry has one. Give one of loadBalancer, ingress and route, and add another way in to the chart yourself if you need it');
     }
 
+    // Every object of the chart carries the namespace, whoever creates the Namespace.
+    if (this.namespace !== undefined) requireDns1123Label(this, 'namespace', this.namespace);
     if (props.createNamespace ?? true) {
       if (this.namespace === undefined) {
         throw propError(this, 'namespace', 'is required to create the Namespace: give the namespace the registry runs in, '
           + 'or createNamespace: false to render into the namespace kubectl applies to');
       }
-      requireDns1123Label(this, 'namespace', this.namespace);
       this.namespaceObject = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
       // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
       ApiObject.of(this.namespaceObject).addJsonPatch(JsonPatch.remove('/metadata/namespace'));

@@ -26,7 +26,7 @@ import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { validateObjectNames } from './util/object-names';
 import { secretEnv } from './util/secret-env';
-import { propError, requireDns1123Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
+import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
@@ -324,7 +324,7 @@ export class RegistryDeployment extends Construct {
     this.props = requireProp(this, 'props', props, 'give at least { auth }');
     requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {
-      requireDns1123Label(this, 'name', props.name);
+      requireDns1035Label(this, 'name', props.name); // it names the Service too
       const twin = Chart.of(this).node.findAll().find((c) => c !== this && c instanceof RegistryDeployment && c.props.name === props.name);
       if (twin) {
         throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${twin.node.path} in this chart: `

@@ -123,6 +123,8 @@ describe('RegistryChart', () => {
       .toThrow(/^reg: 'namespace' is required to create the Namespace: .*createNamespace: false/);
     expect(() => new RegistryChart(Testing.app(), 'reg', { namespace: 'Registry_NS', registry: none }))
       .toThrow(/^reg: 'namespace' \("Registry_NS"\) must be a DNS-1123 label/);
+    expect(() => new RegistryChart(Testing.app(), 'reg', { namespace: 'Registry_NS', createNamespace: false, registry: none }))
+      .toThrow(/^reg: 'namespace' \("Registry_NS"\) must be a DNS-1123 label/);
     expect(() => new RegistryChart(Testing.app(), 'reg', {
       namespace: 'registry',
       registry: none,

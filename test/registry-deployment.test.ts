@@ -248,7 +248,9 @@ describe('RegistryDeployment: bad input', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);
   });
   test('invalid names', () => {
-    expect(make({ name: 'My_Registry' })).toThrow(/'name' \("My_Registry"\) must be a DNS-1123 label/);
+    expect(make({ name: 'My_Registry' })).toThrow(/'name' \("My_Registry"\) must be a DNS-1035 label, as a Service name is/);
+    // it names the Service, which must start with a letter
+    expect(make({ name: '1registry' })).toThrow(/'name' \("1registry"\) must be a DNS-1035 label/);
     expect(make({ storage: StorageBackend.existingClaim('Bad Claim') })).toThrow(/'storage.claimName'/);
     expect(make({ storage: StorageBackend.existingClaim('data', { subPath: '../etc' }) })).toThrow(/'storage.subPath'/);
   });
@@ -325,5 +327,12 @@ describe('RegistryDeployment: floating image tags', () => {
     // WHEN the user follows the advice THEN it synthesizes
     expect(synth({ image: 'registry:3', version: RegistryVersion.of(pin) }).container.image).toBe('registry:3');
     expect(synth({ image: `registry:${pin}` }).registry.version.version).toBe(pin);
+  });
+
+  test('an image pinned by digest only is not \'latest\': the error asks for the version, not for a tag', () => {
+    const image = `registry@sha256:${'a'.repeat(64)}`;
+    expect(make({ image })).toThrow(/'version'/);
+    expect(make({ image })).not.toThrow(/latest/);
+    expect(synth({ image, version: RegistryVersion.V3_1 }).container.image).toBe(image);
   });
 });

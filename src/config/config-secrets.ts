@@ -1,8 +1,8 @@
 import { Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { secretVolume } from '../util/secret-env';
-import { propError } from '../util/validation';
+import { requireSecretName, secretVolume } from '../util/secret-env';
+import { propError, requireSecretKeyName } from '../util/validation';
 
 /**
  * Credentials anywhere in config.yml, on every registry version.
@@ -103,6 +103,8 @@ export class ConfigSecrets {
 
   /** Registers a credential and returns its placeholder; the same Secret key gives the same placeholder. */
   public placeholder(property: string, secret: kplus.ISecret, key: string): string {
+    requireSecretName(this.scope, property, secret);
+    requireSecretKeyName(this.scope, property, key);
     const found = this.entries.findIndex((e) => e.secretName === secret.name && e.key === key);
     if (found >= 0) return secretToken(found);
     const index = this.entries.length;

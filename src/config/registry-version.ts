@@ -36,7 +36,7 @@ export enum RegistryFeature {
 }
 
 /** The first release of each feature, as `MAJOR.MINOR.PATCH`. */
-const FEATURE_SINCE: { [feature: string]: string } = {
+const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.LIST_ITEM_ENV]: '3.0.0',
   [RegistryFeature.TRACING]: '3.0.0',
   [RegistryFeature.TRACING_SERVICE_NAME]: '3.1.0',

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
-import { propError, requireDns1123Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
+import { propError, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -124,7 +124,7 @@ export class ElbTlsService extends Construct {
     requireHostname(this, 'hostname', hostname, 'registry.example.com');
     const type = requireOneOf(this, 'loadBalancerType', props.loadBalancerType ?? AwsLoadBalancerType.CLASSIC, Object.values(AwsLoadBalancerType));
     const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
-    if (props.name !== undefined) requireDns1123Label(this, 'name', props.name);
+    if (props.name !== undefined) requireDns1035Label(this, 'name', props.name);
 
     const annotations: { [key: string]: string } = {
       [`${AWS_LB}-ssl-cert`]: arn,

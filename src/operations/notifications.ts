@@ -126,11 +126,6 @@ export class Notifications implements IRegistryPart {
         throw propError(registry, `${where}.url`, 'must not contain a user or password (it would land in the ConfigMap): send an Authorization header from a Secret with secretHeaders');
       }
       if (e.threshold !== undefined) requireIntegerInRange(registry, `${where}.threshold`, e.threshold, 1, 1000);
-      for (const [name, d] of [['timeout', e.timeout], ['backoff', e.backoff]] as const) {
-        if (d !== undefined && d.toMilliseconds() < 1000) {
-          throw propError(registry, `${where}.${name}`, `(${d.toMilliseconds()}ms) must be at least one second`);
-        }
-      }
       const headers: { [name: string]: string[] } = {};
       for (const [name, value] of Object.entries(e.headers ?? {})) {
         if (!isHttpHeaderName(name)) throw propError(registry, `${where}.headers`, `name ${JSON.stringify(name)} is not an HTTP header name`);
@@ -148,9 +143,9 @@ export class Notifications implements IRegistryPart {
         name: e.name,
         url: e.url,
         headers: Object.keys(headers).length > 0 ? headers : undefined,
-        timeout: e.timeout ? goDuration(e.timeout) : undefined,
+        timeout: e.timeout ? goDuration(registry, `${where}.timeout`, e.timeout, 1) : undefined,
         threshold: e.threshold,
-        backoff: e.backoff ? goDuration(e.backoff) : undefined,
+        backoff: e.backoff ? goDuration(registry, `${where}.backoff`, e.backoff, 1) : undefined,
         ignore: ignoreMediaTypes || ignoreActions ? { mediatypes: ignoreMediaTypes, actions: ignoreActions } : undefined,
       };
     });

@@ -78,17 +78,16 @@ export class PullThroughCache implements IRegistryPart {
     if (p.cacheWriteTimeout !== undefined) {
       requireFeature(registry, 'proxy.cacheWriteTimeout', registry.version, RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT, 'proxy.cachewritetimeout');
     }
-    if (p.cacheWriteTimeout !== undefined && p.cacheWriteTimeout.toSeconds() < 1) {
-      throw propError(registry, 'proxy.cacheWriteTimeout', 'must be at least one second');
-    }
+    const ttl = p.ttl !== undefined ? goDuration(registry, 'proxy.ttl', p.ttl, 0) : undefined;
+    const cacheWriteTimeout = p.cacheWriteTimeout !== undefined ? goDuration(registry, 'proxy.cacheWriteTimeout', p.cacheWriteTimeout, 1) : undefined;
     const storage = registry._renderConfig().storage ?? {};
     if (storage.maintenance?.readonly?.enabled === true) {
       throw propError(registry, 'storageOptions.readOnly', 'cannot be used with a PullThroughCache: a proxy refuses pushes and deletes anyway, and read-only mode does not stop it from storing what it pulls or removing expired content. Drop readOnly (to stop caching, drop the PullThroughCache)');
     }
     // The expiry scheduler deletes through the storage's delete API (upstream: "delete must be enabled").
-    const expires = registry.version.major < 3 || p.ttl === undefined || p.ttl.toSeconds() > 0;
+    const expires = registry.version.major < 3 || ttl !== '0s';
     if (expires && storage.delete?.enabled === false) {
-      throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${p.ttl ? goDuration(p.ttl) : '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${registry.version.major < 3 ? '' : ', or keep content forever with ttl Duration.seconds(0)'}`);
+      throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${ttl ?? '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${registry.version.major < 3 ? '' : ', or keep content forever with ttl Duration.seconds(0)'}`);
     }
     return {
       name: 'proxy',
@@ -98,8 +97,8 @@ export class PullThroughCache implements IRegistryPart {
           remoteurl: p.remoteUrl.replace(/\/$/, ''),
           username: p.username ? registry.secretValue(p.username.secret, p.username.key) : undefined,
           password: p.password ? registry.secretValue(p.password.secret, p.password.key) : undefined,
-          ttl: p.ttl !== undefined ? (p.ttl.toSeconds() === 0 ? '0s' : goDuration(p.ttl)) : undefined,
-          cachewritetimeout: p.cacheWriteTimeout ? goDuration(p.cacheWriteTimeout) : undefined,
+          ttl,
+          cachewritetimeout: cacheWriteTimeout,
         },
       },
     };

@@ -6,6 +6,7 @@ import { RegistryMount } from '../registry-mount';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration } from '../storage/storage-options';
+import { secretVolume } from '../util/secret-env';
 import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
 
 /** Where the redis TLS files are mounted. */
@@ -159,7 +160,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       throw propError(registry, 'redis.tls', `is not supported by registry ${registry.version}: use registry 3.x for TLS to redis`);
     }
     const password = p.password ? registry.secretValue(p.password.secret, (requireSecretKeyName(registry, 'redis.password.key', p.password.key), p.password.key)) : undefined;
-    const dur = (d?: Duration) => (d ? goDuration(d) : undefined);
+    const dur = (name: string, d?: Duration) => (d ? goDuration(registry, `redis.${name}`, d, 0) : undefined);
 
     const mounts: RegistryMount[] = [];
     const env: { [name: string]: kplus.EnvValue } = {};
@@ -175,7 +176,10 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       tls = {};
       if (p.tls.clientCertificate) {
         mounts.push({
-          volume: kplus.Volume.fromSecret(registry, 'RedisTlsClientVolume', p.tls.clientCertificate, { name: 'redis-tls-client' }),
+          volume: secretVolume(registry, 'RedisTlsClientVolume', 'redis-tls-client', p.tls.clientCertificate, [
+            { key: 'tls.crt', path: 'tls.crt', property: 'redis.tls.clientCertificate' },
+            { key: 'tls.key', path: 'tls.key', property: 'redis.tls.clientCertificate' },
+          ]),
           path: `${REDIS_TLS_PATH}/client`,
         });
         tls.certificate = `${REDIS_TLS_PATH}/client/tls.crt`;
@@ -184,9 +188,8 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
         tlsMounts.push({ name: 'redis-tls-client', mountPath: `${REDIS_TLS_PATH}/client` });
       }
       if (p.tls.ca) {
-        requireSecretKeyName(registry, 'redis.tls.ca.key', p.tls.ca.key);
         mounts.push({
-          volume: kplus.Volume.fromSecret(registry, 'RedisTlsCaVolume', p.tls.ca.secret, { name: 'redis-tls-ca', items: { [p.tls.ca.key]: { path: 'ca.crt' } } }),
+          volume: secretVolume(registry, 'RedisTlsCaVolume', 'redis-tls-ca', p.tls.ca.secret, [{ key: p.tls.ca.key, path: 'ca.crt', property: 'redis.tls.ca.key' }]),
           path: `${REDIS_TLS_PATH}/ca`,
         });
         tls[atLeast31 ? 'rootcas' : 'clientcas'] = [`${REDIS_TLS_PATH}/ca/ca.crt`];
@@ -205,23 +208,23 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       addr: p.addresses[0],
       password,
       db: p.db,
-      dialtimeout: dur(p.dialTimeout),
-      readtimeout: dur(p.readTimeout),
-      writetimeout: dur(p.writeTimeout),
+      dialtimeout: dur('dialTimeout', p.dialTimeout),
+      readtimeout: dur('readTimeout', p.readTimeout),
+      writetimeout: dur('writeTimeout', p.writeTimeout),
       pool: (p.poolSize ?? p.maxIdleConnections ?? p.idleTimeout) !== undefined
-        ? { maxidle: p.maxIdleConnections, maxactive: p.poolSize, idletimeout: dur(p.idleTimeout) }
+        ? { maxidle: p.maxIdleConnections, maxactive: p.poolSize, idletimeout: dur('idleTimeout', p.idleTimeout) }
         : undefined,
     } : {
       addrs: [...p.addresses],
       username: p.username,
       password,
       db: p.db,
-      dialtimeout: dur(p.dialTimeout),
-      readtimeout: dur(p.readTimeout),
-      writetimeout: dur(p.writeTimeout),
+      dialtimeout: dur('dialTimeout', p.dialTimeout),
+      readtimeout: dur('readTimeout', p.readTimeout),
+      writetimeout: dur('writeTimeout', p.writeTimeout),
       poolsize: p.poolSize,
       maxidleconns: p.maxIdleConnections,
-      connmaxidletime: dur(p.idleTimeout),
+      connmaxidletime: dur('idleTimeout', p.idleTimeout),
       tls,
     };
     this.connection = { addresses: [...p.addresses], db: p.db ?? 0, username: p.username, password: p.password, tlsArgs, tlsMounts };

@@ -16,7 +16,7 @@ export interface PersistentVolumeClaimStorageOptions {
   readonly size?: Size;
 
   /**
-   * The StorageClass to provision the volume from.
+   * The StorageClass to provision the volume from; `''` binds the claim to a pre-provisioned volume without a class.
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
@@ -52,7 +52,8 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const size = this.options.size ?? Size.gibibytes(10);
     wholeMebibytes(scope, 'storage.size', size, 1);
-    if (this.options.storageClassName !== undefined) {
+    // '' is valid: it binds the claim to a pre-provisioned volume without a class, not to the default class.
+    if (this.options.storageClassName !== undefined && this.options.storageClassName !== '') {
       requireDns1123Subdomain(scope, 'storage.storageClassName', this.options.storageClassName);
     }
     const accessMode = this.options.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE;

@@ -80,9 +80,13 @@ export interface StorageOptions {
   readonly blobDescriptorCache?: BlobDescriptorCache;
 }
 
-/** A Go duration string, in the largest whole unit. */
-export function goDuration(duration: Duration): string {
-  const seconds = duration.toSeconds();
+/**
+ * A Go duration string, in the largest whole unit. The duration must be whole seconds, at least `minSeconds`: an
+ * error names `property` otherwise.
+ */
+export function goDuration(scope: IConstruct, property: string, duration: Duration, minSeconds: number): string {
+  const seconds = wholeSeconds(scope, property, duration, minSeconds);
+  if (seconds === 0) return '0s';
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
@@ -105,14 +109,11 @@ export function renderStorageOptions(scope: IConstruct, options: StorageOptions 
   if (purging) {
     const age = purging.age ?? Duration.hours(168);
     const interval = purging.interval ?? Duration.hours(24);
-    for (const [name, value] of [['age', age], ['interval', interval]] as const) {
-      wholeSeconds(scope, `storageOptions.uploadPurging.${name}`, value, 60);
-    }
     maintenance = {
       uploadpurging: {
         enabled: purging.enabled ?? true,
-        age: goDuration(age),
-        interval: goDuration(interval),
+        age: goDuration(scope, 'storageOptions.uploadPurging.age', age, 60),
+        interval: goDuration(scope, 'storageOptions.uploadPurging.interval', interval, 60),
         dryrun: purging.dryRun ?? false,
       },
     };

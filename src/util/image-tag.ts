@@ -20,7 +20,8 @@ export function splitImage(image: string): { repository: string; tag: string; ta
  * ended with 2.8.3) and reads as 2.8 (`RegistryVersion.tryFromImage`).
  */
 export function floatingTagAdvice(image: string): string | undefined {
-  const { repository, tag, tagged } = splitImage(image);
+  const { repository, tag, tagged, digest } = splitImage(image);
+  if (!tagged && digest) return undefined; // a digest only: pinned, not 'latest'
   const newest = RegistryVersion.V3.version;
   const major3 = /^v?3$/.test(tag);
   if (!major3 && tag !== 'latest') return undefined;

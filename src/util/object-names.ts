@@ -1,24 +1,24 @@
 import { ApiObject, ApiObjectProps, Chart, Names } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain } from './validation';
 
 /** The longest CronJob name the API server takes: its Jobs add an 11-character suffix and must stay within 63. */
 const MAX_CRON_JOB_NAME = 52;
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
 /** The rule the API server applies to `metadata.name` of a kind, as the kind's validation in Kubernetes has it. */
-function nameRule(kind: string): { pattern: RegExp; maxLength: number; says: string } {
+function nameRule(kind: string): { valid: (name: string) => boolean; says: string } {
   switch (kind) {
     case 'Service':
-      return { pattern: DNS1035_LABEL, maxLength: 63, says: 'a DNS-1035 label: lower-case letters, digits and \'-\', starting with a letter, at most 63 characters' };
+      return { valid: isDns1035Label, says: 'a DNS-1035 label: lower-case letters, digits and \'-\', starting with a letter, at most 63 characters' };
     case 'Namespace':
-      return { pattern: DNS1123_LABEL, maxLength: 63, says: 'a DNS-1123 label: lower-case letters, digits and \'-\', at most 63 characters' };
+      return { valid: isDns1123Label, says: 'a DNS-1123 label: lower-case letters, digits and \'-\', at most 63 characters' };
     case 'CronJob':
-      return { pattern: DNS1123_SUBDOMAIN, maxLength: MAX_CRON_JOB_NAME, says: `lower-case letters, digits, '-' and '.', at most ${MAX_CRON_JOB_NAME} characters (its Jobs add 11)` };
+      return {
+        valid: (name) => name.length <= MAX_CRON_JOB_NAME && isDns1123Subdomain(name),
+        says: `lower-case letters, digits, '-' and '.', at most ${MAX_CRON_JOB_NAME} characters (its Jobs add 11)`,
+      };
     default:
-      return { pattern: DNS1123_SUBDOMAIN, maxLength: 253, says: 'a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', at most 253 characters' };
+      return { valid: isDns1123Subdomain, says: 'a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', at most 253 characters' };
   }
 }
 
@@ -49,7 +49,7 @@ export function validateObjectNames(scope: IConstruct): void {
 function nameProblem(object: ApiObject): string | undefined {
   const name = object.name;
   const rule = nameRule(object.kind);
-  if (name.length <= rule.maxLength && rule.pattern.test(name)) return undefined;
+  if (rule.valid(name)) return undefined;
   // cdk8s-plus objects are the `Resource` child of the construct the user created.
   const path = object.node.id === 'Resource' ? object.node.scope!.node.path : object.node.path;
   return `${path}: the ${object.kind} would be named ${JSON.stringify(name)}, which is not ${rule.says}. `

@@ -31,7 +31,21 @@ export function requireDns1123Subdomain(scope: IConstruct, property: string, val
   }
 }
 
-/** Throws unless `value` is a DNS-1123 label, the rule for Service and Namespace names. */
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** True when `value` is a DNS-1035 label (Service names: a DNS-1123 label that starts with a letter). */
+export function isDns1035Label(value: string): boolean {
+  return value.length <= 63 && DNS1035_LABEL.test(value);
+}
+
+/** Throws unless `value` is a DNS-1035 label, the rule for Service names. */
+export function requireDns1035Label(scope: IConstruct, property: string, value: string): void {
+  if (!isDns1035Label(value)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be a DNS-1035 label, as a Service name is: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 63 characters`);
+  }
+}
+
+/** Throws unless `value` is a DNS-1123 label, the rule for Namespace names. */
 export function requireDns1123Label(scope: IConstruct, property: string, value: string): void {
   if (!isDns1123Label(value)) {
     throw propError(scope, property, `(${JSON.stringify(value)}) must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`);

@@ -9,7 +9,7 @@ import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 export function requireFeature(scope: IConstruct, property: string, version: RegistryVersion, feature: RegistryFeature, what: string): void {
   if (version.supports(feature)) return;
   const since = RegistryVersion.firstWith(feature);
-  const constant = since.major === 3 && since.minor === 0 ? 'RegistryVersion.V3_0' : 'RegistryVersion.V3_1';
+  const constant = `RegistryVersion.V${since.major}_${since.minor}`;
   throw propError(scope, property, `(${what}) needs registry ${since} or later, and this registry runs ${version}: `
     + `use ${constant} or later (or an image tagged ${since.line}.x), or drop it`);
 }

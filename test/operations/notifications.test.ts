@@ -53,7 +53,8 @@ describe('Notifications', () => {
     expect(() => add([{ name: 'a', url: 'https://u:p@x' }])).toThrow(/must not contain a user or password/);
     expect(() => add([{ name: 'a', url: 'http://x' }, { name: 'a', url: 'http://y' }])).toThrow(/'notifications.endpoints\[1\].name' \('a'\) is used by another endpoint/);
     expect(() => add([{ name: 'a', url: 'http://x', threshold: 0 }])).toThrow(/threshold/);
-    expect(() => add([{ name: 'a', url: 'http://x', timeout: Duration.millis(10) }])).toThrow(/'notifications.endpoints\[0\].timeout' \(10ms\) must be at least one second/);
+    expect(() => add([{ name: 'a', url: 'http://x', timeout: Duration.millis(10) }])).toThrow(/'notifications.endpoints\[0\].timeout' \(0.01 s\) must be a whole number of seconds of at least 1/);
+    expect(() => add([{ name: 'a', url: 'http://x', backoff: Duration.millis(1500) }])).toThrow(/'notifications.endpoints\[0\].backoff' \(1.5 s\) must be a whole number of seconds/);
     expect(() => add([{ name: 'a', url: 'http://x', headers: { 'Bad Header': 'v' } }])).toThrow(/is not an HTTP header name/);
     // A literal credential in plain headers is refused by the core's credential check.
     expect(() => add([{ name: 'a', url: 'http://x', headers: { Authorization: 'Bearer 0123456789abcdef' } }])).toThrow(/looks like a credential.*Authorization/);

@@ -65,6 +65,8 @@ describe('PullThroughCache', () => {
     const add = (v: any, p: any) => registryOf(v).registry.addPart(new PullThroughCache(p));
     expect(() => add(V2_8, { remoteUrl: 'https://r.example.com', ttl: Duration.hours(1) })).toThrow(/'proxy.ttl' is not supported by registry 2.8.3/);
     expect(() => add(V3_0, { remoteUrl: 'https://r.example.com', cacheWriteTimeout: Duration.minutes(1) })).toThrow(/'proxy.cacheWriteTimeout' \(proxy.cachewritetimeout\) needs registry 3.1.0 or later, and this registry runs 3.0.0/);
+    expect(() => add(V3_1, { remoteUrl: 'https://r.example.com', ttl: Duration.millis(500) })).toThrow(/'proxy.ttl' \(0.5 s\) must be a whole number of seconds/);
+    expect(() => add(V3_1, { remoteUrl: 'https://r.example.com', cacheWriteTimeout: Duration.millis(500) })).toThrow(/'proxy.cacheWriteTimeout' \(0.5 s\) must be a whole number of seconds of at least 1/);
     expect(() => add(V3_1, { remoteUrl: 'registry-1.docker.io' })).toThrow(/'proxy.remoteUrl' \("registry-1.docker.io"\)/);
     expect(() => add(V3_1, { remoteUrl: 'https://r.example.com/v2/library' })).toThrow(/must be an http\(s\) URL of a registry's root/);
     expect(() => add(V3_1, { remoteUrl: 'https://me:pw@r.example.com' })).toThrow(/must not contain a user or password/);

@@ -76,6 +76,13 @@ describe('RedisBlobDescriptorCache', () => {
       certificate: '/etc/registry/redis-tls/client/tls.crt', key: '/etc/registry/redis-tls/client/tls.key', clientcas: ['/etc/registry/redis-tls/ca/ca.crt'],
     });
 
+    // the client key is readable by the pod's group only, and only the two keys are projected
+    const clientVolume = synthConfig(b.chart).spec.volumes.find((v: any) => v.name === 'redis-tls-client');
+    expect(clientVolume.secret).toEqual({ secretName: 'redis-client', defaultMode: 0o440, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] });
+    const bad = registryOf(V3_1);
+    expect(() => bad.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], idleTimeout: Duration.millis(1500) })))
+      .toThrow(/'redis.idleTimeout' \(1.5 s\) must be a whole number of seconds/);
+
     const c = registryOf(V3_0);
     expect(() => c.registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6380'], tls: { ca: tls(c.chart).ca } })))
       .toThrow(/'redis.tls.clientCertificate' is required on registry 3.0.0/);

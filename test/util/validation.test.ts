@@ -28,7 +28,9 @@ describe('names the API server would reject', () => {
     const chart = Testing.chart();
     const r = registry({}, chart);
     expect(() => new ElbTlsService(chart, 'Lb', { registry: r, certificateArn: ARN, hostname: 'registry.example.com', name: 'Registry_LB' }))
-      .toThrow(/^test\/Lb: 'name' \("Registry_LB"\) must be a DNS-1123 label: lower-case letters, digits and '-'/);
+      .toThrow(/^test\/Lb: 'name' \("Registry_LB"\) must be a DNS-1035 label, as a Service name is: lower-case letters, digits and '-'/);
+    expect(() => new ElbTlsService(chart, 'Lb2', { registry: r, certificateArn: ARN, hostname: 'registry.example.com', name: '1lb' }))
+      .toThrow(/^test\/Lb2: 'name' \("1lb"\) must be a DNS-1035 label/);
     expect(() => new RegistryIngress(chart, 'Ingress', { registry: r, host: 'registry.example.com', name: 'Registry Ingress' }))
       .toThrow(/^test\/Ingress: 'name' \("Registry Ingress"\) must be a DNS-1123 subdomain/);
   });
@@ -43,6 +45,13 @@ describe('names the API server would reject', () => {
   test('a storage class name with spaces', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ storageClassName: 'fast ssd' }) }))
       .toThrow(/^test\/Registry: 'storage.storageClassName' \("fast ssd"\) must be a DNS-1123 subdomain/);
+  });
+
+  test('an empty storage class name binds to a pre-provisioned volume, and stays in the claim', () => {
+    const chart = Testing.chart();
+    registry({ storage: StorageBackend.persistentVolumeClaim({ storageClassName: '' }) }, chart);
+    const claim = validateChart(chart).find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(claim.spec.storageClassName).toBe('');
   });
 
   test('Secret names referenced in env and in volumes', () => {
