@@ -6,12 +6,13 @@
  * Users log in with an htpasswd file from the Secret `registry-htpasswd` (key `htpasswd`), and reach the
  * registry through an edge Route that redirects plain HTTP.
  */
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   BlobDescriptorCache, HtpasswdAuth, Platform, RegistryDeployment, RegistryRoute, RouteTermination, S3Credentials, StorageBackend,
 } from '../src';
+import { addNamespace } from './namespace';
 
 /** A registry on OpenShift backed by DigitalOcean Spaces, in the `spaces-registry` Namespace. */
 export class DigitalOceanSpacesRegistryChart extends Chart {
@@ -20,9 +21,7 @@ export class DigitalOceanSpacesRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'spaces-registry', ...props });
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    addNamespace(this);
     const keys = kplus.Secret.fromSecretName(this, 'SpacesCredentials', 'spaces-credentials');
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',

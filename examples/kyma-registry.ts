@@ -3,10 +3,11 @@
  * an existing PVC), each expressed with the library and using Kyma's own Secret layouts as they are.
  * Each chart runs in its own Namespace; the Secrets are managed outside the charts.
  */
-import { ApiObject, Chart, ChartProps, JsonPatch, Size } from 'cdk8s';
+import { Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AzureCredentials, BtpHyperscaler, GcsCredentials, RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../src';
+import { addNamespace } from './namespace';
 
 /** A chart holding one registry in its own Namespace, the way every Kyma variant below is laid out. */
 abstract class KymaRegistryChart extends Chart {
@@ -15,9 +16,7 @@ abstract class KymaRegistryChart extends Chart {
 
   protected constructor(scope: Construct, id: string, namespace: string, props: ChartProps, storage: (chart: Chart) => StorageBackend) {
     super(scope, id, { namespace, ...props });
-    const namespaceObject = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespaceObject).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    addNamespace(this);
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',
       // Reachable only inside the cluster; see the README for htpasswd and the ways in.

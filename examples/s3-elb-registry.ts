@@ -6,10 +6,11 @@
  * `htpasswd -Bbn -C 5 admin PASSWORD > htpasswd && kubectl -n container-registry create secret generic registry-htpasswd --from-file=htpasswd`
  * (or as Sealed Secrets / External Secrets).
  */
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ElbTlsService, HtpasswdAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../src';
+import { addNamespace } from './namespace';
 
 /** Properties of `S3ElbRegistryChart`: the seed as is by default; tests swap the bucket for a local S3. */
 export interface S3ElbRegistryChartProps extends ChartProps {
@@ -43,9 +44,7 @@ export class S3ElbRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: S3ElbRegistryChartProps = {}) {
     super(scope, id, { namespace: 'container-registry', ...props });
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    addNamespace(this);
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',
       auth: HtpasswdAuth.fromSecret(kplus.Secret.fromSecretName(this, 'Htpasswd', 'registry-htpasswd')),

@@ -3,10 +3,11 @@
  * The user name (`account:user`) and API key live in the Secret `softlayer-object-storage`
  * under the seed's names `OS_USERNAME` and `OS_PASSWORD`.
  */
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, SwiftAuthVersion, SwiftCredentials } from '../src';
+import { addNamespace } from './namespace';
 
 /** Options of the SoftLayer example; the defaults are the seed's. */
 export interface SoftLayerRegistryChartProps extends ChartProps {
@@ -30,9 +31,7 @@ export class SoftLayerRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: SoftLayerRegistryChartProps = {}) {
     super(scope, id, { namespace: 'softlayer-registry', ...props });
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    addNamespace(this);
     const secret = kplus.Secret.fromSecretName(this, 'ObjectStorage', 'softlayer-object-storage');
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',

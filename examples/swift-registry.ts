@@ -3,10 +3,11 @@
  * The swift driver exists in registry 2.8 only, which is picked because no version is given.
  * The Swift user lives in the Secret `swift-credentials` (keys `username`, `password`).
  */
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryAuth, RegistryDeployment, StorageBackend, SwiftAuthVersion, SwiftCredentials } from '../src';
+import { addNamespace } from './namespace';
 
 /** A registry on OpenStack Swift with Keystone v2 auth, in the `swift-registry` Namespace. */
 export class SwiftRegistryChart extends Chart {
@@ -15,9 +16,7 @@ export class SwiftRegistryChart extends Chart {
 
   public constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'swift-registry', ...props });
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.namespace } });
-    // A Namespace is cluster-scoped: drop the chart's namespace that cdk8s puts on every object.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    addNamespace(this);
     this.registry = new RegistryDeployment(this, 'Registry', {
       name: 'registry',
       // Reachable only inside the cluster, as in the seed; see the README for htpasswd and the ways in.

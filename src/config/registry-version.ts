@@ -33,6 +33,13 @@ export enum RegistryFeature {
   TAGS_MAX_TAGS = 'tags-max-tags',
   /** `proxy.cachewritetimeout`, the limit on writing a pulled-through blob to storage (3.1.0). */
   PROXY_CACHE_WRITE_TIMEOUT = 'proxy-cache-write-timeout',
+  /** `proxy.ttl`, how long pulled-through content is kept (3.0.0; 2.8 keeps it 168h). */
+  PROXY_TTL = 'proxy-ttl',
+  /**
+   * `garbage-collect --delete-untagged` that keeps the per-platform manifests of multi-arch images (3.0.0; 2.8
+   * deletes them).
+   */
+  SAFE_DELETE_UNTAGGED = 'safe-delete-untagged',
 }
 
 /** The first release of each feature, as `MAJOR.MINOR.PATCH`. */
@@ -49,6 +56,8 @@ const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.INLINED_STRUCT_ENV]: '3.1.0',
   [RegistryFeature.TAGS_MAX_TAGS]: '3.1.0',
   [RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT]: '3.1.0',
+  [RegistryFeature.PROXY_TTL]: '3.0.0',
+  [RegistryFeature.SAFE_DELETE_UNTAGGED]: '3.0.0',
 };
 
 /**

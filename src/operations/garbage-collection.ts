@@ -1,7 +1,7 @@
 import { ApiObject, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { RegistryVersion } from '../config/registry-version';
+import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
 import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
 import { newCronJob, validateObjectNames } from '../util/object-names';
@@ -152,7 +152,7 @@ export class GarbageCollection extends Construct {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose storage is collected');
     }
     const version = this.registry.version;
-    if (props.deleteUntagged && !version.isAtLeast(RegistryVersion.of('3.0.0'))) {
+    if (props.deleteUntagged && !version.supports(RegistryFeature.SAFE_DELETE_UNTAGGED)) {
       throw propError(this, 'deleteUntagged', `cannot be used with registry ${version}: its --delete-untagged deletes the per-platform manifests of multi-arch images (fixed in 3.0). Run registry 3.x, or collect unreferenced blobs only`);
     }
     this.kubectlImage = this.pinnedImage('kubectlImage', props.kubectlImage, DEFAULT_KUBECTL_IMAGE);

@@ -72,7 +72,8 @@ export class PullThroughCache implements IRegistryPart {
     if ((p.username === undefined) !== (p.password === undefined)) {
       throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
     }
-    if (p.ttl !== undefined && registry.version.major < 3) {
+    const hasTtl = registry.version.supports(RegistryFeature.PROXY_TTL);
+    if (p.ttl !== undefined && !hasTtl) {
       throw propError(registry, 'proxy.ttl', `is not supported by registry ${registry.version} (cached content expires after 168h there): use registry 3.x, or drop ttl`);
     }
     if (p.cacheWriteTimeout !== undefined) {
@@ -85,9 +86,9 @@ export class PullThroughCache implements IRegistryPart {
       throw propError(registry, 'storageOptions.readOnly', 'cannot be used with a PullThroughCache: a proxy refuses pushes and deletes anyway, and read-only mode does not stop it from storing what it pulls or removing expired content. Drop readOnly (to stop caching, drop the PullThroughCache)');
     }
     // The expiry scheduler deletes through the storage's delete API (upstream: "delete must be enabled").
-    const expires = registry.version.major < 3 || ttl !== '0s';
+    const expires = !hasTtl || ttl !== '0s';
     if (expires && storage.delete?.enabled === false) {
-      throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${ttl ?? '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${registry.version.major < 3 ? '' : ', or keep content forever with ttl Duration.seconds(0)'}`);
+      throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${ttl ?? '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${hasTtl ? ', or keep content forever with ttl Duration.seconds(0)' : ''}`);
     }
     return {
       name: 'proxy',

@@ -200,7 +200,7 @@ class SharedKeyAzureCredentials extends AzureCredentials {
     }
     // 3.x fails with `invalid credentials type: ""` without it (registry/storage/driver/azure/auth.go, newClient);
     // 2.8 has no such key.
-    const parameters = context.version.major >= 3 ? { credentials: { type: AzureCredentialsType.SHARED_KEY } } : undefined;
+    const parameters = context.version.supports(RegistryFeature.AZURE_CREDENTIALS) ? { credentials: { type: AzureCredentialsType.SHARED_KEY } } : undefined;
     return { parameters, env };
   }
 }
@@ -271,7 +271,7 @@ class DefaultAzureCredentials extends AzureCredentials {
 }
 
 function requireV3(scope: IConstruct, property: string, version: RegistryVersion, what: string): void {
-  if (version.major < 3) {
+  if (!version.supports(RegistryFeature.AZURE_CREDENTIALS)) {
     throw propError(scope, property, `(${what}) needs registry 3.x: the azure driver of registry ${version} knows only the shared key `
       + '(accountname, accountkey). Use AzureCredentials.fromSecret(), or registry 3.x (RegistryVersion.V3)');
   }
@@ -360,7 +360,7 @@ export class AzureStorage extends StorageBackend {
     requireProp(scope, 'storage.credentials', o.credentials, 'use AzureCredentials.fromSecret(secret) for a shared key, '
       + 'or on registry 3.x AzureCredentials.clientSecret() / defaultCredentials()');
     const version = context.version;
-    const v3 = version.major >= 3;
+    const v3 = version.major >= 3; // the 3.x driver's parser (parser.go), new in 3.0.0
     if (o.accountName !== undefined) {
       requireAccountName(scope, 'storage.accountName', o.accountName);
     }
