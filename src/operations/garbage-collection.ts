@@ -5,7 +5,7 @@ import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
 import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
 import { newCronJob, validateObjectNames } from '../util/object-names';
-import { propError } from '../util/validation';
+import { propError, wholeSeconds } from '../util/validation';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
 export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.5';
@@ -157,10 +157,8 @@ export class GarbageCollection extends Construct {
     }
     this.kubectlImage = this.pinnedImage('kubectlImage', props.kubectlImage, DEFAULT_KUBECTL_IMAGE);
     this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
-    this.timeoutSeconds = (props.rolloutTimeout ?? Duration.minutes(10)).toMilliseconds() / 1000;
-    if (!Number.isInteger(this.timeoutSeconds) || this.timeoutSeconds < 30) {
-      throw propError(this, 'rolloutTimeout', `(${this.timeoutSeconds}s) must be a whole number of seconds, at least 30: a rollout restarts every replica`);
-    }
+    // at least 30 s: a rollout restarts every replica
+    this.timeoutSeconds = wholeSeconds(this, 'rolloutTimeout', props.rolloutTimeout ?? Duration.minutes(10), 30);
     this.maintenanceWindow = !props.dryRun && !this.configSaysReadOnly();
 
     const labels = { ...this.registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'garbage-collection' };

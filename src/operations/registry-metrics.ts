@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
-import { propError } from '../util/validation';
+import { propError, wholeSeconds } from '../util/validation';
 
 /** Name of the registry container's port that the debug server (metrics, pprof, expvar) listens on. */
 export const METRICS_PORT_NAME = 'metrics';
@@ -67,10 +67,7 @@ export class RegistryMetrics extends Construct {
       throw propError(this, 'registry', `(${registry.node.path}) serves no metrics: set 'metrics: true' on the RegistryDeployment`);
     }
     this.port = port.number;
-    const interval = (props.scrapeInterval ?? Duration.seconds(30)).toMilliseconds() / 1000;
-    if (!Number.isInteger(interval) || interval < 1) {
-      throw propError(this, 'scrapeInterval', `(${interval}s) must be a whole number of seconds, at least 1`);
-    }
+    const interval = wholeSeconds(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1);
     if (props.serviceMonitorLabels && !props.serviceMonitor) {
       throw propError(this, 'serviceMonitorLabels', "are given but 'serviceMonitor' is not true: set it, or leave the labels out");
     }

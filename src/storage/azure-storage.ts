@@ -200,7 +200,9 @@ class SharedKeyAzureCredentials extends AzureCredentials {
     }
     // 3.x fails with `invalid credentials type: ""` without it (registry/storage/driver/azure/auth.go, newClient);
     // 2.8 has no such key.
-    const parameters = context.version.supports(RegistryFeature.AZURE_CREDENTIALS) ? { credentials: { type: AzureCredentialsType.SHARED_KEY } } : undefined;
+    const parameters = context.version.supports(RegistryFeature.AZURE_CREDENTIALS)
+      ? { credentials: { type: AzureCredentialsType.SHARED_KEY } }
+      : undefined;
     return { parameters, env };
   }
 }

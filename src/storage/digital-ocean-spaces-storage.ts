@@ -61,7 +61,7 @@ export class DigitalOceanSpacesStorage extends StorageBackend {
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.digitalOceanSpaces({ region, bucket, credentials })');
-    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.digitalOceanSpaces');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: S3Credentials.fromSecret(secret) with the Spaces access key and secret');
     if (typeof o.region !== 'string' || !/^[a-z]{3}[0-9]$/.test(o.region)) {
       throw propError(scope, 'storage.region', `(${JSON.stringify(o.region)}) is not a DigitalOcean Spaces region slug: give three letters and a digit, `
         + 'such as "ams3", "nyc3", "sfo3", "fra1" or "sgp1" (the first label of <slug>.digitaloceanspaces.com)');

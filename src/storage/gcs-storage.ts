@@ -166,11 +166,8 @@ export class GcsStorage extends StorageBackend {
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.gcs({ bucket, credentials })');
-    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.gcs');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: GcsCredentials.fromKeyFileSecret(secret) or GcsCredentials.workloadIdentity()');
     requireGcsBucketName(scope, 'storage.bucket', o.bucket);
-    if (!o.credentials) {
-      throw propError(scope, 'storage.credentials', 'is required: use GcsCredentials.fromKeyFileSecret(secret) or GcsCredentials.workloadIdentity()');
-    }
     const rootdirectory = o.rootDirectory !== undefined ? requireRootDirectory(scope, 'storage.rootDirectory', o.rootDirectory) : undefined;
     let chunksize: number | undefined;
     if (o.chunkSize !== undefined) {

@@ -59,7 +59,7 @@ export class MinioStorage extends StorageBackend {
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.minio({ endpoint, bucket, credentials })');
-    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.minio');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: S3Credentials.fromSecret(secret) with the access key and secret key');
     if (typeof o.endpoint !== 'string' || o.endpoint === '') {
       throw propError(scope, 'storage.endpoint', 'is required: give the server\'s URL such as "http://minio.minio.svc:9000"');
     }

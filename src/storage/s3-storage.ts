@@ -246,7 +246,7 @@ export class S3Storage extends StorageBackend {
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.s3({ bucket, region, credentials })');
-    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.s3');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: S3Credentials.fromSecret(secret), or on registry 3.x S3Credentials.fromIamRole(roleArn)');
     const v3 = context.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE);
     requireS3BucketName(scope, 'storage.bucket', o.bucket);
 

@@ -185,7 +185,7 @@ export class SwiftStorage extends StorageBackend {
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.swift({ authUrl, container, credentials })');
-    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store, as in the example of StorageBackend.swift');
+    requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: SwiftCredentials.fromSecret(secret) with the username and password (or API key)');
     const authUrl = parseAuthUrl(scope, o.authUrl);
     const fromUrl = authVersionFromPath(authUrl.pathname);
     if (o.authVersion !== undefined && !Object.values(SwiftAuthVersion).includes(o.authVersion)) {

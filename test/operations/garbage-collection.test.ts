@@ -177,7 +177,7 @@ describe('GarbageCollection', () => {
     expect(byName('wait-read-only-rollout').command.at(-1)).toBe('--timeout=180s');
     expect(byName('leave-read-only').image).toBe('mirror.example.com/kubectl:v1.31.0');
     expect(() => synth({}, { kubectlImage: 'bitnami/kubectl' })).toThrow(/'kubectlImage' \("bitnami\/kubectl"\) must be an image pinned by tag or digest/);
-    expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5s\) must be a whole number of seconds, at least 30/);
+    expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5 s\) must be a whole number of seconds of at least 30/);
   });
 
   test('storage the job cannot reach, or a cache it cannot refresh, is refused at synth', () => {
