@@ -22,11 +22,14 @@ export interface PvcRegistryChartProps extends ChartProps {
   readonly version?: RegistryVersion;
 }
 
-/** A registry on a 20 GiB claim, in the `container-registry` Namespace. */
+/**
+ * A registry on a 20 GiB claim, in the `pvc-registry` Namespace (seed 001's registry, also named `registry`, is
+ * in `container-registry`: two registries of one name in one namespace would overwrite each other).
+ */
 export class PvcRegistryChart extends RegistryChart {
   public constructor(scope: Construct, id: string, props: PvcRegistryChartProps = {}) {
     super(scope, id, {
-      namespace: 'container-registry',
+      namespace: 'pvc-registry',
       ...props,
       registry: {
         name: 'registry',

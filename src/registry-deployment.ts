@@ -24,7 +24,7 @@ import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './
 import { findCredentialLiterals } from './util/credential-check';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
-import { validateObjectNames } from './util/object-names';
+import { claimName, validateObjectNames } from './util/object-names';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
 
@@ -325,10 +325,10 @@ export class RegistryDeployment extends Construct {
     requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {
       requireDns1035Label(this, 'name', props.name); // it names the Service too
-      const twin = Chart.of(this).node.findAll().find((c) => c !== this && c instanceof RegistryDeployment && c.props.name === props.name);
-      if (twin) {
-        throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${twin.node.path} in this chart: `
-          + 'their Deployments, Services and ConfigMaps would overwrite each other. Give each registry its own name');
+      const claim = claimName(this, 'RegistryDeployment', props.name);
+      if (claim) {
+        throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${claim.twin.node.path} in ${claim.where}: `
+          + 'their Deployments, Services and ConfigMaps would overwrite each other. Give each registry its own name, or put the registries in charts of different namespaces');
       }
     }
     const replicas = props.replicas ?? 1;

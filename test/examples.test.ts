@@ -15,8 +15,8 @@ describe('examples/main.ts', () => {
   test('the PVC example: Namespace first, everything in it, snapshot', () => {
     const chart = new PvcRegistryChart(Testing.app(), 'pvc-registry');
     const objects = validateChart(chart);
-    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'container-registry' } });
-    expect(objects.slice(1).every((o) => o.metadata.namespace === 'container-registry')).toBe(true);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'pvc-registry' } });
+    expect(objects.slice(1).every((o) => o.metadata.namespace === 'pvc-registry')).toBe(true);
     expect(objects).toMatchSnapshot();
   });
 

@@ -210,7 +210,7 @@ describe('contradictions across constructs', () => {
     const chart = Testing.chart();
     registry({ name: 'registry' }, chart);
     expect(() => new RegistryDeployment(chart, 'Second', { name: 'registry', auth: RegistryAuth.none() }))
-      .toThrow(/^test\/Second: 'name' \("registry"\) is already the name of registry test\/Registry in this chart/);
+      .toThrow(/^test\/Second: 'name' \("registry"\) is already the name of registry test\/Registry in this chart: .*own name/);
   });
 
   test('a way in in another namespace than its registry', () => {
