@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
 import type { RegistryDeployment } from './registry-deployment';
 import { RegistryMount } from './registry-mount';
 
@@ -52,4 +53,33 @@ export interface IRegistryPart {
    * credentials, and make any objects of the part (a Secret, a Job) children of it
    */
   bind(registry: RegistryDeployment): RegistryContribution;
+
+  /**
+   * What the bound part needs done after a garbage collection deleted blobs, before the registry takes writes
+   * again (a cache it configured may still describe blobs that are gone). Asked by `GarbageCollection`.
+   * @internal
+   */
+  _afterCollection?(context: AfterCollectionContext): AfterCollectionSteps;
+}
+
+/**
+ * @internal What a part's after-collection steps are built from (see `IRegistryPart._afterCollection`).
+ */
+export interface AfterCollectionContext {
+  /** The garbage collection asking, whose path errors name. */
+  readonly collection: IConstruct;
+  /** The registry container as rendered in the pod spec: steps run with its security context. */
+  readonly registryContainer: { [key: string]: any };
+  /** The image providing `redis-cli` (the collection's `redisImage`). */
+  readonly redisImage: string;
+}
+
+/**
+ * @internal A part's steps after garbage collection.
+ */
+export interface AfterCollectionSteps {
+  /** Containers of the job's pod that run after the collector, in order (rendered pod spec JSON). */
+  readonly containers: { [key: string]: any }[];
+  /** Why the part's state cannot be made fresh after a collection: synth-time errors of the collection. */
+  readonly problems: string[];
 }

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
-import { RedisBlobDescriptorCache, RedisCacheConnection } from './redis-blob-descriptor-cache';
+import { AfterCollectionSteps } from '../registry-part';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
@@ -12,21 +12,6 @@ export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.5';
 
 /** The image that flushes a redis blob descriptor cache after collection (`redis-cli`), pinned by tag. */
 export const DEFAULT_REDIS_IMAGE = 'redis:7.4.6-alpine';
-
-/**
- * The keys the registry's redis blob descriptor cache writes, the same in 2.8.3, 3.0.0 and 3.1.1
- * (registry/storage/cache/redis/redis.go): `blobs::<digest>` hashes, `repository::<name>::blobs` sets and
- * `repository::<name>::blobs::<digest>` hashes.
- */
-export const REDIS_CACHE_KEY_PATTERNS = ['blobs::*', 'repository::*'];
-
-/**
- * Deletes every key matching the patterns given as ARGV, server-side (one EVAL: no shell, no key list in
- * transit), and returns how many went. UNLINK frees memory in the background. Runs on a single redis.
- */
-const FLUSH_SCRIPT = 'local n = 0 for _, p in ipairs(ARGV) do local c = "0" repeat '
-  + 'local r = redis.call("SCAN", c, "MATCH", p, "COUNT", 1000) c = r[1] '
-  + 'for _, k in ipairs(r[2]) do redis.call("UNLINK", k) n = n + 1 end until c == "0" end return n';
 
 /**
  * The variable that switches a registry to read-only. The registry reads `storage.maintenance.readonly` as a
@@ -192,37 +177,13 @@ export class GarbageCollection extends Construct {
     return image;
   }
 
-  /** The registry's redis blob descriptor cache, when it has one (from its `RedisBlobDescriptorCache` part). */
-  private redisCache(): RedisCacheConnection | undefined {
-    const part = this.registry._parts.find((p) => p instanceof RedisBlobDescriptorCache) as RedisBlobDescriptorCache | undefined;
-    return part?._connection;
-  }
-
-  /**
-   * The step that deletes the cache's keys after collection: `redis-cli` with the part's address, db, user,
-   * TLS files (the registry pod's own volumes) and password (REDISCLI_AUTH from the part's Secret, never an argument).
-   */
-  private flushContainer(redis: RedisCacheConnection, container: Obj): Obj {
-    const address = redis.addresses[0];
-    const separator = address.lastIndexOf(':');
-    const host = address.substring(0, separator).replace(/^\[(.*)\]$/, '$1');
+  /** What the registry's parts need done after a collection that deletes (a redis cache flushed), in part order. */
+  private afterCollection(container: Obj): AfterCollectionSteps {
+    const context = { collection: this, registryContainer: container, redisImage: this.redisImage };
+    const steps = this.registry._parts.map((part) => part._afterCollection?.(context));
     return {
-      name: 'flush-blob-descriptor-cache',
-      image: this.redisImage,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['redis-cli'],
-      args: [
-        '-e', '-h', host, '-p', address.substring(separator + 1), '-n', String(redis.db),
-        ...(redis.username !== undefined ? ['--user', redis.username] : []),
-        ...redis.tlsArgs,
-        'EVAL', FLUSH_SCRIPT, '0', ...REDIS_CACHE_KEY_PATTERNS,
-      ],
-      env: redis.password
-        ? [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: redis.password.secret.name, key: redis.password.key } } }]
-        : undefined,
-      volumeMounts: redis.tlsMounts.length ? redis.tlsMounts.map((m) => ({ ...m, readOnly: true })) : undefined,
-      securityContext: container.securityContext,
-      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '64Mi' } },
+      containers: steps.flatMap((s) => s?.containers ?? []),
+      problems: steps.flatMap((s) => s?.problems ?? []),
     };
   }
 
@@ -262,15 +223,14 @@ export class GarbageCollection extends Construct {
     if (config.proxy?.remoteurl) {
       errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
     }
-    if (storage.cache?.blobdescriptor === 'redis' && !this.props.dryRun) {
-      const redis = this.redisCache();
-      if (!redis) {
+    const { pod, container } = this.registryPodSpec();
+    if (!this.props.dryRun) {
+      const after = this.afterCollection(container);
+      errors.push(...after.problems);
+      if (storage.cache?.blobdescriptor === 'redis' && after.containers.length === 0 && after.problems.length === 0) {
         errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures (addConfigSection?), so the job cannot flush it after collection, and a push could skip uploading a blob that is gone. Configure redis with registry.addPart(new RedisBlobDescriptorCache({...})), or use BlobDescriptorCache.INMEMORY or NONE`);
-      } else if (redis.addresses.length > 1) {
-        errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache at ${redis.addresses.length} addresses (a cluster): the job flushes the cache of a single redis only. Give the RedisBlobDescriptorCache one address, or use BlobDescriptorCache.INMEMORY or NONE`);
       }
     }
-    const { pod, container } = this.registryPodSpec();
     const rootDirectory = storage.filesystem?.rootdirectory;
     if (rootDirectory) {
       const mount = (container.volumeMounts as Obj[] ?? []).find((m) => m.mountPath === rootDirectory);
@@ -331,12 +291,13 @@ export class GarbageCollection extends Construct {
     const initContainers: Obj[] = [...(pod.initContainers ?? [])];
     const containers: Obj[] = [];
     let affinity: Obj | undefined;
-    // After a collection that deletes, the redis cache's keys go before pushes are accepted again.
-    const redis = this.props.dryRun ? undefined : this.redisCache();
-    const flush = redis && redis.addresses.length === 1 ? this.flushContainer(redis, container) : undefined;
+    // After a collection that deletes, the parts' steps (a redis cache's keys go) before pushes are accepted again.
+    const after = this.props.dryRun ? [] : this.afterCollection(container).containers;
     if (!this.maintenanceWindow) {
-      if (flush) initContainers.push(collector);
-      containers.push(flush ?? collector);
+      // The pod's last step is its container; the ones before it run as init containers, in order.
+      const steps = [collector, ...after];
+      initContainers.push(...steps.slice(0, -1));
+      containers.push(steps[steps.length - 1]);
     } else {
       const apiVolume = 'gc-kube-api-access';
       const homeVolume = 'gc-kubectl-home';
@@ -376,7 +337,7 @@ export class GarbageCollection extends Construct {
         // Pods that still accept writes (terminating ones included) must be gone before anything is deleted.
         kubectl('wait-writers-gone', ['wait', 'pod', '--for=delete', `--selector=${writers}`, timeout]),
         collector,
-        ...(flush ? [flush] : []),
+        ...after,
       );
       containers.push(kubectl('leave-read-only', ['patch', 'deployment', deploymentName, '--type=strategic', `--patch=${JSON.stringify(this.leavePatch(colocate))}`]));
       if (colocate) {

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { RegistryFeature } from '../config/registry-version';
 import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryMount } from '../registry-mount';
-import { IRegistryPart, RegistryContribution } from '../registry-part';
+import { AfterCollectionContext, AfterCollectionSteps, IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration } from '../storage/storage-options';
 import { secretVolume } from '../util/secret-env';
@@ -13,10 +13,22 @@ import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/
 const REDIS_TLS_PATH = '/etc/registry/redis-tls';
 
 /**
- * @internal How a redis client reaches the registry's cache, derived from the bound part: for the garbage
- * collection job, which flushes the cache with `redis-cli` after collecting.
+ * The keys the registry's redis blob descriptor cache writes, the same in 2.8.3, 3.0.0 and 3.1.1
+ * (registry/storage/cache/redis/redis.go): `blobs::<digest>` hashes, `repository::<name>::blobs` sets and
+ * `repository::<name>::blobs::<digest>` hashes.
  */
-export interface RedisCacheConnection {
+export const REDIS_CACHE_KEY_PATTERNS = ['blobs::*', 'repository::*'];
+
+/**
+ * Deletes every key matching the patterns given as ARGV, server-side (one EVAL: no shell, no key list in
+ * transit), and returns how many went. UNLINK frees memory in the background. Runs on a single redis.
+ */
+const FLUSH_SCRIPT = 'local n = 0 for _, p in ipairs(ARGV) do local c = "0" repeat '
+  + 'local r = redis.call("SCAN", c, "MATCH", p, "COUNT", 1000) c = r[1] '
+  + 'for _, k in ipairs(r[2]) do redis.call("UNLINK", k) n = n + 1 end until c == "0" end return n';
+
+/** How a redis client reaches the registry's cache, derived from the bound part: for the flush after collection. */
+interface RedisCacheConnection {
   /** Every address of the part, `host:port`. */
   readonly addresses: string[];
   readonly db: number;
@@ -130,9 +142,43 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
   public constructor(private readonly props: RedisBlobDescriptorCacheProps) {
   }
 
-  /** @internal The connection of the bound part (undefined before `bind`), for clients such as the GC flush. */
-  public get _connection(): RedisCacheConnection | undefined {
-    return this.connection;
+  /**
+   * The flush after collection: `redis-cli` deletes the cache's keys with the part's address, db, user, TLS
+   * files (the registry pod's own volumes) and password (REDISCLI_AUTH from the part's Secret, never an argument).
+   * A cluster (more than one address) cannot be flushed by one `redis-cli`: that is a problem instead.
+   * @internal
+   */
+  public _afterCollection(context: AfterCollectionContext): AfterCollectionSteps {
+    const redis = this.connection;
+    if (!redis) return { containers: [], problems: [] };
+    if (redis.addresses.length > 1) {
+      return {
+        containers: [],
+        problems: [`${context.collection.node.path}: 'registry' uses a redis blob descriptor cache at ${redis.addresses.length} addresses (a cluster): the job flushes the cache of a single redis only. Give the RedisBlobDescriptorCache one address, or use BlobDescriptorCache.INMEMORY or NONE`],
+      };
+    }
+    const address = redis.addresses[0];
+    const separator = address.lastIndexOf(':');
+    const host = address.substring(0, separator).replace(/^\[(.*)\]$/, '$1');
+    const flush = {
+      name: 'flush-blob-descriptor-cache',
+      image: context.redisImage,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['redis-cli'],
+      args: [
+        '-e', '-h', host, '-p', address.substring(separator + 1), '-n', String(redis.db),
+        ...(redis.username !== undefined ? ['--user', redis.username] : []),
+        ...redis.tlsArgs,
+        'EVAL', FLUSH_SCRIPT, '0', ...REDIS_CACHE_KEY_PATTERNS,
+      ],
+      env: redis.password
+        ? [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: redis.password.secret.name, key: redis.password.key } } }]
+        : undefined,
+      volumeMounts: redis.tlsMounts.length ? redis.tlsMounts.map((m) => ({ ...m, readOnly: true })) : undefined,
+      securityContext: context.registryContainer.securityContext,
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '64Mi' } },
+    };
+    return { containers: [flush], problems: [] };
   }
 
   public bind(registry: RegistryDeployment): RegistryContribution {

@@ -2,7 +2,7 @@ import { Cron, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
-  RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+  IRegistryPart, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 import { validateChart } from '../util/validate-manifests';
@@ -266,5 +266,26 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
     expect(() => synth({ storage: storage() }, { redisImage: 'redis' })).toThrow(/GC: 'redisImage' \("redis"\) must be an image pinned by tag or digest, such as "redis:/);
     expect(() => synth({ storage: storage() }, {}, (r) => r.addPart(new RedisBlobDescriptorCache({ addresses: ['a:6379', 'b:6379'] }))))
       .toThrow(/GC: 'registry' uses a redis blob descriptor cache at 2 addresses \(a cluster\): the job flushes the cache of a single redis only/);
+  });
+
+  test('any part can add steps after collection through the internal seam, in part order, after the redis flush if added later', () => {
+    // GIVEN a part that is not a redis cache but needs a step after collection (the seam the redis cache uses)
+    const part: IRegistryPart = {
+      bind: () => ({ name: 'search-index' }),
+      _afterCollection: (context) => ({
+        containers: [{ name: 'reindex', image: 'example.com/reindex:1.0', securityContext: context.registryContainer.securityContext }],
+        problems: [],
+      }),
+    };
+    const { pod, byName, registryContainer } = synth({ storage: storage(), storageOptions: { deleteEnabled: true } }, {}, (r) => {
+      r.addPart(new RedisBlobDescriptorCache({ addresses: ['redis:6379'] }));
+      r.addPart(part);
+    });
+    // THEN its step runs after the flush, inside the window
+    expect(pod.initContainers.map((c: Obj) => c.name).slice(-3)).toEqual(['garbage-collect', 'flush-blob-descriptor-cache', 'reindex']);
+    expect(byName('reindex').securityContext).toEqual(registryContainer.securityContext);
+    // AND a part's problem fails the synth
+    const broken: IRegistryPart = { bind: () => ({ name: 'broken' }), _afterCollection: (c) => ({ containers: [], problems: [`${c.collection.node.path}: cannot`] }) };
+    expect(() => synth({ storage: storage() }, {}, (r) => r.addPart(broken))).toThrow(/GC: cannot/);
   });
 });
