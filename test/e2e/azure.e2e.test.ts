@@ -7,7 +7,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AzuriteServer, buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod,
+  AzuriteServer, buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, perVersion, pull, push, RegistryPod,
   requireEnvironment, textOutsideSecrets,
 } from './harness';
 import { AzureCredentials, RegistryAuth, RegistryDeployment, StorageBackend } from '../../src';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => cleanupAll());
 
 describeVersions(e2eVersions({ driver: 'azure' }), (v) => {
-  const container = (name: string) => `${name}-${v.runs.replace(/\./g, '')}`;
+  const container = (name: string) => perVersion(name, v);
   const onAzurite = (chart: Chart, storage: StorageBackend) => new RegistryDeployment(chart, 'Registry', {
     version: v.version,
     auth: RegistryAuth.none(),

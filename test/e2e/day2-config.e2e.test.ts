@@ -54,7 +54,7 @@ describeVersions(e2eVersions(), ({ version }) => {
       remoteUrl: upstream.url,
       username: withLogin ? { secret: hub, key: 'username' } : undefined,
       password: withLogin ? { secret: hub, key: 'password' } : undefined,
-      ttl: version.major === 3 ? Duration.hours(48) : undefined,
+      ttl: version.supports(RegistryFeature.PROXY_TTL) ? Duration.hours(48) : undefined,
       cacheWriteTimeout: version.supports(RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT) ? Duration.minutes(2) : undefined,
     }));
     const objects = validateChart(chart);
@@ -129,7 +129,7 @@ describeVersions(e2eVersions(), ({ version }) => {
   });
 });
 
-describeVersions(e2eVersions({ filter: (v) => v.version.major === 3 }), ({ version }) => {
+describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature.REDIS_UNIVERSAL_OPTIONS) }), ({ version }) => {
   test('redis blob descriptor cache over TLS with a throwaway CA (3.0: clientcas + client certificate required; 3.1: rootcas)', async () => {
     // GIVEN redis serving TLS only, with a certificate from a CA made for this test; 3.0 must present a client certificate
     const v30 = !version.supports(RegistryFeature.REDIS_TLS_ROOT_CAS);

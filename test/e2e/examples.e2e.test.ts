@@ -20,8 +20,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
 import {
-  AzuriteServer, buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, pull, push, RegistryPod,
-  RegistryPodOptions, requireEnvironment, SwiftServer, textOutsideSecrets,
+  AzuriteServer, buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, perVersion, pull, push,
+  RegistryPod, RegistryPodOptions, requireEnvironment, SwiftServer, textOutsideSecrets,
 } from './harness';
 import { DigitalOceanSpacesRegistryChart } from '../../examples/digitalocean-spaces';
 import {
@@ -157,7 +157,7 @@ describeVersions(e2eVersions({ filter: (v) => v.version.line === RegistryVersion
 describeVersions(e2eVersions({ driver: 's3' }), (v) => {
   test('seed 001, S3 behind an ELB (S3 → loopback S3, ELB → the pod): htpasswd from its Secret, blobs in the bucket', async () => {
     await swift.createContainer('myregistry');
-    const repo = `my-app-${v.runs.replace(/\./g, '')}`;
+    const repo = perVersion('my-app', v);
     // the user's chart as is on the default release; on the others, only the version differs
     const isDefault = v.version.line === RegistryVersion.V3_1.line;
     const chart = new S3ElbRegistryChart(Testing.app(), 's3-elb-registry', isDefault ? {} : { version: v.version });

@@ -11,6 +11,7 @@ import {
   requireEnvironment,
 } from './harness';
 import { PvcRegistryChart } from '../../examples/main';
+import { RegistryFeature } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 beforeAll(() => requireEnvironment());
@@ -30,7 +31,7 @@ describeVersions(e2eVersions(), (v) => {
     // the pod runs as its securityContext says, with only the pod's env
     expect(pod.env.AWS_CA_BUNDLE).toBeUndefined();
     // 3.x exports traces to localhost:4318 unless told not to; the manifest turns that off
-    expect(pod.env.OTEL_TRACES_EXPORTER).toBe(v.version.major >= 3 ? 'none' : undefined);
+    expect(pod.env.OTEL_TRACES_EXPORTER).toBe(v.version.supports(RegistryFeature.TRACING) ? 'none' : undefined);
     const podEnv = (deployment.spec.template.spec.containers[0].env ?? []).map((e: any) => e.name);
     expect(Object.keys(pod.env).sort()).toEqual(['HOME', 'PATH', 'REGISTRY_HTTP_ADDR', ...podEnv].sort());
 

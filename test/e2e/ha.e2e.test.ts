@@ -10,8 +10,8 @@ import * as http from 'http';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, pull, push, RegistryPod, requireEnvironment, RoundRobinProxy, sleep,
-  stopAllProxies, SwiftServer,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, perVersion, pull, push, RegistryPod, requireEnvironment, RoundRobinProxy,
+  sleep, stopAllProxies, SwiftServer,
 } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
@@ -165,7 +165,7 @@ async function chunkedUpload(base: string, repo: string, data: Buffer, chunkSize
 describeVersions(VERSIONS, (v) => {
   const version = v.version;
   const image = v.runs;
-  const bucket = `ha-${version.line.replace(/[^0-9]/g, '')}`;
+  const bucket = perVersion('ha', v);
 
   test('three replicas behind a round-robin proxy: chunked uploads across replicas, pulls verified; without the shared http.secret uploads fail', async () => {
     // GIVEN three replicas of one synthesized Deployment on one bucket, behind a round-robin proxy

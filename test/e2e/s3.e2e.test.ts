@@ -6,7 +6,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, E2eVersion, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, perVersion, pull, push, RegistryPod,
   requireEnvironment, SwiftServer, textOutsideSecrets,
 } from './harness';
 import { RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
@@ -23,14 +23,9 @@ beforeAll(async () => {
 }, 150000);
 afterAll(() => cleanupAll());
 
-/** The registry version of the describe block running. */
-let current: E2eVersion;
-
-/** A bucket of its own for each version, so what one version wrote cannot make another's checks pass. */
-const bucket = (name: string) => `${name}-${current.runs.replace(/\./g, '')}`;
-
 describeVersions(e2eVersions({ driver: 's3' }), (v) => {
-  beforeAll(() => { current = v; });
+  /** A bucket of its own for each version, so what one version wrote cannot make another's checks pass. */
+  const bucket = (name: string) => perVersion(name, v);
 
   test('s3 on the Swift s3api: a 64 MiB layer (multipart) pushes and pulls back intact', async () => {
     // GIVEN a bucket and a registry whose credentials come only from an external Secret
@@ -38,7 +33,7 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'S3Credentials', 'registry-s3-credentials');
     new RegistryDeployment(chart, 'Registry', {
-      version: current.version,
+      version: v.version,
       auth: RegistryAuth.none(),
       storage: StorageBackend.s3({
         bucket: bucket('registry-s3'),
@@ -75,7 +70,7 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'SpacesKey', 'spaces-key');
     new RegistryDeployment(chart, 'Registry', {
-      version: current.version,
+      version: v.version,
       auth: RegistryAuth.none(),
       storage: StorageBackend.digitalOceanSpaces({
         region: 'ams3',
@@ -100,7 +95,7 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
 describeVersions(e2eVersions({ driver: 's3' }), (v) => {
   test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
     // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
-    const kymaBucket = `kyma-registry-${v.version.line.replace('.', '-')}`;
+    const kymaBucket = perVersion('kyma-registry', v);
     await swift.createContainer(kymaBucket);
     const chart = Testing.chart();
     const hostAndPort = swift.url.replace(/^http:\/\//, '');

@@ -10,7 +10,7 @@ import * as kplus from 'cdk8s-plus-27';
 import {
   buildImage, cleanupAll, describeVersions, e2eVersions, freePort, push, RegistryPod, sleep, textOutsideSecrets,
 } from './harness';
-import { LogLevel, OtlpProtocol, RegistryAuth, RegistryDeployment, RegistryTracing, StorageBackend } from '../../src';
+import { LogLevel, OtlpProtocol, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryTracing, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const servers: http.Server[] = [];
@@ -26,13 +26,13 @@ const TOKEN = 'Bearer ab+c/d=e.f-g_h';
 /** The registry's span for a request, as the SDK names it (registry/registry.go: method and path). */
 const MANIFEST_PUT = 'PUT /v2/team/app/manifests/v1';
 
-describeVersions(e2eVersions({ filter: (v) => v.version.major >= 3 }), ({ version }) => {
+describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature.TRACING) }), ({ version }) => {
   test('RegistryTracing.otlp(): a push is traced to the collector over OTLP/HTTP, with the header from the Secret', async () => {
     // GIVEN a collector stand-in on loopback, and a registry exporting to it with an Authorization header from a Secret
     const collector = await startCollector();
     const chart = new Chart(Testing.app(), 'tracing');
     const apm = kplus.Secret.fromSecretName(chart, 'Apm', 'apm-keys');
-    const serviceName = version.minor >= 1 ? 'registry-e2e' : undefined;
+    const serviceName = version.supports(RegistryFeature.TRACING_SERVICE_NAME) ? 'registry-e2e' : undefined;
     new RegistryDeployment(chart, 'Registry', {
       version,
       storage: StorageBackend.emptyDir(),

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { freePort, isRunning, removeDir, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { httpRequest } from './http';
 import { binaryForImage, E2eVersion } from './versions';
+import { RegistryFeature } from '../../../src';
 
 type Obj = { [key: string]: any };
 
@@ -277,11 +278,7 @@ export class RegistryPod {
   public async run(): Promise<{ exitCode: number | null; output: string }> {
     const startMark = this.output.length;
     const child = await this.spawnContainer(false);
-    const exitCode = await new Promise<number | null>((resolve) => {
-      if (!isRunning(child)) resolve(child.exitCode);
-      else child.once('exit', (code) => resolve(code));
-    });
-    await sleep(50); // the last output
+    const exitCode = await exited(child);
     await this.stop();
     return { exitCode, output: this.output.substring(startMark) };
   }
@@ -318,7 +315,7 @@ export class RegistryPod {
       if (this.endpointOverrides.externalUrl) env.REGISTRY_HTTP_HOST = `http://${this.address}`;
     }
     Object.assign(env, this.storageEndpointEnv());
-    this._env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
+    this._env = processEnv(env);
 
     const volumes = this.prepareVolumes(security.fsGroup);
     for (const init of this.initContainersToRun()) {
@@ -326,15 +323,21 @@ export class RegistryPod {
     }
     const mounts = this.planMounts(volumes);
     const argv = this.commandLine(env);
-    const script = this.script(mounts, security, argv);
+    this.child = this.spawnScript(this.script(mounts, security, argv), this._env);
+    return this.child;
+  }
 
+  /**
+   * Runs a container's script (mounts, identity, command: see `script`) in a private mount namespace, as every
+   * container of the pod runs, with `env` only; its output is appended to the pod's.
+   */
+  private spawnScript(script: string, env: { [name: string]: string }): ChildProcess {
     const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
-      env: this._env,
+      env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     trackProcess(child);
-    this.child = child;
     child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
     child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
     return child;
@@ -348,7 +351,7 @@ export class RegistryPod {
       env.REGISTRY_STORAGE_S3_REGIONENDPOINT = s3.url;
       env.REGISTRY_STORAGE_S3_REGION = s3.region;
       if (s3.url.startsWith('http://')) env.REGISTRY_STORAGE_S3_SECURE = 'false';
-      if (this.registry.version.major >= 3) env.REGISTRY_STORAGE_S3_FORCEPATHSTYLE = 'true';
+      if (this.registry.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE)) env.REGISTRY_STORAGE_S3_FORCEPATHSTYLE = 'true';
     }
     if (azure) {
       env.REGISTRY_STORAGE_AZURE_SERVICEURL = azure.serviceUrl;
@@ -416,21 +419,8 @@ export class RegistryPod {
       throw new Error(`init container ${init.name} runs ${command[0]}; the harness runs the image's shell (${IMAGE_SHELLS.join(', ')}) or registry binary only`);
     }
     argv = argv.map((arg) => expand(arg, env));
-    const script = this.script(this.planMounts(volumes, init), security, argv);
     const mark = this.output.length;
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script], {
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackProcess(child);
-    child.stdout!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
-    child.stderr!.on('data', (c: Buffer) => { this.output += c.toString('utf-8'); });
-    const code = await new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) resolve(child.exitCode);
-      else child.once('exit', (c) => resolve(c));
-    });
-    await sleep(50); // the last output
+    const code = await exited(this.spawnScript(this.script(this.planMounts(volumes, init), security, argv), processEnv(env)));
     if (code !== 0) {
       throw new Error(`init container ${init.name} exited with ${code}; the pod would not start. Its output:\n${tail(this.output.substring(mark))}`);
     }
@@ -671,6 +661,21 @@ export class RegistryPod {
     throw new Error(`the registry was not ready within ${this.readyTimeoutMs} ms (readiness probe GET ${probe.path ?? '/'}: ${last}); `
       + `its last output:\n${tail(this.output.substring(startMark))}`);
   }
+}
+
+/** The environment a container's process gets: the pod's variables, plus `PATH` and `HOME=/` (never the host's). */
+function processEnv(env: { [name: string]: string }): { [name: string]: string } {
+  return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', ...env };
+}
+
+/** Resolves with the exit code of `child` once it exited and its last output arrived. */
+async function exited(child: ChildProcess): Promise<number | null> {
+  const code = await new Promise<number | null>((resolve) => {
+    if (!isRunning(child)) resolve(child.exitCode);
+    else child.once('exit', (c) => resolve(c));
+  });
+  await sleep(50); // the last output
+  return code;
 }
 
 /** Resolves once a TCP connection to 127.0.0.1:port succeeds, as the kubelet's tcpSocket probe checks. */

@@ -51,6 +51,14 @@ export function versionTitle(v: E2eVersion): string {
 }
 
 /**
+ * A name of its own for each version (`perVersion('gc', v)` is `gc-282`, `gc-300`, `gc-311`), for buckets,
+ * containers and repositories shared by a file's scenarios, so what one version wrote cannot make another's checks pass.
+ */
+export function perVersion(name: string, v: E2eVersion): string {
+  return `${name}-${v.runs.replace(/\./g, '')}`;
+}
+
+/**
  * Runs `body` once per version in a `describe` titled `registry <runs> (renders <version>)`.
  * ```ts
  * describeVersions(e2eVersions({ driver: 's3' }), (v) => { test('push', async () => { ... v.version ... }); });
