@@ -1,3 +1,5 @@
+import { releaseOfTag, splitImage } from '../util/image-reference';
+
 /**
  * Config differences between registry releases that the library renders or checks, each with the
  * first release that has it (checked against distribution's source at v2.8.3, v3.0.0 and v3.1.1).
@@ -111,21 +113,15 @@ export class RegistryVersion {
    * reads as 2.8.3: the 2.x line ended with 2.8, so every 2.x image takes 2.8's config.
    */
   public static tryFromImage(image: string): RegistryVersion | undefined {
-    const withoutDigest = image.split('@')[0];
-    const lastSlash = withoutDigest.lastIndexOf('/');
-    const lastColon = withoutDigest.lastIndexOf(':');
-    if (lastColon <= lastSlash) {
+    const { tag, tagged } = splitImage(image);
+    const release = tagged ? releaseOfTag(tag) : undefined;
+    if (!release) {
       return undefined;
     }
-    const tag = withoutDigest.substring(lastColon + 1);
-    if (/^v?2$/.test(tag)) {
-      return RegistryVersion.V2_8;
+    if (release.minor === undefined) {
+      return release.major === 2 && !release.suffixed ? RegistryVersion.V2_8 : undefined;
     }
-    const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(tag);
-    if (!match) {
-      return undefined;
-    }
-    return RegistryVersion.of(`${match[1]}.${match[2]}.${match[3] ?? '0'}`);
+    return RegistryVersion.of(`${release.major}.${release.minor}.${release.patch ?? 0}`);
   }
 
   /** The first release that has a feature. */

@@ -4,7 +4,7 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration } from '../storage/storage-options';
-import { propError } from '../util/validation';
+import { parseEndpoint, propError } from '../util/validation';
 import { requireFeature } from '../util/version-check';
 
 /**
@@ -57,18 +57,7 @@ export class PullThroughCache implements IRegistryPart {
 
   public bind(registry: RegistryDeployment): RegistryContribution {
     const p = this.props;
-    let url: URL;
-    try {
-      url = new URL(p.remoteUrl);
-    } catch {
-      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) is not a URL: give one such as "https://registry-1.docker.io"`);
-    }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) must be an http(s) URL of a registry's root, such as "https://registry-1.docker.io"`);
-    }
-    if (url.username || url.password) {
-      throw propError(registry, 'proxy.remoteUrl', 'must not contain a user or password (it would land in the ConfigMap): use username and password from a Secret');
-    }
+    parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', 'use username and password from a Secret');
     if ((p.username === undefined) !== (p.password === undefined)) {
       throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
     }

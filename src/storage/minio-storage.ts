@@ -1,9 +1,8 @@
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { parseEndpoint } from './object-store-validation';
 import { S3Credentials, S3Storage } from './s3-storage';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { propError, requireProp } from '../util/validation';
+import { parseEndpoint, propError, requireProp } from '../util/validation';
 
 /**
  * Options for `StorageBackend.minio()`.

@@ -57,24 +57,6 @@ function describeBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/**
- * Parses an http(s) endpoint given as scheme, host and optional port only (`https://minio.example.com:9000`),
- * and returns it normalized without a trailing slash.
- */
-export function parseEndpoint(scope: IConstruct, property: string, value: string, example: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give scheme, host and optional port, such as "${example}"`);
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username || url.password
-    || url.pathname !== '/' || url.search || url.hash) {
-    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and optional port only, such as "${example}"`);
-  }
-  return url;
-}
-
 /** The endpoint as the driver takes it: `scheme://host[:port]`. */
 export function endpointString(url: URL): string {
   return `${url.protocol}//${url.host}`;

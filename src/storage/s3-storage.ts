@@ -2,13 +2,13 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import {
-  chunkSizeInRange, endpointString, IRSA_ROLE_ANNOTATION, parseEndpoint, requireRootDirectory, requireS3BucketName, requireS3Region,
+  chunkSizeInRange, endpointString, IRSA_ROLE_ANNOTATION, requireRootDirectory, requireS3BucketName, requireS3Region,
   S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
 } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryFeature } from '../config/registry-version';
 import { secretEnv } from '../util/secret-env';
-import { propError, requireProp } from '../util/validation';
+import { parseEndpoint, propError, requireProp } from '../util/validation';
 
 /**
  * The S3 storage class applied to every object the registry writes (`storageclass`).

@@ -1,18 +1,5 @@
+import { releaseOfTag, splitImage } from './image-reference';
 import { RegistryVersion } from '../config/registry-version';
-
-/** An image reference's repository and tag (`latest` when it has none), and whether it is pinned by digest. */
-export function splitImage(image: string): { repository: string; tag: string; tagged: boolean; digest: boolean } {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const lastColon = withoutDigest.lastIndexOf(':');
-  const tagged = lastColon > lastSlash;
-  return {
-    repository: tagged ? withoutDigest.substring(0, lastColon) : withoutDigest,
-    tag: tagged ? withoutDigest.substring(lastColon + 1) : 'latest',
-    tagged,
-    digest: image.includes('@'),
-  };
-}
 
 /**
  * Why an image tag that names no release cannot pick the config model, and exactly what to write instead; or
@@ -41,23 +28,24 @@ export function imageTagProblem(version: RegistryVersion, image: string, driver:
   const { tag, tagged, digest } = splitImage(image);
   if (!tagged && digest) return undefined; // a digest only: the user pinned the bytes
   const newest = RegistryVersion.DEFAULTS[0];
-  const full = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag);
-  const line = /^v?(\d+)\.(\d+)$/.exec(tag);
-  const major = /^v?(\d+)$/.exec(tag);
+  const release = releaseOfTag(tag);
+  const full = release?.patch !== undefined ? release : undefined;
+  const line = release?.minor !== undefined && release.patch === undefined && !release.suffixed ? release : undefined;
+  const major = release?.minor === undefined && !release?.suffixed ? release : undefined;
   let runs: string;
   let runsMajor: number;
   if (full) {
-    const fromTag = RegistryVersion.of(`${full[1]}.${full[2]}.${full[3]}`);
+    const fromTag = RegistryVersion.of(`${full.major}.${full.minor}.${full.patch}`);
     if (fromTag.version === version.version) return undefined;
     runs = fromTag.version;
     runsMajor = fromTag.major;
   } else if (line) {
-    if (`${line[1]}.${line[2]}` === version.line) return undefined;
-    runs = `the newest ${line[1]}.${line[2]}.x`;
-    runsMajor = Number(line[1]);
+    if (`${line.major}.${line.minor}` === version.line) return undefined;
+    runs = `the newest ${line.major}.${line.minor}.x`;
+    runsMajor = line.major;
   } else {
     if (tag !== 'latest' && !major) return undefined; // a tag of a private build: the user vouches for it with 'version'
-    const floating = major ? Number(major[1]) : newest.major;
+    const floating = major ? major.major : newest.major;
     const newestOfMajor = RegistryVersion.DEFAULTS.find((v) => v.major === floating);
     if (newestOfMajor && newestOfMajor.line === version.line) return undefined;
     runs = `the newest ${floating}.x${newestOfMajor ? ` (${newestOfMajor.line} or later)` : ''}`;

@@ -59,6 +59,28 @@ export function requireIntegerInRange(scope: IConstruct, property: string, value
   }
 }
 
+/**
+ * Parses a URL of a server the registry talks to (an object store's endpoint, an upstream registry): http(s),
+ * a host and an optional port, nothing else. A user or password in it is refused: it would land in the ConfigMap.
+ * @param credentials where the credentials go instead, for the message
+ */
+export function parseEndpoint(scope: IConstruct, property: string, value: string, example: string,
+  credentials = 'give the credentials from a Secret'): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give scheme, host and optional port, such as "${example}"`);
+  }
+  if (url.username || url.password) {
+    throw propError(scope, property, `must not contain a user or password (it would land in the ConfigMap): ${credentials}`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.pathname !== '/' || url.search || url.hash) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and optional port only, such as "${example}"`);
+  }
+  return url;
+}
+
 const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** True when `name` is an HTTP header name (an RFC 9110 token). */
