@@ -25,8 +25,9 @@ import { findCredentialLiterals } from './util/credential-check';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { claimName, validateObjectNames } from './util/object-names';
+import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
-import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp, wholeMebibytes } from './util/validation';
+import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
@@ -312,10 +313,13 @@ export class RegistryDeployment extends Construct {
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
-  /** config.yml as last written, keyed by its model: the ConfigMap and the checksum share one rendering per synth. */
-  private lastRenderedConfig?: { readonly model: string; readonly yaml: string; checksum?: string };
-  /** Counts the changes of the config model after the constructor (see `validateConfig`). */
-  private configRevision = 0;
+  /**
+   * Counts the changes of the model config.yml and the env are rendered and checked from (a contribution, an env
+   * variable, the external URL: see `modelChanged`). What was derived from one revision is kept until the next.
+   */
+  private modelRevision = 0;
+  /** config.yml as last written: the ConfigMap and the checksum share one rendering per revision. */
+  private lastRenderedConfig?: { readonly revision: number; readonly yaml: string; checksum?: string };
   private configProblems?: { readonly revision: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
@@ -541,7 +545,7 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
     this._externalUrl = normalized;
-    this.configRevision += 1;
+    this.modelChanged();
   }
 
   /**
@@ -632,19 +636,26 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
-   * config.yml, written at most once for a given model. Both the ConfigMap and the checksum annotation are lazy, so
-   * that `add*` calls made after the constructor still count; each asks for the rendering when the synth resolves
-   * it, and the YAML writer (the costly part) runs again only if the model changed since.
+   * config.yml, written at most once for a revision of the model. Both the ConfigMap and the checksum annotation are
+   * lazy, so that `add*` calls made after the constructor still count; each asks for the rendering when the synth
+   * resolves it, and the merge and the YAML writer run again only if the model changed since.
    */
   private renderedConfig(): { readonly yaml: string; checksum?: string } {
-    const config = this.renderConfig();
-    const model = JSON.stringify(config);
-    if (this.lastRenderedConfig?.model !== model) {
-      const yaml = Yaml.stringify(config);
+    if (this.lastRenderedConfig?.revision !== this.modelRevision) {
+      const yaml = Yaml.stringify(this.renderConfig());
       this.secrets.checkRendered(yaml);
-      this.lastRenderedConfig = { model, yaml };
+      this.lastRenderedConfig = { revision: this.modelRevision, yaml };
     }
     return this.lastRenderedConfig;
+  }
+
+  /**
+   * Records a change of the model config.yml and the env are derived from, so the rendering and the checks are
+   * redone. Every change goes through here: the config (`applyContribution`), an env variable (`addEnv`), the
+   * external URL (`useExternalUrl`); all else is fixed in the constructor, and merged fragments are copies.
+   */
+  private modelChanged(): void {
+    this.modelRevision += 1;
   }
 
   /** @internal The merged config.yml as a plain object, for parts that derive from it (garbage collection). */
@@ -671,14 +682,14 @@ export class RegistryDeployment extends Construct {
    * variable or the external URL), or synthesis would grow with the square of the charts.
    */
   private validateConfig(): string[] {
-    if (this.configProblems?.revision === this.configRevision) return this.configProblems.problems;
+    if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
     const config = this.renderConfig();
     const errors = checkRenderedConfig(config);
     for (const [name, source] of this.env) {
       const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
       if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
     }
-    this.configProblems = { revision: this.configRevision, problems: errors };
+    this.configProblems = { revision: this.modelRevision, problems: errors };
     return errors;
   }
 
@@ -693,7 +704,7 @@ export class RegistryDeployment extends Construct {
         if (problem) throw propError(this, c.name, problem);
       }
       const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
-      this.configRevision += 1;
+      this.modelChanged();
       if (conflicts.length > 0) {
         throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
       }
@@ -813,34 +824,7 @@ export class RegistryDeployment extends Construct {
       throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
     }
     this.env.set(name, `'${source}'`);
-    this.configRevision += 1;
+    this.modelChanged();
     this.container.env.addVariable(name, value);
-  }
-}
-
-/** A CPU quantity in cores (`100m`, `2`, `0.5`), or NaN when it is not one. */
-function cpuCores(cpu: kplus.Cpu): number {
-  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(cpu.amount));
-  return match ? Number(match[1]) / (match[2] ? 1000 : 1) : NaN;
-}
-
-/** Throws unless every resource quantity is a finite amount and no request exceeds its limit. */
-function checkResources(scope: IConstruct, resources: kplus.ContainerResources): void {
-  const cpu = resources.cpu;
-  for (const [name, value] of [['request', cpu?.request], ['limit', cpu?.limit]] as const) {
-    if (value !== undefined && !(cpuCores(value) > 0)) {
-      throw propError(scope, `resources.cpu.${name}`, `(${value.amount}) must be a positive amount of CPU such as kplus.Cpu.millis(100) or kplus.Cpu.units(2)`);
-    }
-  }
-  if (cpu?.request && cpu?.limit && cpuCores(cpu.request) > cpuCores(cpu.limit)) {
-    throw propError(scope, 'resources.cpu.request', `(${cpu.request.amount}) must not exceed 'resources.cpu.limit' (${cpu.limit.amount}): the API server refuses such a pod`);
-  }
-  for (const kind of ['memory', 'ephemeralStorage'] as const) {
-    const quantity = resources[kind];
-    const request = quantity?.request !== undefined ? wholeMebibytes(scope, `resources.${kind}.request`, quantity.request, 1) : undefined;
-    const limit = quantity?.limit !== undefined ? wholeMebibytes(scope, `resources.${kind}.limit`, quantity.limit, 1) : undefined;
-    if (request !== undefined && limit !== undefined && request > limit) {
-      throw propError(scope, `resources.${kind}.request`, `(${request} MiB) must not exceed 'resources.${kind}.limit' (${limit} MiB): the API server refuses such a pod`);
-    }
   }
 }

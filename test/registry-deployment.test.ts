@@ -124,6 +124,13 @@ describe('RegistryDeployment', () => {
       expect(parseConfig(configOf(second)).validation).toEqual({ disabled: true });
       expect(checksumOf(second)).toBe(createHash('sha256').update(configOf(second)).digest('hex'));
       expect(checksumOf(second)).not.toBe(checksumOf(first));
+
+      // AND so does the external URL set by a way in after that (the one other change of the model)
+      registry.useExternalUrl('https://registry.example.com');
+      const third = Testing.synth(chart);
+      expect(spy).toHaveBeenCalledTimes(3);
+      expect(parseConfig(configOf(third)).http.host).toBe('https://registry.example.com');
+      expect(checksumOf(third)).toBe(createHash('sha256').update(configOf(third)).digest('hex'));
     } finally {
       spy.mockRestore();
     }

@@ -1,7 +1,8 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { closest, s3Regions } from '../config/config-structure';
+import { s3Regions } from '../config/config-structure';
 import { RegistryVersion } from '../config/registry-version';
+import { closest } from '../util/closest';
 import { propError } from '../util/validation';
 
 /**
