@@ -21,6 +21,11 @@ export enum RegistryFeature {
   S3_FORCE_PATH_STYLE = 's3-force-path-style',
   /** The s3 driver's web identity (IRSA) credentials (3.0.0, AWS SDK v2). */
   S3_WEB_IDENTITY = 's3-web-identity',
+  /**
+   * The s3 driver's instant-retrieval `storageclass` values beyond `STANDARD` and `REDUCED_REDUNDANCY`:
+   * `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `OUTPOSTS`, `GLACIER_IR` (3.0.0).
+   */
+  S3_INSTANT_RETRIEVAL_STORAGE_CLASSES = 's3-instant-retrieval-storage-classes',
   /** The azure driver's `credentials` block: shared key, client secret (3.0.0). */
   AZURE_CREDENTIALS = 'azure-credentials',
   /** The azure driver's `default_credentials` type, working (3.1.0; 3.0.0 signs with an empty shared key). */
@@ -51,6 +56,7 @@ const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.TRACING_SERVICE_NAME]: '3.1.0',
   [RegistryFeature.S3_FORCE_PATH_STYLE]: '3.0.0',
   [RegistryFeature.S3_WEB_IDENTITY]: '3.0.0',
+  [RegistryFeature.S3_INSTANT_RETRIEVAL_STORAGE_CLASSES]: '3.0.0',
   [RegistryFeature.AZURE_CREDENTIALS]: '3.0.0',
   [RegistryFeature.AZURE_DEFAULT_CREDENTIALS]: '3.1.0',
   [RegistryFeature.REDIS_UNIVERSAL_OPTIONS]: '3.0.0',

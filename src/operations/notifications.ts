@@ -154,18 +154,10 @@ export class Notifications implements IRegistryPart {
       config: {
         notifications: {
           events: this.props.includeReferences ? { includereferences: true } : undefined,
-          endpoints: rendered.map(compact),
+          // Keys left undefined are dropped by the config merge, which copies the fragment.
+          endpoints: rendered,
         },
       },
     };
   }
-}
-
-function compact(o: { [key: string]: any }): { [key: string]: any } {
-  const out: { [key: string]: any } = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined) continue;
-    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? compact(v) : v;
-  }
-  return out;
 }

@@ -6,7 +6,7 @@ import {
   S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
 } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { RegistryFeature } from '../config/registry-version';
+import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { secretEnv } from '../util/secret-env';
 import { parseEndpoint, propError, requireProp } from '../util/validation';
 
@@ -247,7 +247,7 @@ export class S3Storage extends StorageBackend {
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const o = requireProp(scope, 'storage', this.options, 'give StorageBackend.s3({ bucket, region, credentials })');
     requireProp(scope, 'storage.credentials', o.credentials, 'say how the registry authenticates to the store: S3Credentials.fromSecret(secret), or on registry 3.x S3Credentials.fromIamRole(roleArn)');
-    const v3 = context.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE);
+    const hasForcePathStyle = context.version.supports(RegistryFeature.S3_FORCE_PATH_STYLE);
     requireS3BucketName(scope, 'storage.bucket', o.bucket);
 
     // Without a scheme (`s3-eu-central-1.amazonaws.com`, as Kyma's samples write it) the driver's AWS SDK adds one,
@@ -277,7 +277,7 @@ export class S3Storage extends StorageBackend {
 
     // Amazon's own endpoints serve virtual-hosted style (path style is deprecated there); other stores need path style.
     const forcePathStyle = o.forcePathStyle ?? (endpoint !== undefined && !endpoint.hostname.endsWith('.amazonaws.com'));
-    if (!v3) {
+    if (!hasForcePathStyle) {
       if (o.forcePathStyle === true && endpoint === undefined) {
         throw propError(scope, 'storage.forcePathStyle', `(true) cannot be rendered for registry ${context.version}: it has no forcepathstyle key `
           + 'and uses path style only with a regionEndpoint. Set regionEndpoint, or use registry 3.x');
@@ -300,9 +300,10 @@ export class S3Storage extends StorageBackend {
       ? chunkSizeInRange(scope, 'storage.chunkSize', o.chunkSize, S3_MIN_CHUNK_SIZE, S3_MAX_CHUNK_SIZE, 's3')
       : undefined;
 
-    if (o.storageClass !== undefined && !v3 && !V2_STORAGE_CLASSES.includes(o.storageClass)) {
+    const instantRetrieval = RegistryFeature.S3_INSTANT_RETRIEVAL_STORAGE_CLASSES;
+    if (o.storageClass !== undefined && !context.version.supports(instantRetrieval) && !V2_STORAGE_CLASSES.includes(o.storageClass)) {
       throw propError(scope, 'storage.storageClass', `(${o.storageClass}) is not known to registry ${context.version}, `
-        + `whose s3 driver accepts ${V2_STORAGE_CLASSES.join(', ')}; the others need registry 3.x`);
+        + `whose s3 driver accepts ${V2_STORAGE_CLASSES.join(', ')}; the others need registry ${RegistryVersion.firstWith(instantRetrieval)} or later`);
     }
 
     const rootdirectory = o.rootDirectory !== undefined ? requireRootDirectory(scope, 'storage.rootDirectory', o.rootDirectory) : undefined;
@@ -313,7 +314,7 @@ export class S3Storage extends StorageBackend {
       region: o.region,
       regionendpoint: endpoint ? endpointString(endpoint) : undefined,
       // 2.8 has no such key (path style follows regionendpoint); 3.x defaults it to false.
-      forcepathstyle: v3 && forcePathStyle ? true : undefined,
+      forcepathstyle: hasForcePathStyle && forcePathStyle ? true : undefined,
       bucket: o.bucket,
       encrypt,
       keyid: o.keyId,

@@ -35,6 +35,7 @@ describe('RegistryVersion', () => {
     [RegistryFeature.TRACING, '3.0.0', '2.8.3'], // registry/registry.go: tracing.InitOpenTelemetry
     [RegistryFeature.S3_FORCE_PATH_STYLE, '3.0.0', '2.8.3'],
     [RegistryFeature.S3_WEB_IDENTITY, '3.0.0', '2.8.3'],
+    [RegistryFeature.S3_INSTANT_RETRIEVAL_STORAGE_CLASSES, '3.0.0', '2.8.3'], // registry/storage/driver/s3-aws/s3.go: s3StorageClasses
     [RegistryFeature.AZURE_CREDENTIALS, '3.0.0', '2.8.3'],
     [RegistryFeature.REDIS_UNIVERSAL_OPTIONS, '3.0.0', '2.8.3'],
     [RegistryFeature.AZURE_DEFAULT_CREDENTIALS, '3.1.0', '3.0.0'],

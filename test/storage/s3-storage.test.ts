@@ -103,7 +103,7 @@ describe('StorageBackend.s3', () => {
   test('3.x storage classes', () => {
     expect(synthStorage(s3({ storageClass: S3StorageClass.INTELLIGENT_TIERING })).config.storage.s3.storageclass).toBe('INTELLIGENT_TIERING');
     expect(construct(s3({ storageClass: S3StorageClass.GLACIER_IR }), RegistryVersion.V2_8))
-      .toThrow(/'storage.storageClass' \(GLACIER_IR\) is not known to registry 2\.8\.3, whose s3 driver accepts NONE, STANDARD, REDUCED_REDUNDANCY/);
+      .toThrow(/'storage.storageClass' \(GLACIER_IR\) is not known to registry 2\.8\.3, whose s3 driver accepts NONE, STANDARD, REDUCED_REDUNDANCY; the others need registry 3\.0\.0 or later$/);
     expect(synthStorage(s3({ storageClass: S3StorageClass.NONE }), RegistryVersion.V2_8).config.storage.s3.storageclass).toBe('NONE');
   });
 
