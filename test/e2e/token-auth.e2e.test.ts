@@ -11,7 +11,7 @@ import {
   buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, pull, push, RegistryPod,
   requireEnvironment, textOutsideSecrets, TokenKeyHeader, TokenServer, TokenSigner,
 } from './harness';
-import { PullThroughCache, RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile, TokenAuthProps, TokenSigningAlgorithm } from '../../src';
+import { PullThroughCache, RegistryAuth, RegistryFeature, RegistryDeployment, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile, TokenAuthProps, TokenSigningAlgorithm } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const WRITER = 'writer-pw-4e7a1c';
@@ -55,7 +55,7 @@ async function tagsWith(pod: RegistryPod, repository: string, token: string) {
 const pullTeamApp = [{ type: 'repository', name: 'team/app', actions: ['pull'] }];
 
 describeVersions(e2eVersions(), ({ version, runs }) => {
-  const v3 = version.major >= 3;
+  const v3 = version.major >= 3; // the kid kind, and the 3.x-only keys (RegistryFeature.TOKEN_JWKS)
 
   test('the README example: rootCertBundle from a ConfigMap, x5c tokens; writer pushes, reader only pulls, forged tokens refused', async () => {
     // GIVEN the README's token example (signingAlgorithms on 3.x only), the realm being the loopback token server
@@ -227,7 +227,7 @@ describeVersions(e2eVersions(), ({ version, runs }) => {
   });
 });
 
-describeVersions(e2eVersions({ filter: (v) => v.version.major >= 3 }), ({ version }) => {
+describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature.TOKEN_JWKS) }), ({ version }) => {
   test('jwks only (no rootCertBundle): kid tokens work with signingAlgorithms [RS256] and are refused with [ES256]', async () => {
     tokens.keyHeader = TokenKeyHeader.KID_THUMBPRINT;
     const withAlgorithms = (algorithms: TokenSigningAlgorithm[]) => {
