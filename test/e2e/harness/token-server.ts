@@ -8,6 +8,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import { CertifiedKey, ThrowawayCa } from './certificates';
 import { freePort, onCleanup, tempDir } from './cleanup';
+import { forwardRequest } from './round-robin-proxy';
 
 /** How a token's header names its signing key; each registry version accepts some of them. */
 export enum TokenKeyHeader {
@@ -266,23 +267,6 @@ export class TokenServer {
     const token = this.token(user ?? '', granted);
     answer(200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }, user, granted);
   }
-}
-
-/** Pipes a request to `backend` and its answer back. */
-function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, backend: string): void {
-  const [host, port] = backend.split(':');
-  const upstream = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-    res.writeHead(up.statusCode ?? 502, up.headers);
-    up.pipe(res);
-  });
-  upstream.on('error', (e) => {
-    if (res.headersSent) {
-      res.destroy(e);
-    } else {
-      res.writeHead(502, { 'Content-Type': 'text/plain' }).end(`token server: ${backend}: ${e.message}`);
-    }
-  });
-  req.pipe(upstream);
 }
 
 function b64url(text: string): string {
