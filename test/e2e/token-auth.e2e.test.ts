@@ -11,7 +11,10 @@ import {
   buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, pull, push, RegistryPod,
   requireEnvironment, textOutsideSecrets, TokenKeyHeader, TokenServer, TokenSigner,
 } from './harness';
-import { PullThroughCache, RegistryAuth, RegistryFeature, RegistryDeployment, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile, TokenAuthProps, TokenSigningAlgorithm } from '../../src';
+import {
+  PullThroughCache, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile, TokenAuthProps,
+  TokenSigningAlgorithm,
+} from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const WRITER = 'writer-pw-4e7a1c';
@@ -107,6 +110,7 @@ describeVersions(e2eVersions(), ({ version, runs }) => {
       tokens.token('reader', pullTeamApp, {}, TokenSigner.create('other')), // another key, with a CA of its own
       tokens.token('reader', pullTeamApp, { iss: 'Someone else' }),
       tokens.token('reader', pullTeamApp, { aud: 'other.example.com' }),
+      tokens.token('reader', pullTeamApp, { exp: Math.floor(Date.now() / 1000) - 3600, nbf: 0, iat: 0 }), // expired beyond the 60 s leeway
     ];
     for (const token of forged) {
       const answer = await tagsWith(pod, 'team/app', token);
