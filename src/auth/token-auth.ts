@@ -1,8 +1,10 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthBindContext, AuthBinding, IRegistryAuth } from './registry-auth';
+import { RegistryFeature } from '../config/registry-version';
 import { secretVolume } from '../util/secret-env';
 import { propError, requireProp, requireSecretKeyName } from '../util/validation';
+import { requireFeature } from '../util/version-check';
 
 /** Where the root certificate bundle is mounted. */
 const ROOT_CERT_DIR = '/etc/registry/token-certs';
@@ -109,8 +111,9 @@ export interface TokenAuthProps {
   readonly issuer: string;
 
   /**
-   * The certificates whose keys sign the tokens (`rootcertbundle`, PEM).
-   * Required on 2.8; on 3.x this or `jwks` is required.
+   * The certificates that vouch for the keys signing the tokens (`rootcertbundle`, PEM): the CA of the
+   * certificate a token carries in its `x5c` header, or the signing key's own certificate for tokens that name
+   * their key by `kid`. Required on 2.8; on 3.x this or `jwks` is required.
    * @default - none (3.x with `jwks` only)
    */
   readonly rootCertBundle?: TokenAuthFile;
@@ -128,8 +131,9 @@ export interface TokenAuthProps {
   readonly signingAlgorithms?: TokenSigningAlgorithm[];
 
   /**
-   * Derive the realm from the request's host (`autoredirect`): the challenge points at
-   * `https://<host><autoRedirectPath>`. Exists in 2.8 and 3.x.
+   * Derive the realm from the request's host (`autoredirect`), for a token server on the registry's own host:
+   * the challenge points at `https://<host>/auth/token` on 2.8, and at `<scheme>://<host><autoRedirectPath>` on
+   * 3.x, the scheme taken from `X-Forwarded-Proto` (https without it). `realm` is then not used, but required.
    * @default false
    */
   readonly autoRedirect?: boolean;
@@ -152,6 +156,10 @@ export interface TokenAuthProps {
  * Token authentication (`auth.token`): clients fetch a signed token from a separate token server
  * (Harbor core, GitLab, docker_auth, ...) and the registry verifies it with the server's public keys.
  * Nothing secret is mounted: the registry only needs public certificates or a JWKS.
+ *
+ * Every version accepts a token whose `x5c` header chains up to `rootCertBundle`. A token that names its key
+ * by `kid` must use the kid the version computes for the bundle's keys: the libtrust fingerprint
+ * (`ABCD:EFGH:...`) on 2.8, the RFC 7638 JWK thumbprint on 3.x (or the `kid` of a `jwks` key).
  */
 export class TokenAuth implements IRegistryAuth {
   public constructor(private readonly props: TokenAuthProps) {
@@ -160,7 +168,6 @@ export class TokenAuth implements IRegistryAuth {
   /** Renders `auth.token` for the registry version in use; 3.x-only keys on 2.8 are an error. */
   public bind(scope: Construct, context: AuthBindContext): AuthBinding {
     const props = requireProp(scope, 'auth', this.props, 'give TokenAuth its realm, service, issuer and rootCertBundle or jwks');
-    const v3 = context.version.major >= 3;
     for (const key of ['realm', 'service', 'issuer'] as const) {
       if (typeof props[key] !== 'string' || props[key].trim() === '') {
         throw propError(scope, `auth.${key}`, 'is required and must not be empty');
@@ -181,14 +188,15 @@ export class TokenAuth implements IRegistryAuth {
           + 'use an https:// realm, or acknowledge it with allowInsecureRealm: true');
       }
     }
-    const only3 = (key: string, given: boolean) => {
-      if (given && !v3) {
-        throw propError(scope, `auth.${key}`, `exists in registry 3.x only, and this registry runs ${context.version}: drop it, or use RegistryVersion.V3`);
-      }
-    };
-    only3('jwks', props.jwks !== undefined);
-    only3('signingAlgorithms', props.signingAlgorithms !== undefined);
-    only3('autoRedirectPath', props.autoRedirectPath !== undefined);
+    const v3 = context.version.supports(RegistryFeature.TOKEN_JWKS);
+    const only3 = [
+      ['jwks', props.jwks, 'a JWKS of the signing keys'],
+      ['signingAlgorithms', props.signingAlgorithms, 'a list of accepted signing algorithms'],
+      ['autoRedirectPath', props.autoRedirectPath, 'a token path other than /auth/token'],
+    ] as const;
+    for (const [key, given, what] of only3) {
+      if (given !== undefined) requireFeature(scope, `auth.${key}`, context.version, RegistryFeature.TOKEN_JWKS, what);
+    }
     if (!props.rootCertBundle && !props.jwks) {
       throw propError(scope, 'auth.rootCertBundle', v3
         ? 'or \'auth.jwks\' is required: the registry needs the keys that sign the tokens'

@@ -47,6 +47,11 @@ export enum RegistryFeature {
    * deletes them).
    */
   SAFE_DELETE_UNTAGGED = 'safe-delete-untagged',
+  /**
+   * Token auth keys of the go-jose verifier: `jwks`, `signingalgorithms` and `autoredirectpath` (3.0.0;
+   * registry/auth/token/accesscontroller.go). 2.8 reads `rootcertbundle` only, and redirects to `/auth/token`.
+   */
+  TOKEN_JWKS = 'token-jwks',
 }
 
 /** The first release of each feature, as `MAJOR.MINOR.PATCH`. */
@@ -66,6 +71,7 @@ const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT]: '3.1.0',
   [RegistryFeature.PROXY_TTL]: '3.0.0',
   [RegistryFeature.SAFE_DELETE_UNTAGGED]: '3.0.0',
+  [RegistryFeature.TOKEN_JWKS]: '3.0.0',
 };
 
 /**

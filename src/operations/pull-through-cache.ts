@@ -16,7 +16,10 @@ export interface PullThroughCacheProps {
 
   /**
    * User name at the upstream, read from a Secret (a Docker Hub account lifts its pull rate limit).
-   * Give both or neither of `username` and `password`.
+   * Give both or neither of `username` and `password`. Registry 2.8 sends them only to token-auth upstreams
+   * (Docker Hub, GHCR, Quay), 3.x also to Basic-auth ones; 3.1 sends them to a token realm only on the
+   * upstream's own host or registrable domain (`auth.docker.io` for `registry-1.docker.io`), never to a realm
+   * on another IP address or port.
    * @default - anonymous pulls from the upstream
    */
   readonly username?: SecretKeyReference;

@@ -81,9 +81,9 @@ describe('TokenAuth', () => {
   });
 
   test.each([
-    ['jwks', (chart: Chart) => ({ jwks: TokenAuthFile.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, 'J', 'j'), 'k') }), /'auth\.jwks' exists in registry 3\.x only.*2\.8\.3/],
-    ['signingAlgorithms', () => ({ signingAlgorithms: [TokenSigningAlgorithm.RS256] }), /'auth\.signingAlgorithms' exists in registry 3\.x only/],
-    ['autoRedirectPath', () => ({ autoRedirect: true, autoRedirectPath: '/t' }), /'auth\.autoRedirectPath' exists in registry 3\.x only/],
+    ['jwks', (chart: Chart) => ({ jwks: TokenAuthFile.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, 'J', 'j'), 'k') }), /'auth\.jwks' \(a JWKS of the signing keys\) needs registry 3\.0\.0 or later, and this registry runs 2\.8\.3/],
+    ['signingAlgorithms', () => ({ signingAlgorithms: [TokenSigningAlgorithm.RS256] }), /'auth\.signingAlgorithms' \(.*\) needs registry 3\.0\.0 or later, and this registry runs 2\.8\.3: use RegistryVersion\.V3_0/],
+    ['autoRedirectPath', () => ({ autoRedirect: true, autoRedirectPath: '/t' }), /'auth\.autoRedirectPath' \(.*\) needs registry 3\.0\.0 or later, and this registry runs 2\.8\.3: use RegistryVersion\.V3_0/],
   ])('2.8 rejects the 3.x key %s', (_name, build, message) => {
     const certs = (chart: Chart) => ({ rootCertBundle: TokenAuthFile.fromSecret(kplus.Secret.fromSecretName(chart, 'C', 'c'), 'ca.pem') });
     expect(() => synth((chart) => ({ ...certs(chart), ...build(chart) }), RegistryVersion.V2_8)).toThrow(message);

@@ -33,7 +33,8 @@ describeVersions(e2eVersions(), ({ version }) => {
   test('a pull-through cache of a second registry serves and caches its image, refuses pushes', async () => {
   // GIVEN an upstream registry (2.8) holding one image. On 3.x its only user has the nasty password, which
   // the proxy reads from a Secret. Registry 2.8's proxy sends credentials only to token-auth upstreams
-  // (proxyauth.go keys them by Bearer realm), so on 2.8 the upstream is open.
+  // (proxyauth.go keys them by Bearer realm), so on 2.8 this htpasswd upstream is open; the login to a
+  // token-auth upstream runs on 2.8, 3.0 and 3.1 in token-auth.e2e.test.ts.
     const withLogin = version.major === 3;
     const upChart = new Chart(Testing.app(), 'upstream');
     new RegistryDeployment(upChart, 'Upstream', {

@@ -13,6 +13,7 @@ const TEMP_ROOT = '/var/tmp';
 
 const processes = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const closers: Array<() => Promise<void>> = [];
 
 /** Binaries every scenario needs. */
 const BASE_BINARIES = ['docker-registry', 'skopeo', 'unshare', 'setpriv', 'mount'];
@@ -100,8 +101,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops every process the harness started and removes every temp folder. */
+/** Registers an in-process server's stop for `cleanupAll()` (such as the token server's). */
+export function onCleanup(close: () => Promise<void>): void {
+  closers.push(close);
+}
+
+/** Stops every process and in-process server the harness started and removes every temp folder. */
 export async function cleanupAll(): Promise<void> {
+  await Promise.all(closers.splice(0).map((close) => close()));
   await Promise.all([...processes].map((child) => stopProcess(child)));
   for (const dir of [...dirs]) {
     removeDir(dir);

@@ -11,3 +11,5 @@ export * from './versions';
 export * from './azurite-server';
 export * from './garbage-collection';
 export * from './redis-server';
+export * from './certificates';
+export * from './token-server';

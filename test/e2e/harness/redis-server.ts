@@ -5,6 +5,7 @@
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ThrowawayCa } from './certificates';
 import { freePort, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 
 /** Options of `RedisServer.start`. */
@@ -36,25 +37,16 @@ function quoteConf(value: string): string {
 }
 
 function makeCertificates(dir: string): RedisTlsFiles {
-  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=e2e redis CA']);
-  for (const [name, subject, ext] of [
-    ['server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'],
-    ['client', '/CN=registry', 'extendedKeyUsage=clientAuth\n'],
-  ]) {
-    fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
-  }
-  const file = (name: string) => path.join(dir, name);
-  const text = (name: string) => fs.readFileSync(file(name), 'utf-8');
+  const ca = ThrowawayCa.create(dir, 'e2e redis CA');
+  ca.issue('server', '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1', 'extendedKeyUsage=serverAuth']);
+  const client = ca.issue('client', '/CN=registry', ['extendedKeyUsage=clientAuth']);
   return {
-    caFile: file('ca.crt'),
-    clientCertFile: file('client.crt'),
-    clientKeyFile: file('client.key'),
-    ca: text('ca.crt'),
-    clientCert: text('client.crt'),
-    clientKey: text('client.key'),
+    caFile: ca.certFile,
+    clientCertFile: client.certFile,
+    clientKeyFile: client.keyFile,
+    ca: ca.cert,
+    clientCert: client.cert,
+    clientKey: client.key,
   };
 }
 

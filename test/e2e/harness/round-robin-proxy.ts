@@ -83,23 +83,32 @@ export class RoundRobinProxy {
     const backend = this.rotation[this.next++ % this.rotation.length];
     const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', backend, status: 0 };
     this.log.push(entry);
-    const [host, port] = backend.split(':');
     // The Host header is passed on unchanged, as a Service does: the registry builds Location URLs from it.
-    const upstream = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-      entry.status = up.statusCode ?? 0;
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', (e) => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`proxy: ${backend}: ${e.message}`);
-      } else {
-        res.destroy(e);
-      }
-    });
-    req.pipe(upstream);
+    forwardRequest(req, res, backend, (status) => { entry.status = status; });
   }
+}
+
+/**
+ * Pipes a request to `backend` (`127.0.0.1:PORT`) with its headers unchanged (Host too) and the answer back;
+ * a failed connection answers 502. `onStatus` gets the backend's status code.
+ */
+export function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, backend: string,
+  onStatus: (status: number) => void = () => {}): void {
+  const [host, port] = backend.split(':');
+  const upstream = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
+    onStatus(up.statusCode ?? 0);
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
+  upstream.on('error', (e) => {
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy: ${backend}: ${e.message}`);
+    } else {
+      res.destroy(e);
+    }
+  });
+  req.pipe(upstream);
 }
 
 /** Closes every proxy still open (for `afterAll`). */
