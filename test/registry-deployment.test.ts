@@ -249,7 +249,11 @@ describe('RegistryDeployment: bad input', () => {
   test('negative and zero sizes', () => {
     // cdk8s itself refuses negative sizes; zero gets through it and must be refused here.
     expect(() => StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(-1) })).toThrow(/cannot be negative/);
-    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 MiB\) must be a whole number of mebibytes, at least 1/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(0) }) })).toThrow(/Registry: 'storage.size' \(0 GiB\) must be a whole number of gibibytes, at least 1/);
+  });
+  test('a claim size that is not whole gibibytes names the property (cdk8s-plus renders it in Gi)', () => {
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.mebibytes(500) }) })).toThrow(/Registry: 'storage.size' \(0\.48828125 GiB\) must be a whole number of gibibytes, at least 1, such as Size.gibibytes\(10\)/);
+    expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.tebibytes(1) }) })).not.toThrow();
   });
   test('ReadOnlyMany cannot hold a registry', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY }) })).toThrow(/'storage.accessMode'/);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
 import { AfterCollectionSteps } from '../registry-part';
+import { requireCronSchedule, requireTimeZone } from '../util/cron-schedule';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
@@ -32,7 +33,8 @@ type Obj = { [key: string]: any };
  */
 export interface GarbageCollectionOptions {
   /**
-   * When the job runs (cluster time zone unless `timeZone` is set).
+   * When the job runs (cluster time zone unless `timeZone` is set). At most once an hour, with the minute given
+   * (`Cron.schedule()` leaves every field it is not given at `*`, so set `minute`).
    * @default - Sundays at 03:00
    */
   readonly schedule?: Cron;
@@ -140,6 +142,12 @@ export class GarbageCollection extends Construct {
     if (props.deleteUntagged && !version.supports(RegistryFeature.SAFE_DELETE_UNTAGGED)) {
       throw propError(this, 'deleteUntagged', `cannot be used with registry ${version}: its --delete-untagged deletes the per-platform manifests of multi-arch images (fixed in 3.0). Run registry 3.x, or collect unreferenced blobs only`);
     }
+    if (props.schedule !== undefined) {
+      requireCronSchedule(this, 'schedule', props.schedule.expressionString, props.dryRun
+        ? 'each run reads every manifest in the storage'
+        : 'each run puts the registry in read-only mode');
+    }
+    if (props.timeZone !== undefined) requireTimeZone(this, 'timeZone', props.timeZone);
     this.kubectlImage = this.pinnedImage('kubectlImage', props.kubectlImage, DEFAULT_KUBECTL_IMAGE);
     this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
     // at least 30 s: a rollout restarts every replica

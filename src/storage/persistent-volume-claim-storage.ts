@@ -3,14 +3,14 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { filesystemBinding, readWriteOnceReason } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
-import { propError, requireDns1123Subdomain, wholeMebibytes } from '../util/validation';
+import { propError, requireDns1123Subdomain, wholeGibibytes } from '../util/validation';
 
 /**
  * Options for `StorageBackend.persistentVolumeClaim()`.
  */
 export interface PersistentVolumeClaimStorageOptions {
   /**
-   * Size of the claim.
+   * Size of the claim, in whole gibibytes.
    * @default Size.gibibytes(10)
    */
   readonly size?: Size;
@@ -51,7 +51,8 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {
     const size = this.options.size ?? Size.gibibytes(10);
-    wholeMebibytes(scope, 'storage.size', size, 1);
+    // cdk8s-plus renders the request in Gi
+    wholeGibibytes(scope, 'storage.size', size, 1);
     // '' is valid: it binds the claim to a pre-provisioned volume without a class, not to the default class.
     if (this.options.storageClassName !== undefined && this.options.storageClassName !== '') {
       requireDns1123Subdomain(scope, 'storage.storageClassName', this.options.storageClassName);

@@ -144,14 +144,27 @@ export function wholeSeconds(scope: IConstruct, property: string, duration: Dura
 
 /** A size in whole mebibytes, at least `minMebibytes`: `NaN`, `Infinity` and fractions are errors that name the property. */
 export function wholeMebibytes(scope: IConstruct, property: string, size: Size, minMebibytes: number): number {
-  let mebibytes: number;
+  return wholeUnits(scope, property, size.toMebibytes.bind(size), 'mebibytes', 'MiB', minMebibytes);
+}
+
+/**
+ * A size in whole gibibytes, at least `minGibibytes`, for what cdk8s-plus renders in `Gi` (a claim's storage request):
+ * `Size.mebibytes(500)` is an error that names the property, not a serialization failure.
+ */
+export function wholeGibibytes(scope: IConstruct, property: string, size: Size, minGibibytes: number): number {
+  return wholeUnits(scope, property, size.toGibibytes.bind(size), 'gibibytes', 'GiB', minGibibytes);
+}
+
+function wholeUnits(scope: IConstruct, property: string, convert: (opts: { rounding: SizeRoundingBehavior }) => number,
+  units: string, symbol: string, min: number): number {
+  let amount: number;
   try {
-    mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    amount = convert({ rounding: SizeRoundingBehavior.NONE });
   } catch {
-    mebibytes = NaN;
+    amount = NaN;
   }
-  if (!Number.isInteger(mebibytes) || mebibytes < minMebibytes) {
-    throw propError(scope, property, `(${mebibytes} MiB) must be a whole number of mebibytes, at least ${minMebibytes}, such as Size.gibibytes(10)`);
+  if (!Number.isInteger(amount) || amount < min) {
+    throw propError(scope, property, `(${amount} ${symbol}) must be a whole number of ${units}, at least ${min}, such as Size.gibibytes(10)`);
   }
-  return mebibytes;
+  return amount;
 }

@@ -180,6 +180,27 @@ describe('GarbageCollection', () => {
     expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5 s\) must be a whole number of seconds of at least 30/);
   });
 
+  test('a schedule or time zone the API server would refuse, or a schedule firing more than hourly, is refused at synth', () => {
+    const storage = StorageBackend.persistentVolumeClaim();
+    for (const ok of [Cron.daily(), Cron.hourly(), Cron.schedule({ minute: '30', hour: '1-5/2', day: '?', month: 'JAN,jul', weekDay: 'MON-FRI' }), new Cron({ minute: '0', hour: '3', weekDay: 'sun' })]) {
+      expect(synth({ storage }, { schedule: ok }).cronJob.spec.schedule).toBe(ok.expressionString);
+    }
+    // Cron.schedule leaves the minute at '*': sixty runs between 03:00 and 03:59, each a read-only window
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ hour: '3' }) }))
+      .toThrow(/GC: 'schedule' \("\* 3 \* \* \*"\) fires more than once an hour, and each run puts the registry in read-only mode: set the minute to one number/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '*/15' }), dryRun: true })).toThrow(/fires more than once an hour, and each run reads every manifest/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '99', hour: '3' }) })).toThrow(/'schedule' \("99 3 \* \* \*"\) has an invalid minute field "99": values are 0-59/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '0', weekDay: '7' }) })).toThrow(/invalid day of week field "7": values are 0-6 or SUN-SAT/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '0', hour: '5-1' }) })).toThrow(/invalid hour field "5-1": the range 5-1 runs backwards/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '0', hour: '*/0' }) })).toThrow(/invalid hour field "\*\/0": a step is/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: '0', month: '?' }) })).toThrow(/invalid month field "\?"/);
+    expect(() => synth({ storage }, { schedule: Cron.schedule({ minute: 'TZ=UTC 0' }) })).toThrow(/must not set a time zone: use the timeZone property/);
+    expect(() => synth({ storage }, { timeZone: 'Europe/Berln' })).toThrow(/GC: 'timeZone' \("Europe\/Berln"\) is not a time zone the API server knows/);
+    expect(() => synth({ storage }, { timeZone: 'europe/berlin' })).toThrow(/\(spelt "Europe\/Berlin"\)/);
+    expect(() => synth({ storage }, { timeZone: 'Local' })).toThrow(/'timeZone' \("Local"\)/);
+    expect(synth({ storage }, { timeZone: 'UTC' }).cronJob.spec.timeZone).toBe('UTC');
+  });
+
   test('storage the job cannot reach, or a cache it cannot refresh, is refused at synth', () => {
     expect(() => synth({ storage: StorageBackend.emptyDir() })).toThrow(/emptyDir volume, which only the registry pod can see/);
     expect(() => synth({ storage: StorageBackend.inMemory() })).toThrow(/inmemory driver/);

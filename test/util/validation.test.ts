@@ -192,7 +192,7 @@ describe('numbers', () => {
 
   test('sizes: no InfinityGi in a claim', () => {
     expect(make({ storage: StorageBackend.persistentVolumeClaim({ size: Size.gibibytes(Infinity) }) }))
-      .toThrow(/^test\/Registry: 'storage.size' \(Infinity MiB\) must be a whole number of mebibytes/);
+      .toThrow(/^test\/Registry: 'storage.size' \(Infinity GiB\) must be a whole number of gibibytes/);
     expect(make({ storage: StorageBackend.emptyDir({ sizeLimit: Size.gibibytes(NaN) }) })).toThrow(/'storage.sizeLimit' \(NaN MiB\)/);
   });
 
