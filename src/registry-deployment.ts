@@ -22,6 +22,7 @@ import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { findCredentialLiterals } from './util/credential-check';
+import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { claimName, validateObjectNames } from './util/object-names';
@@ -351,6 +352,8 @@ export class RegistryDeployment extends Construct {
     if (this.image.trim() === '') {
       throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
     }
+    const imageProblem = imageReferenceProblem(this.image);
+    if (imageProblem) throw propError(this, 'image', `(${JSON.stringify(this.image)}) ${imageProblem}, such as "registry:3.1.2"`);
 
     this.name = props.name;
     this.httpSecret = props.httpSecret;

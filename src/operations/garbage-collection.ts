@@ -5,6 +5,7 @@ import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
 import { AfterCollectionSteps } from '../registry-part';
 import { requireCronSchedule, requireTimeZone } from '../util/cron-schedule';
+import { imageReferenceProblem } from '../util/image-reference';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
@@ -182,6 +183,8 @@ export class GarbageCollection extends Construct {
     if (image.trim() === '' || !/[:@]/.test(image.split('/').pop()!)) {
       throw propError(this, prop, `(${JSON.stringify(image)}) must be an image pinned by tag or digest, such as "${fallback}"`);
     }
+    const problem = imageReferenceProblem(image);
+    if (problem) throw propError(this, prop, `(${JSON.stringify(image)}) ${problem}, such as "${fallback}"`);
     return image;
   }
 

@@ -98,7 +98,7 @@ export function validateObjectNames(scope: IConstruct): void {
         .filter((problem): problem is string => problem !== undefined);
       // One message: the others have the same cause and the same fix.
       const nameProblems = problems.length <= 1 ? problems : [`${problems[0]} (and ${problems.length - 1} more objects of this chart)`];
-      return [...nameProblems, ...collisions(chart, objects)];
+      return [...namespaceProblem(chart), ...nameProblems, ...collisions(chart, objects)];
     },
   });
 }
@@ -146,6 +146,14 @@ function ownerPath(object: ApiObject): string {
   let owner: IConstruct = object;
   while (owner.node.id === 'Resource' && owner.node.scope !== undefined) owner = owner.node.scope;
   return owner.node.path;
+}
+
+/** The chart's namespace, when the API server would refuse it (every namespaced object of the chart carries it). */
+function namespaceProblem(chart: Chart): string[] {
+  const namespace = chart.namespace;
+  if (namespace === undefined || isDns1123Label(namespace)) return [];
+  return [`${chart.node.path}: 'namespace' (${JSON.stringify(namespace)}) is not a namespace name the API server takes: `
+    + 'a DNS-1123 label of lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters'];
 }
 
 function nameProblem(object: ApiObject): string | undefined {

@@ -1,5 +1,6 @@
-import { RegistryVersion } from '../../src';
-import { releaseOfTag, splitImage } from '../../src/util/image-reference';
+import { Testing } from 'cdk8s';
+import { GarbageCollection, RegistryAuth, RegistryDeployment, RegistryVersion } from '../../src';
+import { imageReferenceProblem, releaseOfTag, splitImage } from '../../src/util/image-reference';
 
 describe('image references: one parser for RegistryVersion.tryFromImage and the image checks', () => {
   test('splitImage: repository, tag (latest without one), digest; a registry host\'s port is no tag', () => {
@@ -31,5 +32,35 @@ describe('image references: one parser for RegistryVersion.tryFromImage and the 
     expect(read('ghcr.io/distribution/distribution:3.1.1')).toBe('3.1.1');
     expect(read('localhost:5000/registry')).toBeUndefined();
     expect(read('registry@sha256:abc')).toBeUndefined();
+  });
+});
+
+describe('imageReferenceProblem: what the container runtime would refuse to pull, caught at synth', () => {
+  test('well-formed references pass', () => {
+    for (const image of ['registry:3.1.2', 'docker.io/library/registry:2.8.3', 'Mirror.Example.com:5000/team/registry:3.1.2',
+      'localhost:5000/registry', 'ghcr.io/a_b/c__d/e-f.g:v3.1.2-alpine', `registry@sha256:${'a'.repeat(64)}`,
+      `registry:3.1.2@sha256:${'0'.repeat(64)}`]) {
+      expect([image, imageReferenceProblem(image)]).toEqual([image, undefined]);
+    }
+  });
+
+  test('upper case in the repository, a bad tag, host or digest are named', () => {
+    expect(imageReferenceProblem('Registry:3.1.2')).toMatch(/invalid repository part "Registry": lower-case/);
+    expect(imageReferenceProblem('mirror.example.com/Team/registry:3.1.2')).toMatch(/invalid repository part "Team"/);
+    expect(imageReferenceProblem('registry:3.1.2 ')).toMatch(/invalid tag "3.1.2 "/);
+    expect(imageReferenceProblem('registry:.3')).toMatch(/invalid tag/);
+    expect(imageReferenceProblem('mirror_example.com/registry:3.1.2')).toMatch(/invalid registry host "mirror_example.com"/);
+    expect(imageReferenceProblem('registry@sha256:abc')).toMatch(/malformed digest/);
+    expect(imageReferenceProblem('registry@sha256:a@b')).toMatch(/malformed digest/);
+    expect(imageReferenceProblem('team//registry:3.1.2')).toMatch(/invalid repository part ""/);
+  });
+
+  test('RegistryDeployment and GarbageCollection refuse them at the prop', () => {
+    const chart = Testing.chart();
+    expect(() => new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), image: 'Registry:3.1.2' }))
+      .toThrow(/Registry: 'image' \("Registry:3.1.2"\) has an invalid repository part "Registry"/);
+    const registry = new RegistryDeployment(chart, 'Ok', { auth: RegistryAuth.none() });
+    expect(() => new GarbageCollection(chart, 'GC', { registry, kubectlImage: 'Bitnami/kubectl:1.31' }))
+      .toThrow(/GC: 'kubectlImage' \("Bitnami\/kubectl:1.31"\) has an invalid repository part "Bitnami"/);
   });
 });

@@ -17,6 +17,17 @@ describe('object names', () => {
     expect(() => Testing.synth(chart)).toThrow(/2026-registry\/Registry\/Service: the Service would be named "2026-registry-registry-service-[0-9a-f]{8}", which is not a DNS-1035 label/);
   });
 
+  test('a chart namespace the API server refuses fails at synth, naming the chart and its namespace', () => {
+    for (const namespace of ['Registry', 'container_registry', 'registry.example.com', '-registry', 'a'.repeat(64)]) {
+      const chart = new Chart(new App(), 'team', { namespace });
+      new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+      expect(() => Testing.synth(chart)).toThrow(new RegExp(`team: 'namespace' \\(${JSON.stringify(namespace).replace(/\./g, '\\.')}\\) is not a namespace name the API server takes: a DNS-1123 label`));
+    }
+    const ok = new Chart(new App(), 'team', { namespace: 'container-registry-2' });
+    new RegistryDeployment(ok, 'Registry', { auth: RegistryAuth.none() });
+    expect(Testing.synth(ok).every((o) => o.metadata.namespace === 'container-registry-2')).toBe(true);
+  });
+
   test('with \'name\' set, ids with \'_\' are fine', () => {
     const chart = Testing.chart();
     new RegistryDeployment(chart, 'My_Registry', { name: 'registry', auth: RegistryAuth.none() });
