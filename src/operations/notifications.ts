@@ -127,13 +127,22 @@ export class Notifications implements IRegistryPart {
       }
       if (e.threshold !== undefined) requireIntegerInRange(registry, `${where}.threshold`, e.threshold, 1, 1000);
       const headers: { [name: string]: string[] } = {};
+      // Header names are case-insensitive: 'X-Token' and 'x-token' would be sent as two headers.
+      const given = new Map<string, string>();
+      const claim = (property: string, name: string) => {
+        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.${property}`, `name ${JSON.stringify(name)} is not an HTTP header name`);
+        const earlier = given.get(name.toLowerCase());
+        if (earlier !== undefined) {
+          throw propError(registry, `${where}.${property}`, `header '${name}' is also given as '${earlier}' (header names ignore case): give it once`);
+        }
+        given.set(name.toLowerCase(), name);
+      };
       for (const [name, value] of Object.entries(e.headers ?? {})) {
-        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.headers`, `name ${JSON.stringify(name)} is not an HTTP header name`);
+        claim('headers', name);
         headers[name] = [value];
       }
       for (const name of Object.keys(e.secretHeaders ?? {}).sort()) {
-        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.secretHeaders`, `name ${JSON.stringify(name)} is not an HTTP header name`);
-        if (name in headers) throw propError(registry, `${where}.secretHeaders`, `header '${name}' is also in 'headers': give it once`);
+        claim('secretHeaders', name);
         const ref = e.secretHeaders![name];
         headers[name] = [registry.secretValue(ref.secret, ref.key)];
       }

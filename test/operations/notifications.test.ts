@@ -59,4 +59,14 @@ describe('Notifications', () => {
     // A literal credential in plain headers is refused by the core's credential check.
     expect(() => add([{ name: 'a', url: 'http://x', headers: { Authorization: 'Bearer 0123456789abcdef' } }])).toThrow(/looks like a credential.*Authorization/);
   });
+
+  test('a header given twice, in any case, is refused: names ignore case, and the registry would send both', () => {
+    const { chart, registry } = registryOf(V3_1);
+    const secret = kplus.Secret.fromSecretName(chart, 'Hook', 'scanner-token');
+    const add = (e: any) => registry.addPart(new Notifications({ endpoints: [{ name: 'a', url: 'http://x', ...e }] }));
+    expect(() => add({ headers: { 'X-Token': 'a' }, secretHeaders: { 'x-token': { secret, key: 't' } } }))
+      .toThrow(/'notifications.endpoints\[0\].secretHeaders' header 'x-token' is also given as 'X-Token' \(header names ignore case\): give it once/);
+    expect(() => add({ headers: { 'X-Source': 'a', 'x-source': 'b' } })).toThrow(/'notifications.endpoints\[0\].headers' header 'x-source' is also given as 'X-Source'/);
+    expect(() => add({ secretHeaders: { Authorization: { secret, key: 't' }, AUTHORIZATION: { secret, key: 'u' } } })).toThrow(/'notifications.endpoints\[0\].secretHeaders' header 'Authorization' is also given as 'AUTHORIZATION'/);
+  });
 });
