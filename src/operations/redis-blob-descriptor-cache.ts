@@ -188,8 +188,9 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       throw propError(registry, 'redis.addresses', 'must name at least one redis as host:port');
     }
     for (const address of p.addresses) {
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address)) {
-        throw propError(registry, 'redis.addresses', `(${JSON.stringify(address)}) must be host:port, such as "redis.cache.svc:6379"`);
+      const port = Number(address.substring(address.lastIndexOf(':') + 1));
+      if ((!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address)) || port < 1 || port > 65535) {
+        throw propError(registry, 'redis.addresses', `(${JSON.stringify(address)}) must be host:port with a port from 1 to 65535, such as "redis.cache.svc:6379"`);
       }
     }
     if (v2 && p.addresses.length > 1) {
@@ -201,6 +202,9 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     }
     if (v2 && p.username !== undefined) {
       throw propError(registry, 'redis.username', `is not supported by registry ${registry.version} (no ACL users): use registry 3.x, or the default user`);
+    }
+    if (p.username !== undefined && p.password === undefined) {
+      throw propError(registry, 'redis.username', 'needs \'redis.password\': redis authenticates an ACL user with both (AUTH user password)');
     }
     if (v2 && p.tls) {
       throw propError(registry, 'redis.tls', `is not supported by registry ${registry.version}: use registry 3.x for TLS to redis`);

@@ -96,6 +96,9 @@ describe('RedisBlobDescriptorCache', () => {
     expect(() => withRedis(V3_1, { addresses: ['redis://x:6379'] })).toThrow(/must be host:port/);
     expect(() => withRedis(V3_1, { db: 16 })).toThrow(/'redis.db' \(16\) must be a whole number from 0 to 15/);
     expect(() => withRedis(V2_8, { username: 'registry' })).toThrow(/'redis.username' is not supported by registry 2.8.3/);
+    expect(() => withRedis(V3_1, { username: 'registry', password: undefined })).toThrow(/'redis.username' needs 'redis.password'/);
+    expect(() => withRedis(V3_1, { addresses: ['redis:99999'] })).toThrow(/'redis.addresses' \("redis:99999"\) must be host:port with a port from 1 to 65535/);
+    expect(() => withRedis(V3_1, { addresses: ['redis:0'] })).toThrow(/port from 1 to 65535/);
   });
 
   test('an explicit in-memory cache contradicts redis; no credential outside a Secret', () => {
