@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { requireLabels } from '../util/labels';
 import { propError, requireDns1123Subdomain } from '../util/validation';
 
 /**
@@ -66,9 +67,6 @@ export interface PlacementOptions {
   readonly nodeAffinity?: kplus.NodeLabelQuery[];
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-
 /**
  * Applies placement options to the registry's Deployment.
  * @internal
@@ -112,14 +110,7 @@ export function applyPlacement(scope: IConstruct, deployment: kplus.Deployment, 
     if (entries.length === 0) {
       throw propError(scope, 'placement.nodeSelector', 'is empty: give at least one label, or leave it out');
     }
-    for (const [key, value] of entries) {
-      if (!LABEL_KEY.test(key) || key.length > 317) {
-        throw propError(scope, 'placement.nodeSelector', `key ${JSON.stringify(key)} is not a label key such as "node-role.kubernetes.io/infra"`);
-      }
-      if (typeof value !== 'string' || !LABEL_VALUE.test(value)) {
-        throw propError(scope, 'placement.nodeSelector', `value ${JSON.stringify(value)} of ${key} is not a label value (at most 63 letters, digits, '-', '_', '.')`);
-      }
-    }
+    requireLabels(scope, 'placement.nodeSelector', options.nodeSelector, 'node-role.kubernetes.io/infra');
     api.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', Object.fromEntries(entries)));
   }
   for (const toleration of options.tolerations ?? []) {

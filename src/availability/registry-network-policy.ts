@@ -1,8 +1,9 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { RegistryDeployment } from '../registry-deployment';
+import { requireLabels } from '../util/labels';
 import { validateObjectNames } from '../util/object-names';
-import { propError, requireDns1123Label } from '../util/validation';
+import { isCidr, propError, requireDns1123Label } from '../util/validation';
 
 /**
  * Properties of a `RegistryNetworkPolicy`.
@@ -49,7 +50,6 @@ export interface RegistryNetworkPolicyProps {
 }
 
 const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 
 /**
  * A NetworkPolicy that admits traffic to the registry's port only from the namespaces and pods that need it
@@ -69,7 +69,7 @@ export class RegistryNetworkPolicy extends Construct {
     for (const ns of namespaces) requireDns1123Label(this, 'allowFromNamespaces', ns);
     const cidrs = props.allowFromCidrs ?? [];
     for (const cidr of cidrs) {
-      if (!CIDR.test(cidr)) {
+      if (!isCidr(cidr)) {
         throw propError(this, 'allowFromCidrs', `(${JSON.stringify(cidr)}) is not a CIDR such as "10.0.0.0/8"`);
       }
     }
@@ -77,6 +77,7 @@ export class RegistryNetworkPolicy extends Construct {
     if (pods !== undefined && Object.keys(pods).length === 0) {
       throw propError(this, 'allowFromPods', 'is empty, which would admit every pod of the namespace: give labels, or leave it out');
     }
+    if (pods !== undefined) requireLabels(this, 'allowFromPods', pods, 'app.kubernetes.io/name');
 
     const peers: kplus.k8s.NetworkPolicyPeer[] = [
       ...[...new Set(namespaces)].sort().map((ns) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } } })),

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
-import { propError, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
+import { isCidr, propError, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -179,14 +179,4 @@ function sortedObject(obj: { [key: string]: string }): { [key: string]: string }
   const out: { [key: string]: string } = {};
   for (const key of Object.keys(obj).sort()) out[key] = obj[key];
   return out;
-}
-
-/** True when `value` is an IPv4 or IPv6 CIDR. */
-function isCidr(value: string): boolean {
-  const [address, bits, ...rest] = value.split('/');
-  if (rest.length || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  const prefix = Number(bits);
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) && prefix <= 32;
-  return /^[0-9a-fA-F:]+$/.test(address) && address.includes(':') && prefix <= 128;
 }

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
+import { requireLabels } from '../util/labels';
 import { validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
@@ -71,6 +72,7 @@ export class RegistryMetrics extends Construct {
     if (props.serviceMonitorLabels && !props.serviceMonitor) {
       throw propError(this, 'serviceMonitorLabels', "are given but 'serviceMonitor' is not true: set it, or leave the labels out");
     }
+    if (props.serviceMonitorLabels) requireLabels(this, 'serviceMonitorLabels', props.serviceMonitorLabels, 'release');
 
     const labels = { ...registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'metrics' };
     this.service = new kplus.Service(this, 'Service', {

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'net';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -79,6 +80,16 @@ export function parseEndpoint(scope: IConstruct, property: string, value: string
     throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and optional port only, such as "${example}"`);
   }
   return url;
+}
+
+/** True when `value` is an IPv4 or IPv6 CIDR (address and prefix length; host bits may be set). */
+export function isCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const prefix = Number(bits);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) && prefix <= 32;
+  return isIPv6(address) && prefix <= 128;
 }
 
 const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -270,6 +270,14 @@ describe('RegistryNetworkPolicy', () => {
     expect(make({ allowFromPods: {} })).toThrow(/'allowFromPods' is empty, which would admit every pod/);
     expect(make({ allowFromNamespaces: ['Bad NS'] })).toThrow(/'allowFromNamespaces' \("Bad NS"\) must be a DNS-1123 label/);
     expect(make({ allowFromCidrs: ['10.0.0.0'] })).toThrow(/'allowFromCidrs' \("10.0.0.0"\) is not a CIDR/);
+    // the API server refuses these: a prefix longer than the address, an octet above 255, a bad IPv6 address
+    for (const cidr of ['10.0.0.0/33', '10.0.0.256/8', '2001:db8:::1/64', 'fe80::/129', ':/0']) {
+      expect(make({ allowFromCidrs: [cidr] })).toThrow(/'allowFromCidrs' .* is not a CIDR/);
+    }
+    expect(make({ allowFromCidrs: ['2001:db8::/32', '0.0.0.0/0'] })).not.toThrow();
+    expect(make({ allowFromPods: { 'app kubernetes': 'x' } })).toThrow(/'allowFromPods' key "app kubernetes" is not a label key such as "app.kubernetes.io\/name"/);
+    expect(make({ allowFromPods: { 'Example.com/app': 'x' } })).toThrow(/'allowFromPods' key "Example.com\/app" is not a label key/);
+    expect(make({ allowFromPods: { app: '-builder' } })).toThrow(/'allowFromPods' value "-builder" of app is not a label value/);
     expect(make({ allowFromNamespaces: ['ci'], monitoringNamespace: 'monitoring' })).toThrow(/'monitoringNamespace' is given but the registry serves no metrics/);
   });
 });

@@ -48,6 +48,7 @@ describe('RegistryMetrics', () => {
   test('refused without metrics on the registry, and for inconsistent props', () => {
     expect(() => synth({})).toThrow(/Metrics: 'registry' \(test\/Registry\) serves no metrics: set 'metrics: true'/);
     expect(() => synth({ metrics: true }, { serviceMonitorLabels: { release: 'x' } })).toThrow(/'serviceMonitorLabels' are given but 'serviceMonitor' is not true/);
+    expect(() => synth({ metrics: true }, { serviceMonitor: true, serviceMonitorLabels: { release: 'kube prometheus' } })).toThrow(/'serviceMonitorLabels' value "kube prometheus" of release is not a label value/);
     expect(() => synth({ metrics: true }, { scrapeInterval: Duration.millis(500) })).toThrow(/'scrapeInterval' \(0.5 s\) must be a whole number of seconds/);
   });
 });
