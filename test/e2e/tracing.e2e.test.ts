@@ -10,7 +10,9 @@ import * as kplus from 'cdk8s-plus-27';
 import {
   buildImage, cleanupAll, describeVersions, e2eVersions, freePort, push, RegistryPod, sleep, textOutsideSecrets,
 } from './harness';
-import { LogLevel, OtlpProtocol, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryTracing, StorageBackend } from '../../src';
+import {
+  LogLevel, OtlpProtocol, OtlpTracingOptions, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryTracing, RegistryVersion, StorageBackend,
+} from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const servers: http.Server[] = [];
@@ -30,30 +32,15 @@ describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature
   test('RegistryTracing.otlp(): a push is traced to the collector over OTLP/HTTP, with the header from the Secret', async () => {
     // GIVEN a collector stand-in on loopback, and a registry exporting to it with an Authorization header from a Secret
     const collector = await startCollector();
-    const chart = new Chart(Testing.app(), 'tracing');
-    const apm = kplus.Secret.fromSecretName(chart, 'Apm', 'apm-keys');
     const serviceName = version.supports(RegistryFeature.TRACING_SERVICE_NAME) ? 'registry-e2e' : undefined;
-    new RegistryDeployment(chart, 'Registry', {
-      version,
-      storage: StorageBackend.emptyDir(),
-      auth: RegistryAuth.none(),
-      tracing: RegistryTracing.otlp({
-        endpoint: collector.url,
-        headers: { Authorization: { secret: apm, key: 'token' } },
-        serviceName,
-        resourceAttributes: { 'deployment.environment': 'e2e test' },
-      }),
-    });
-    const objects = validateChart(chart);
-    expect(textOutsideSecrets(objects)).not.toContain('ab+c');
-    const pod = new RegistryPod(objects, { externalSecrets: { 'apm-keys': { token: TOKEN } } });
-    await pod.start();
-
     // WHEN an image is pushed
-    await pod.withLogs(() => push(buildImage({ sizeBytes: 64 * 1024 }), `${pod.address}/team/app:v1`));
+    const { objects, request } = await pushTraced(version, 'tracing', collector, {
+      serviceName,
+      resourceAttributes: { 'deployment.environment': 'e2e test' },
+    });
+    expect(textOutsideSecrets(objects)).not.toContain('ab+c');
 
     // THEN the collector receives the manifest PUT's span as OTLP protobuf at /v1/traces, with the Secret's header
-    const request = await collector.waitFor((r) => r.body.includes(MANIFEST_PUT), pod);
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/v1/traces');
     expect(request.headers['content-type']).toBe('application/x-protobuf');
@@ -62,37 +49,18 @@ describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature
     // attribute, percent-decoded by the SDK
     expect(request.body.toString('latin1')).toContain(serviceName ?? 'distribution');
     expect(request.body.toString('latin1')).toContain('e2e test');
-    expect(pod.stderr()).not.toMatch(/traces export/);
-    await pod.stop();
   });
 
   test('RegistryTracing.otlp() over gRPC: the push is traced to the collector\'s TraceService, with the header from the Secret', async () => {
     // GIVEN a gRPC collector stand-in (HTTP/2 without TLS, as an http:// endpoint asks) and a registry exporting to it
     const collector = await startGrpcCollector();
-    const chart = new Chart(Testing.app(), 'tracinggrpc');
-    new RegistryDeployment(chart, 'Registry', {
-      version,
-      storage: StorageBackend.emptyDir(),
-      auth: RegistryAuth.none(),
-      tracing: RegistryTracing.otlp({
-        endpoint: collector.url,
-        protocol: OtlpProtocol.GRPC,
-        headers: { Authorization: { secret: kplus.Secret.fromSecretName(chart, 'Apm', 'apm-keys'), key: 'token' } },
-      }),
-    });
-    const pod = new RegistryPod(validateChart(chart), { externalSecrets: { 'apm-keys': { token: TOKEN } } });
-    await pod.start();
-
     // WHEN an image is pushed
-    await pod.withLogs(() => push(buildImage({ sizeBytes: 64 * 1024 }), `${pod.address}/team/app:v1`));
+    const { request } = await pushTraced(version, 'tracinggrpc', collector, { protocol: OtlpProtocol.GRPC });
 
     // THEN the collector's Export call carries the manifest PUT's span and the Secret's header as gRPC metadata
-    const request = await collector.waitFor((r) => r.body.includes(MANIFEST_PUT), pod);
     expect(request.path).toBe('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
     expect(request.headers['content-type']).toBe('application/grpc');
     expect(request.headers.authorization).toBe(TOKEN);
-    expect(pod.stderr()).not.toMatch(/traces export/);
-    await pod.stop();
   });
 
   test('the default exports nothing and logs no export error, even with an OTLP endpoint injected into the pod', async () => {
@@ -121,8 +89,33 @@ describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature
   });
 });
 
+/**
+ * Runs a registry of `version` exporting its traces to `collector` with `options` and an Authorization header from
+ * the Secret `apm-keys` (holding TOKEN), pushes one image, and returns the synthesized objects and the collector's
+ * request that carries the manifest PUT's span. No export error may be logged.
+ */
+async function pushTraced(version: RegistryVersion, chartId: string, collector: Collector,
+  options: Omit<OtlpTracingOptions, 'endpoint' | 'headers'>): Promise<{ objects: any[]; request: ReceivedRequest }> {
+  const chart = new Chart(Testing.app(), chartId);
+  const apm = kplus.Secret.fromSecretName(chart, 'Apm', 'apm-keys');
+  new RegistryDeployment(chart, 'Registry', {
+    version,
+    storage: StorageBackend.emptyDir(),
+    auth: RegistryAuth.none(),
+    tracing: RegistryTracing.otlp({ endpoint: collector.url, headers: { Authorization: { secret: apm, key: 'token' } }, ...options }),
+  });
+  const objects = validateChart(chart);
+  const pod = new RegistryPod(objects, { externalSecrets: { 'apm-keys': { token: TOKEN } } });
+  await pod.start();
+  await pod.withLogs(() => push(buildImage({ sizeBytes: 64 * 1024 }), `${pod.address}/team/app:v1`));
+  const request = await collector.waitFor((r) => r.body.includes(MANIFEST_PUT), pod);
+  expect(pod.stderr()).not.toMatch(/traces export/);
+  await pod.stop();
+  return { objects, request };
+}
+
 /** A loopback OTLP/gRPC collector stand-in (h2c): records every call and answers each with an empty response, status OK. */
-async function startGrpcCollector() {
+async function startGrpcCollector(): Promise<Collector> {
   const requests: ReceivedRequest[] = [];
   const server = http2.createServer();
   server.on('stream', (stream, headers) => {
@@ -138,7 +131,7 @@ async function startGrpcCollector() {
   grpcServers.push(server);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { requests, url: `http://127.0.0.1:${port}`, waitFor: (match: (r: ReceivedRequest) => boolean, pod: RegistryPod) => waitForRequest(requests, match, pod) };
+  return collectorAt(requests, port);
 }
 
 interface ReceivedRequest {
@@ -149,7 +142,7 @@ interface ReceivedRequest {
 }
 
 /** A loopback OTLP/HTTP collector stand-in: records every request and answers 200 with an empty body. */
-async function startCollector() {
+async function startCollector(): Promise<Collector> {
   const requests: ReceivedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -162,7 +155,18 @@ async function startCollector() {
   servers.push(server);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { requests, url: `http://127.0.0.1:${port}`, waitFor: (match: (r: ReceivedRequest) => boolean, pod: RegistryPod) => waitForRequest(requests, match, pod) };
+  return collectorAt(requests, port);
+}
+
+/** A collector stand-in: the requests it received, its URL, and a wait for one of them. */
+interface Collector {
+  readonly requests: ReceivedRequest[];
+  readonly url: string;
+  waitFor(match: (r: ReceivedRequest) => boolean, pod: RegistryPod): Promise<ReceivedRequest>;
+}
+
+function collectorAt(requests: ReceivedRequest[], port: number): Collector {
+  return { requests, url: `http://127.0.0.1:${port}`, waitFor: (match, pod) => waitForRequest(requests, match, pod) };
 }
 
 /** The first request that matches, once it arrives; rejects with what arrived and the registry's output otherwise. */
