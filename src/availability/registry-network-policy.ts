@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { RegistryDeployment } from '../registry-deployment';
 import { requireLabels } from '../util/labels';
 import { validateObjectNames } from '../util/object-names';
-import { isCidr, propError, requireDns1123Label } from '../util/validation';
+import { propError, requireCidrs, requireDns1123Label } from '../util/validation';
 
 /**
  * Properties of a `RegistryNetworkPolicy`.
@@ -68,11 +68,7 @@ export class RegistryNetworkPolicy extends Construct {
     if (props.ingressControllerNamespace !== undefined) namespaces.push(props.ingressControllerNamespace);
     for (const ns of namespaces) requireDns1123Label(this, 'allowFromNamespaces', ns);
     const cidrs = props.allowFromCidrs ?? [];
-    for (const cidr of cidrs) {
-      if (!isCidr(cidr)) {
-        throw propError(this, 'allowFromCidrs', `(${JSON.stringify(cidr)}) is not a CIDR such as "10.0.0.0/8"`);
-      }
-    }
+    requireCidrs(this, 'allowFromCidrs', cidrs, '10.0.0.0/8');
     const pods = props.allowFromPods;
     if (pods !== undefined && Object.keys(pods).length === 0) {
       throw propError(this, 'allowFromPods', 'is empty, which would admit every pod of the namespace: give labels, or leave it out');

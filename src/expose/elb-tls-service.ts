@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
-import { isCidr, propError, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
+import { propError, requireCidrs, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -152,11 +152,7 @@ export class ElbTlsService extends Construct {
       }
       annotations[`${AWS_LB}-ssl-negotiation-policy`] = props.sslPolicy;
     }
-    for (const cidr of props.sourceRanges ?? []) {
-      if (!isCidr(cidr)) {
-        throw propError(this, 'sourceRanges', `has ${JSON.stringify(cidr)}, which is not a CIDR such as "203.0.113.0/24" or "2001:db8::/32"`);
-      }
-    }
+    requireCidrs(this, 'sourceRanges', props.sourceRanges ?? [], '203.0.113.0/24');
 
     registry._exposeThrough(this, !props.internal);
     this.service = new kplus.Service(this, 'Resource', {

@@ -5,8 +5,6 @@ import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
 
-/** A DNS name as a Route host accepts it. */
-
 /**
  * What a Route termination renders.
  */

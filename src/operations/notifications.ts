@@ -2,8 +2,7 @@ import { Duration } from 'cdk8s';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
-import { goDuration } from '../storage/storage-options';
-import { isHttpHeaderName, propError, requireIntegerInRange } from '../util/validation';
+import { goDuration, isHttpHeaderName, propError, requireIntegerInRange } from '../util/validation';
 
 /**
  * An action a registry event reports.

@@ -3,8 +3,7 @@ import { RegistryFeature } from '../config/registry-version';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
-import { goDuration } from '../storage/storage-options';
-import { parseEndpoint, propError } from '../util/validation';
+import { goDuration, parseEndpoint, propError } from '../util/validation';
 import { requireFeature } from '../util/version-check';
 
 /**

@@ -5,9 +5,8 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryMount } from '../registry-mount';
 import { AfterCollectionContext, AfterCollectionSteps, IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
-import { goDuration } from '../storage/storage-options';
 import { secretVolume } from '../util/secret-env';
-import { propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
+import { goDuration, propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
 
 /** Where the redis TLS files are mounted. */
 const REDIS_TLS_PATH = '/etc/registry/redis-tls';

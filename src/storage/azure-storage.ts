@@ -6,7 +6,8 @@ import { StorageBackend, StorageBindContext, StorageBinding } from './storage-ba
 import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { propError, requireProp } from '../util/validation';
+import { propError, requireHostname, requireProp } from '../util/validation';
+import { requireFeature } from '../util/version-check';
 
 // RegistryFeature.AZURE_DEFAULT_CREDENTIALS (3.1.0): 3.0.0 routes `default_credentials` to the shared-key client
 // (distribution registry/storage/driver/azure/auth.go, `newClient`, at v3.0.0; fixed by commit e028a30ec,
@@ -218,7 +219,7 @@ class ClientSecretAzureCredentials extends AzureCredentials {
 
   public bind(scope: IConstruct, property: string, context: AzureCredentialsBindContext): AzureCredentialsBinding {
     const o = this.options;
-    requireV3(scope, property, context.version, 'AzureCredentials.clientSecret()');
+    requireFeature(scope, property, context.version, RegistryFeature.AZURE_CREDENTIALS, 'AzureCredentials.clientSecret()', SHARED_KEY_INSTEAD);
     requireNamesGiven(scope, context, 'AzureCredentials.clientSecret()');
     if (typeof o.clientId !== 'string' || !GUID.test(o.clientId)) {
       throw propError(scope, `${property}.clientId`, `(${JSON.stringify(o.clientId)}) must be the application (client) id, a GUID such as "00000000-0000-0000-0000-000000000000"`);
@@ -253,12 +254,11 @@ class DefaultAzureCredentials extends AzureCredentials {
   }
 
   public bind(scope: IConstruct, property: string, context: AzureCredentialsBindContext): AzureCredentialsBinding {
-    requireV3(scope, property, context.version, 'AzureCredentials.defaultCredentials()');
-    if (!context.version.supports(RegistryFeature.AZURE_DEFAULT_CREDENTIALS)) {
-      throw propError(scope, property, `uses default_credentials, which registry ${context.version} does not implement: its azure driver `
-        + 'signs such requests with an empty shared key. Use registry 3.1.0 or later (RegistryVersion.V3_1, the default, '
-        + 'or an image tagged 3.1.x), or AzureCredentials.fromSecret() / clientSecret()');
-    }
+    // 3.0 reads default_credentials but does not implement them: its driver signs such requests with an empty shared key
+    requireFeature(scope, property, context.version, RegistryFeature.AZURE_DEFAULT_CREDENTIALS, 'AzureCredentials.defaultCredentials()',
+      context.version.supports(RegistryFeature.AZURE_CREDENTIALS)
+        ? `use AzureCredentials.fromSecret() or clientSecret(): registry ${context.version} reads default_credentials but signs such requests with an empty shared key`
+        : SHARED_KEY_INSTEAD);
     requireNamesGiven(scope, context, 'AzureCredentials.defaultCredentials()');
     const clientId = this.options.clientId;
     if (clientId !== undefined && !GUID.test(clientId)) {
@@ -272,12 +272,8 @@ class DefaultAzureCredentials extends AzureCredentials {
   }
 }
 
-function requireV3(scope: IConstruct, property: string, version: RegistryVersion, what: string): void {
-  if (!version.supports(RegistryFeature.AZURE_CREDENTIALS)) {
-    throw propError(scope, property, `(${what}) needs registry 3.x: the azure driver of registry ${version} knows only the shared key `
-      + '(accountname, accountkey). Use AzureCredentials.fromSecret(), or registry 3.x (RegistryVersion.V3)');
-  }
-}
+/** What a registry without AZURE_CREDENTIALS can do instead: its driver knows only the shared key. */
+const SHARED_KEY_INSTEAD = 'use AzureCredentials.fromSecret(): the azure driver of registry 2.8 knows only the shared key (accountname, accountkey)';
 
 function requireNamesGiven(scope: IConstruct, context: AzureCredentialsBindContext, what: string): void {
   if (!context.accountNameGiven) {
@@ -369,9 +365,7 @@ export class AzureStorage extends StorageBackend {
     if (o.container !== undefined) {
       requireContainerName(scope, 'storage.container', o.container);
     }
-    if (o.realm !== undefined && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(o.realm)) {
-      throw propError(scope, 'storage.realm', `(${JSON.stringify(o.realm)}) must be a domain suffix such as "core.windows.net" or "core.chinacloudapi.cn", without scheme or dots at the ends`);
-    }
+    if (o.realm !== undefined) requireHostname(scope, 'storage.realm', o.realm, 'core.windows.net');
 
     // Keys that only the 3.x driver parses (registry/storage/driver/azure/parser.go at v3.0.0); the 2.8.3 driver
     // reads accountname, accountkey, container and realm only (registry/storage/driver/azure/azure.go).

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { requireOneOf, wholeSeconds } from '../util/validation';
+import { goDuration, requireOneOf } from '../util/validation';
 
 /**
  * Cache of blob descriptors (`storage.cache.blobdescriptor`).
@@ -78,18 +78,6 @@ export interface StorageOptions {
    * @default - BlobDescriptorCache.INMEMORY, or REDIS when a `RedisBlobDescriptorCache` part is added
    */
   readonly blobDescriptorCache?: BlobDescriptorCache;
-}
-
-/**
- * A Go duration string, in the largest whole unit. The duration must be whole seconds, at least `minSeconds`: an
- * error names `property` otherwise.
- */
-export function goDuration(scope: IConstruct, property: string, duration: Duration, minSeconds: number): string {
-  const seconds = wholeSeconds(scope, property, duration, minSeconds);
-  if (seconds === 0) return '0s';
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 /** The storage section keys that `StorageOptions` render, checked for `scope`. */

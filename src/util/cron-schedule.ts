@@ -92,12 +92,12 @@ function value(field: CronField, text: string): number | undefined {
 export function requireTimeZone(scope: IConstruct, property: string, timeZone: string): string {
   let resolved: string | undefined;
   try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    resolved = typeof timeZone === 'string' ? new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone : undefined;
   } catch {
     resolved = undefined;
   }
   const wrongCase = resolved !== undefined && resolved !== timeZone && resolved.toLowerCase() === timeZone.toLowerCase();
-  if (typeof timeZone !== 'string' || resolved === undefined || wrongCase || timeZone.toLowerCase() === 'local') {
+  if (resolved === undefined || wrongCase || timeZone.toLowerCase() === 'local') {
     throw propError(scope, property, `(${JSON.stringify(timeZone)}) is not a time zone the API server knows: `
       + `use a tz database name such as "Europe/Berlin" or "UTC"${wrongCase ? ` (spelt "${resolved}")` : ''}`);
   }

@@ -89,7 +89,13 @@ export function isCidr(value: string): boolean {
   const prefix = Number(bits);
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
   if (v4) return v4.slice(1).every((o) => Number(o) <= 255) && prefix <= 32;
-  return isIPv6(address) && prefix <= 128;
+  return !address.includes('%') && isIPv6(address) && prefix <= 128; // node accepts a zone id (fe80::1%eth0), the API server not
+}
+
+/** Throws unless every value is a CIDR (`isCidr`), naming the first that is not. */
+export function requireCidrs(scope: IConstruct, property: string, values: readonly string[], example: string): void {
+  const bad = values.find((value) => typeof value !== 'string' || !isCidr(value));
+  if (bad !== undefined) throw propError(scope, property, `(${JSON.stringify(bad)}) is not a CIDR such as "${example}"`);
 }
 
 const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -99,11 +105,9 @@ export function isHttpHeaderName(name: string): boolean {
   return typeof name === 'string' && HTTP_HEADER_NAME.test(name);
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
-
 /** Throws unless `value` is a lower-case DNS name with at least one dot, as clients type it (no scheme, port or wildcard). */
 export function requireHostname(scope: IConstruct, property: string, value: string, example: string): void {
-  if (typeof value !== 'string' || !HOSTNAME.test(value)) {
+  if (typeof value !== 'string' || !isDns1123Subdomain(value) || !value.includes('.')) {
     throw propError(scope, property, `(${JSON.stringify(value)}) must be a lower-case DNS name such as "${example}", without scheme, port or wildcard`);
   }
 }
@@ -151,6 +155,18 @@ export function wholeSeconds(scope: IConstruct, property: string, duration: Dura
     throw propError(scope, property, `(${seconds} s) must be a whole number of seconds ${range}, such as Duration.minutes(15)`);
   }
   return seconds;
+}
+
+/**
+ * A Go duration string, in the largest whole unit. The duration must be whole seconds, at least `minSeconds`: an
+ * error names `property` otherwise.
+ */
+export function goDuration(scope: IConstruct, property: string, duration: Duration, minSeconds: number): string {
+  const seconds = wholeSeconds(scope, property, duration, minSeconds);
+  if (seconds === 0) return '0s';
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 /** A size in whole mebibytes, at least `minMebibytes`: `NaN`, `Infinity` and fractions are errors that name the property. */

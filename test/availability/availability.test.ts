@@ -271,7 +271,7 @@ describe('RegistryNetworkPolicy', () => {
     expect(make({ allowFromNamespaces: ['Bad NS'] })).toThrow(/'allowFromNamespaces' \("Bad NS"\) must be a DNS-1123 label/);
     expect(make({ allowFromCidrs: ['10.0.0.0'] })).toThrow(/'allowFromCidrs' \("10.0.0.0"\) is not a CIDR/);
     // the API server refuses these: a prefix longer than the address, an octet above 255, a bad IPv6 address
-    for (const cidr of ['10.0.0.0/33', '10.0.0.256/8', '2001:db8:::1/64', 'fe80::/129', ':/0']) {
+    for (const cidr of ['10.0.0.0/33', '10.0.0.256/8', '2001:db8:::1/64', 'fe80::/129', ':/0', 'fe80::1%eth0/64']) {
       expect(make({ allowFromCidrs: [cidr] })).toThrow(/'allowFromCidrs' .* is not a CIDR/);
     }
     expect(make({ allowFromCidrs: ['2001:db8::/32', '0.0.0.0/0'] })).not.toThrow();

@@ -96,7 +96,7 @@ describe('ElbTlsService', () => {
     expect(() => synth({ hostname: 'https://registry.example.com' })).toThrow(/'hostname'.*DNS name/);
     expect(() => synth({ idleTimeout: Duration.hours(2) })).toThrow(/'idleTimeout' \(7200 s\) must be .* from 1 to 4000/);
     expect(() => synth({ loadBalancerType: AwsLoadBalancerType.NLB, idleTimeout: Duration.minutes(5) })).toThrow(/'idleTimeout' applies to AwsLoadBalancerType\.CLASSIC only/);
-    expect(() => synth({ sourceRanges: ['10.0.0.0'] })).toThrow(/'sourceRanges' has "10\.0\.0\.0", which is not a CIDR/);
+    expect(() => synth({ sourceRanges: ['10.0.0.0'] })).toThrow(/'sourceRanges' \("10\.0\.0\.0"\) is not a CIDR such as "203.0.113.0\/24"/);
     expect(() => synth({ sourceRanges: ['300.0.0.0/8'] })).toThrow(/'sourceRanges'/);
     expect(() => synth({ sslPolicy: 'bad policy' })).toThrow(/'sslPolicy'/);
   });

@@ -198,6 +198,7 @@ describe('GarbageCollection', () => {
     expect(() => synth({ storage }, { timeZone: 'Europe/Berln' })).toThrow(/GC: 'timeZone' \("Europe\/Berln"\) is not a time zone the API server knows/);
     expect(() => synth({ storage }, { timeZone: 'europe/berlin' })).toThrow(/\(spelt "Europe\/Berlin"\)/);
     expect(() => synth({ storage }, { timeZone: 'Local' })).toThrow(/'timeZone' \("Local"\)/);
+    expect(() => synth({ storage }, { timeZone: 1 as any })).toThrow(/GC: 'timeZone' \(1\) is not a time zone the API server knows/);
     expect(synth({ storage }, { timeZone: 'UTC' }).cronJob.spec.timeZone).toBe('UTC');
   });
 

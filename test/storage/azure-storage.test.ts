@@ -146,13 +146,13 @@ describe('StorageBackend.azure: bad input', () => {
       accountName: 'registrystore',
       container: 'images',
       credentials: AzureCredentials.clientSecret({ tenantId: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { secret: secret(chart), key: 'k' } }),
-    }), { version: RegistryVersion.V2_8 })).toThrow(/Registry: 'storage.credentials' \(AzureCredentials.clientSecret\(\)\) needs registry 3.x.*AzureCredentials.fromSecret/);
+    }), { version: RegistryVersion.V2_8 })).toThrow(/Registry: 'storage.credentials' \(AzureCredentials.clientSecret\(\)\) needs registry 3.0.0 or later.*AzureCredentials.fromSecret/);
   });
 
   test('default credentials on 2.8 and on 3.0.0', () => {
     const make = () => StorageBackend.azure({ accountName: 'registrystore', container: 'images', credentials: AzureCredentials.defaultCredentials() });
-    expect(synthThrows(make, { version: RegistryVersion.V2_8 })).toThrow(/'storage.credentials' \(AzureCredentials.defaultCredentials\(\)\) needs registry 3.x/);
-    expect(synthThrows(make, { version: RegistryVersion.V3_0 })).toThrow(/'storage.credentials' uses default_credentials, which registry 3.0.0 does not implement.*3.1.0 or later/);
+    expect(synthThrows(make, { version: RegistryVersion.V2_8 })).toThrow(/'storage.credentials' \(AzureCredentials.defaultCredentials\(\)\) needs registry 3.1.0 or later/);
+    expect(synthThrows(make, { version: RegistryVersion.V3_0 })).toThrow(/'storage.credentials' \(AzureCredentials.defaultCredentials\(\)\) needs registry 3.1.0 or later.*registry 3.0.0 reads default_credentials but signs such requests with an empty shared key/);
   });
 
   test('3.x-only keys on 2.8', () => {
@@ -177,7 +177,7 @@ describe('StorageBackend.azure: bad input', () => {
     expect(make({ serviceUrl: 'not a url' })).toThrow(/'storage.serviceUrl' \("not a url"\) is not a URL/);
     expect(make({ serviceUrl: 'ftp://x.example.com' })).toThrow(/'storage.serviceUrl'.*must be an http\(s\) URL/);
     expect(make({ serviceUrl: 'https://a.blob.core.windows.net', realm: 'core.windows.net' })).toThrow(/'storage.realm' is ignored when 'serviceUrl' is set/);
-    expect(make({ realm: 'https://core.windows.net' })).toThrow(/'storage.realm'.*domain suffix/);
+    expect(make({ realm: 'https://core.windows.net' })).toThrow(/'storage.realm' \("https:\/\/core.windows.net"\) must be a lower-case DNS name such as "core.windows.net"/);
     expect(make({ rootDirectory: '../x' })).toThrow(/'storage.rootDirectory'/);
     expect(make({ maxRetries: -2 })).toThrow(/'storage.maxRetries' \(-2\) must be a whole number from -1/);
     expect(make({ retryDelay: Duration.millis(0) })).toThrow(/'storage.retryDelay'/);
