@@ -11,7 +11,7 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, perVersion, pull, push, RegistryPod, requireEnvironment, RoundRobinProxy,
-  sleep, stopAllProxies, SwiftServer,
+  sleep, SwiftServer,
 } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, S3Credentials, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
@@ -32,10 +32,7 @@ beforeAll(async () => {
   requireEnvironment();
   swift = await SwiftServer.start();
 }, 150000);
-afterAll(async () => {
-  await stopAllProxies();
-  await cleanupAll();
-});
+afterAll(() => cleanupAll());
 
 /** The chart a platform engineer writes for three replicas on S3. */
 function haObjects(version: RegistryVersion, bucket: string): Obj[] {

@@ -1,5 +1,5 @@
 /**
- * The one-line chart on the real registry (3.1 and 2.8): `RegistryChart` with htpasswd from a Secret, a claim and
+ * The one-line chart on the real registry (2.8, 3.0 and 3.1): `RegistryChart` with htpasswd from a Secret, a claim and
  * garbage collection synthesizes, its registry runs pod-style and takes authenticated pushes and pulls, and the
  * collector of its own GC job frees the blobs of a deleted image and keeps the other one intact.
  */

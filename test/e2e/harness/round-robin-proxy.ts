@@ -6,7 +6,7 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { freePort } from './cleanup';
+import { freePort, onCleanup } from './cleanup';
 
 /** One request the proxy forwarded. */
 export interface ProxiedRequest {
@@ -18,9 +18,7 @@ export interface ProxiedRequest {
   status: number;
 }
 
-const proxies = new Set<RoundRobinProxy>();
-
-/** A round-robin HTTP proxy on 127.0.0.1. `start()` it; `stopAllProxies()` (or `stop()`) closes it. */
+/** A round-robin HTTP proxy on 127.0.0.1. `start()` it; `cleanupAll()` (or `stop()`) closes it. */
 export class RoundRobinProxy {
   /** Starts a proxy over `backends` (`127.0.0.1:PORT` each). */
   public static async start(backends: string[]): Promise<RoundRobinProxy> {
@@ -29,7 +27,7 @@ export class RoundRobinProxy {
       proxy.server.once('error', reject);
       proxy.server.listen(proxy.port, '127.0.0.1', () => resolve());
     });
-    proxies.add(proxy);
+    onCleanup(() => proxy.stop());
     return proxy;
   }
 
@@ -74,7 +72,6 @@ export class RoundRobinProxy {
 
   /** Closes the proxy and every connection to it. */
   public async stop(): Promise<void> {
-    proxies.delete(this);
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -109,9 +106,4 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     }
   });
   req.pipe(upstream);
-}
-
-/** Closes every proxy still open (for `afterAll`). */
-export async function stopAllProxies(): Promise<void> {
-  await Promise.all([...proxies].map((p) => p.stop()));
 }
