@@ -576,6 +576,14 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
+   * `secretValue` for a part's prop: errors about the Secret or key name `property` (such as `proxy.password.key`).
+   * @internal
+   */
+  public _secretValue(property: string, ref: SecretKeyReference): string {
+    return this.secrets.placeholder(property, ref.secret, ref.key);
+  }
+
+  /**
    * The path of the config file the registry reads: the version's config path, or the rendered copy in an
    * in-memory volume once a credential is placed in the config (`secretValue`). A token resolved at synth.
    */

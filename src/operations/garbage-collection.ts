@@ -5,7 +5,7 @@ import { RegistryFeature } from '../config/registry-version';
 import { RegistryDeployment } from '../registry-deployment';
 import { AfterCollectionSteps } from '../registry-part';
 import { requireCronSchedule, requireTimeZone } from '../util/cron-schedule';
-import { imageReferenceProblem } from '../util/image-reference';
+import { imageReferenceProblem, splitImage } from '../util/image-reference';
 import { newCronJob, validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
@@ -180,7 +180,8 @@ export class GarbageCollection extends Construct {
 
   private pinnedImage(prop: string, given: string | undefined, fallback: string): string {
     const image = given ?? fallback;
-    if (image.trim() === '' || !/[:@]/.test(image.split('/').pop()!)) {
+    const { tagged, digest } = splitImage(image);
+    if (image.trim() === '' || (!tagged && !digest)) {
       throw propError(this, prop, `(${JSON.stringify(image)}) must be an image pinned by tag or digest, such as "${fallback}"`);
     }
     const problem = imageReferenceProblem(image);

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
-import { goDuration, isHttpHeaderName, propError, requireIntegerInRange } from '../util/validation';
+import { goDuration, headerNames, propError, requireIntegerInRange } from '../util/validation';
 
 /**
  * An action a registry event reports.
@@ -126,24 +126,15 @@ export class Notifications implements IRegistryPart {
       }
       if (e.threshold !== undefined) requireIntegerInRange(registry, `${where}.threshold`, e.threshold, 1, 1000);
       const headers: { [name: string]: string[] } = {};
-      // Header names are case-insensitive: 'X-Token' and 'x-token' would be sent as two headers.
-      const given = new Map<string, string>();
-      const claim = (property: string, name: string) => {
-        if (!isHttpHeaderName(name)) throw propError(registry, `${where}.${property}`, `name ${JSON.stringify(name)} is not an HTTP header name`);
-        const earlier = given.get(name.toLowerCase());
-        if (earlier !== undefined) {
-          throw propError(registry, `${where}.${property}`, `header '${name}' is also given as '${earlier}' (header names ignore case): give it once`);
-        }
-        given.set(name.toLowerCase(), name);
-      };
+      const claim = headerNames(registry);
       for (const [name, value] of Object.entries(e.headers ?? {})) {
-        claim('headers', name);
+        claim(`${where}.headers`, name);
         headers[name] = [value];
       }
       for (const name of Object.keys(e.secretHeaders ?? {}).sort()) {
-        claim('secretHeaders', name);
+        claim(`${where}.secretHeaders`, name);
         const ref = e.secretHeaders![name];
-        headers[name] = [registry.secretValue(ref.secret, ref.key)];
+        headers[name] = [registry._secretValue(`${where}.secretHeaders.${name}.key`, ref)];
       }
       const ignoreMediaTypes = e.ignoredMediaTypes && e.ignoredMediaTypes.length > 0 ? [...e.ignoredMediaTypes] : undefined;
       const ignoreActions = e.ignoredActions && e.ignoredActions.length > 0 ? [...new Set(e.ignoredActions)] : undefined;

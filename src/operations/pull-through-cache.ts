@@ -87,8 +87,8 @@ export class PullThroughCache implements IRegistryPart {
         storage: expires ? { delete: { enabled: true } } : undefined,
         proxy: {
           remoteurl: p.remoteUrl.replace(/\/$/, ''),
-          username: p.username ? registry.secretValue(p.username.secret, p.username.key) : undefined,
-          password: p.password ? registry.secretValue(p.password.secret, p.password.key) : undefined,
+          username: p.username ? registry._secretValue('proxy.username.key', p.username) : undefined,
+          password: p.password ? registry._secretValue('proxy.password.key', p.password) : undefined,
           ttl,
           cachewritetimeout: cacheWriteTimeout,
         },

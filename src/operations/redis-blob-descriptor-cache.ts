@@ -6,7 +6,7 @@ import { RegistryMount } from '../registry-mount';
 import { AfterCollectionContext, AfterCollectionSteps, IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretVolume } from '../util/secret-env';
-import { goDuration, propError, requireIntegerInRange, requireSecretKeyName } from '../util/validation';
+import { goDuration, propError, requireIntegerInRange } from '../util/validation';
 
 /** Where the redis TLS files are mounted. */
 const REDIS_TLS_PATH = '/etc/registry/redis-tls';
@@ -208,7 +208,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     if (v2 && p.tls) {
       throw propError(registry, 'redis.tls', `is not supported by registry ${registry.version}: use registry 3.x for TLS to redis`);
     }
-    const password = p.password ? registry.secretValue(p.password.secret, (requireSecretKeyName(registry, 'redis.password.key', p.password.key), p.password.key)) : undefined;
+    const password = p.password ? registry._secretValue('redis.password.key', p.password) : undefined;
     const dur = (name: string, d?: Duration) => (d ? goDuration(registry, `redis.${name}`, d, 0) : undefined);
 
     const mounts: RegistryMount[] = [];

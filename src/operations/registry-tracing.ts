@@ -4,7 +4,7 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { isHttpHeaderName, propError } from '../util/validation';
+import { headerNames, propError } from '../util/validation';
 import { requireFeature } from '../util/version-check';
 
 // What registry 3.x reads, checked in the source of v3.0.0 and v3.1.1 (/var/tmp/distribution-src):
@@ -135,10 +135,9 @@ class OtlpTracing extends RegistryTracing {
 
     const secretVariables: { [name: string]: kplus.EnvValue } = {};
     const headers: string[] = [];
+    const claim = headerNames(registry);
     Object.keys(o.headers ?? {}).sort().forEach((name, i) => {
-      if (!isHttpHeaderName(name)) {
-        throw propError(registry, 'tracing.headers', `name ${JSON.stringify(name)} is not an HTTP header name`);
-      }
+      claim('tracing.headers', name);
       const ref = o.headers![name];
       const variable = `${HEADER_VARIABLE}${i}`;
       secretVariables[variable] = secretEnv(registry, `tracing.headers.${name}`, ref?.secret, ref?.key);

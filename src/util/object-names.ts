@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectProps, Chart, Names } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { isDns1035Label, isDns1123Label, isDns1123Subdomain } from './validation';
+import { dns1123LabelProblem, isDns1035Label, isDns1123Label, isDns1123Subdomain, propError } from './validation';
 
 /** Kinds whose objects belong to no namespace: one name in the whole cluster. */
 const CLUSTER_SCOPED_KINDS = new Set([
@@ -151,9 +151,8 @@ function ownerPath(object: ApiObject): string {
 /** The chart's namespace, when the API server would refuse it (every namespaced object of the chart carries it). */
 function namespaceProblem(chart: Chart): string[] {
   const namespace = chart.namespace;
-  if (namespace === undefined || isDns1123Label(namespace)) return [];
-  return [`${chart.node.path}: 'namespace' (${JSON.stringify(namespace)}) is not a namespace name the API server takes: `
-    + 'a DNS-1123 label of lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters'];
+  const problem = namespace !== undefined ? dns1123LabelProblem(namespace) : undefined;
+  return problem ? [propError(chart, 'namespace', problem).message] : [];
 }
 
 function nameProblem(object: ApiObject): string | undefined {

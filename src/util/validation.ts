@@ -46,11 +46,16 @@ export function requireDns1035Label(scope: IConstruct, property: string, value: 
   }
 }
 
+/** Why `value` is not a DNS-1123 label (the rule for Namespace names), for a property error; undefined when it is one. */
+export function dns1123LabelProblem(value: string): string | undefined {
+  if (isDns1123Label(value)) return undefined;
+  return `(${JSON.stringify(value)}) must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`;
+}
+
 /** Throws unless `value` is a DNS-1123 label, the rule for Namespace names. */
 export function requireDns1123Label(scope: IConstruct, property: string, value: string): void {
-  if (!isDns1123Label(value)) {
-    throw propError(scope, property, `(${JSON.stringify(value)}) must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`);
-  }
+  const problem = dns1123LabelProblem(value);
+  if (problem) throw propError(scope, property, problem);
 }
 
 /** Throws unless `value` is a whole number within [min, max]. */
@@ -103,6 +108,23 @@ const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** True when `name` is an HTTP header name (an RFC 9110 token). */
 export function isHttpHeaderName(name: string): boolean {
   return typeof name === 'string' && HTTP_HEADER_NAME.test(name);
+}
+
+/**
+ * A checker for the header names of one request: each must be an HTTP header name, and given once, whatever its
+ * case (names ignore case, and the registry sends both spellings of one name as two headers).
+ * @returns a function to call with each name and the property it was given in
+ */
+export function headerNames(scope: IConstruct): (property: string, name: string) => void {
+  const given = new Map<string, string>();
+  return (property, name) => {
+    if (!isHttpHeaderName(name)) throw propError(scope, property, `name ${JSON.stringify(name)} is not an HTTP header name`);
+    const earlier = given.get(name.toLowerCase());
+    if (earlier !== undefined) {
+      throw propError(scope, property, `header '${name}' is also given as '${earlier}' (header names ignore case): give it once`);
+    }
+    given.set(name.toLowerCase(), name);
+  };
 }
 
 /** Throws unless `value` is a lower-case DNS name with at least one dot, as clients type it (no scheme, port or wildcard). */

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
-import { PullThroughCache } from '../../src';
+import { Notifications, PullThroughCache, RedisBlobDescriptorCache } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 
 describe('PullThroughCache', () => {
@@ -73,6 +73,17 @@ describe('PullThroughCache', () => {
     const { chart, registry } = registryOf(V3_1);
     const s = kplus.Secret.fromSecretName(chart, 'S', 's');
     expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', username: { secret: s, key: 'u' } }))).toThrow(/'proxy.password' is required with the other/);
+  });
+
+  test('a bad Secret key of a part names the part\'s property (proxy, notifications, redis), not secretValue', () => {
+    const { chart, registry } = registryOf(V3_1);
+    const secret = kplus.Secret.fromSecretName(chart, 'Hub', 'hub');
+    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', username: { secret, key: 'user' }, password: { secret, key: 'bad key' } })))
+      .toThrow(/'proxy.password.key' \("bad key"\) is not a valid Secret key/);
+    expect(() => registryOf(V3_1).registry.addPart(new Notifications({ endpoints: [{ name: 'a', url: 'http://x', secretHeaders: { Authorization: { secret, key: 'a/b' } } }] })))
+      .toThrow(/'notifications.endpoints\[0\].secretHeaders.Authorization.key' \("a\/b"\) is not a valid Secret key/);
+    expect(() => registryOf(V3_1).registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'], password: { secret, key: '' } })))
+      .toThrow(/'redis.password.key' \(""\) is not a valid Secret key/);
   });
 
   test('two proxies conflict by path', () => {

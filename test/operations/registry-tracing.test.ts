@@ -115,6 +115,10 @@ describe('RegistryTracing.otlp()', () => {
     expect(() => synthWith(V3_1, (chart) => RegistryTracing.otlp({
       endpoint: 'http://c:4318', headers: { 'Bad Header': { secret: kplus.Secret.fromSecretName(chart, 'S', 'apm'), key: 'token' } },
     }))).toThrow(/'tracing.headers' name "Bad Header" is not an HTTP header name/);
+    expect(() => synthWith(V3_1, (chart) => {
+      const apm = kplus.Secret.fromSecretName(chart, 'S', 'apm');
+      return RegistryTracing.otlp({ endpoint: 'http://c:4318', headers: { 'X-Token': { secret: apm, key: 'a' }, 'x-token': { secret: apm, key: 'b' } } });
+    })).toThrow(/'tracing.headers' header 'x-token' is also given as 'X-Token' \(header names ignore case\)/);
     expect(() => synthWith(V3_1, (chart) => RegistryTracing.otlp({
       endpoint: 'http://c:4318', headers: { Authorization: { secret: kplus.Secret.fromSecretName(chart, 'S', 'apm'), key: 'bad key' } },
     }))).toThrow(/'tracing.headers.Authorization' \("bad key"\) is not a valid Secret key/);

@@ -21,7 +21,7 @@ describe('object names', () => {
     for (const namespace of ['Registry', 'container_registry', 'registry.example.com', '-registry', 'a'.repeat(64)]) {
       const chart = new Chart(new App(), 'team', { namespace });
       new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
-      expect(() => Testing.synth(chart)).toThrow(new RegExp(`team: 'namespace' \\(${JSON.stringify(namespace).replace(/\./g, '\\.')}\\) is not a namespace name the API server takes: a DNS-1123 label`));
+      expect(() => Testing.synth(chart)).toThrow(new RegExp(`team: 'namespace' \\(${JSON.stringify(namespace).replace(/\./g, '\\.')}\\) must be a DNS-1123 label`));
     }
     const ok = new Chart(new App(), 'team', { namespace: 'container-registry-2' });
     new RegistryDeployment(ok, 'Registry', { auth: RegistryAuth.none() });
