@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
-import { goDuration, headerNames, propError, requireIntegerInRange } from '../util/validation';
+import { goDuration, headerNames, parseEndpoint, propError, requireIntegerInRange } from '../util/validation';
 
 /**
  * An action a registry event reports.
@@ -112,18 +112,8 @@ export class Notifications implements IRegistryPart {
         throw propError(registry, `${where}.name`, `('${e.name}') is used by another endpoint: names must be unique`);
       }
       names.add(e.name);
-      let url: URL;
-      try {
-        url = new URL(e.url);
-      } catch {
-        throw propError(registry, `${where}.url`, `(${JSON.stringify(e.url)}) is not a URL: give one such as "https://scanner.example.com/events"`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw propError(registry, `${where}.url`, `(${JSON.stringify(e.url)}) must be an http or https URL`);
-      }
-      if (url.username || url.password) {
-        throw propError(registry, `${where}.url`, 'must not contain a user or password (it would land in the ConfigMap): send an Authorization header from a Secret with secretHeaders');
-      }
+      parseEndpoint(registry, `${where}.url`, e.url, 'https://scanner.example.com/events',
+        { path: true, query: true, credentials: 'send an Authorization header from a Secret with secretHeaders' });
       if (e.threshold !== undefined) requireIntegerInRange(registry, `${where}.threshold`, e.threshold, 1, 1000);
       const headers: { [name: string]: string[] } = {};
       const claim = headerNames(registry);

@@ -4,7 +4,7 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { headerNames, propError } from '../util/validation';
+import { headerNames, parseEndpoint, propError } from '../util/validation';
 import { requireFeature } from '../util/version-check';
 
 // What registry 3.x reads, checked in the source of v3.0.0 and v3.1.1 (/var/tmp/distribution-src):
@@ -179,26 +179,15 @@ class OtlpTracing extends RegistryTracing {
   }
 }
 
+/** A collector's base URL, for messages. */
+const COLLECTOR_EXAMPLE = 'http://otel-collector.observability:4318';
+
 function checkEndpoint(registry: RegistryDeployment, endpoint: string): string {
-  const example = 'such as "http://otel-collector.observability:4318"';
   if (typeof endpoint !== 'string' || endpoint === '') {
-    throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, ${example}`);
+    throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, such as "${COLLECTOR_EXAMPLE}"`);
   }
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is not a URL: give the collector's base URL, ${example}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) must be an http:// or https:// URL, ${example}`);
-  }
-  if (url.username || url.password) {
-    throw propError(registry, 'tracing.endpoint', 'must not contain a user or password (it would land in the manifest): send an Authorization header from a Secret with headers');
-  }
-  if (url.search || url.hash) {
-    throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) must not have a query or fragment: give the collector's base URL, ${example}`);
-  }
+  const url = parseEndpoint(registry, 'tracing.endpoint', endpoint, COLLECTOR_EXAMPLE,
+    { path: true, lands: 'Deployment', credentials: 'send an Authorization header from a Secret with headers' });
   if (/\/v1\/traces\/?$/.test(url.pathname)) {
     throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is the base URL: leave out /v1/traces, the exporter appends it`);
   }

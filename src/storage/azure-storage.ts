@@ -6,7 +6,7 @@ import { StorageBackend, StorageBindContext, StorageBinding } from './storage-ba
 import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
-import { propError, requireHostname, requireProp } from '../util/validation';
+import { parseEndpoint, propError, requireHostname, requireProp } from '../util/validation';
 import { requireFeature } from '../util/version-check';
 
 // RegistryFeature.AZURE_DEFAULT_CREDENTIALS (3.1.0): 3.0.0 routes `default_credentials` to the shared-key client
@@ -450,14 +450,6 @@ function requireContainerName(scope: IConstruct, property: string, value: string
 }
 
 function parseServiceUrl(scope: IConstruct, property: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give one such as "https://myaccount.blob.core.windows.net"`);
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '' || url.username || url.password || url.search || url.hash) {
-    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http(s) URL without credentials, query or fragment, such as "https://myaccount.blob.core.windows.net"`);
-  }
+  parseEndpoint(scope, property, value, 'https://myaccount.blob.core.windows.net', { path: true, credentials: 'use AzureCredentials' });
   return value.replace(/\/+$/, '');
 }

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { chunkSizeInRange } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
-import { propError, requireProp } from '../util/validation';
+import { parseEndpoint, propError, requireProp } from '../util/validation';
 
 /** The swift driver's smallest chunk (1 MiB, registry 2.8.3). */
 const SWIFT_MIN_CHUNK_SIZE = 1024 * 1024;
@@ -271,18 +271,7 @@ export class SwiftStorage extends StorageBackend {
 
 /** Parses the auth URL: http(s), a host, a path. */
 function parseAuthUrl(scope: IConstruct, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw propError(scope, 'storage.authUrl', `(${JSON.stringify(value)}) is not a URL: give the identity endpoint, such as `
-      + '"https://identity.example.com/v3" or "https://dal05.objectstorage.softlayer.net/auth/v1.0"');
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username || url.password || url.search || url.hash) {
-    throw propError(scope, 'storage.authUrl', `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and a path, `
-      + 'such as "https://identity.example.com/v3", without credentials, query or fragment');
-  }
-  return url;
+  return parseEndpoint(scope, 'storage.authUrl', value, 'https://identity.example.com/v3', { path: true, credentials: 'use SwiftCredentials.fromSecret()' });
 }
 
 /** The identity version a URL path names, if any. */

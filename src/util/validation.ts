@@ -65,24 +65,40 @@ export function requireIntegerInRange(scope: IConstruct, property: string, value
   }
 }
 
+/** What `parseEndpoint` accepts besides scheme, host and port, and what its messages say. */
+export interface EndpointRules {
+  /** Where the credentials go instead of the URL, for the message. */
+  readonly credentials?: string;
+  /** Where a user or password in the URL would land, for the message. */
+  readonly lands?: string;
+  /** A path is allowed (a webhook, a collector's base URL). */
+  readonly path?: boolean;
+  /** A query is allowed (a webhook's own parameters). */
+  readonly query?: boolean;
+}
+
 /**
- * Parses a URL of a server the registry talks to (an object store's endpoint, an upstream registry): http(s),
- * a host and an optional port, nothing else. A user or password in it is refused: it would land in the ConfigMap.
- * @param credentials where the credentials go instead, for the message
+ * Parses a URL of a server the registry talks to (an object store's endpoint, an upstream registry, a webhook, a
+ * collector): http(s) and a host, an optional port, and a path or query only where `rules` allow them. A user or
+ * password in it is refused: it would land in the ConfigMap (or the manifest `rules.lands` names).
  */
-export function parseEndpoint(scope: IConstruct, property: string, value: string, example: string,
-  credentials = 'give the credentials from a Secret'): URL {
+export function parseEndpoint(scope: IConstruct, property: string, value: string, example: string, rules: EndpointRules = {}): URL {
+  const parts = rules.path ? 'scheme, host, optional port and path' : 'scheme, host and optional port';
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give scheme, host and optional port, such as "${example}"`);
+    throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give ${parts}, such as "${example}"`);
   }
   if (url.username || url.password) {
-    throw propError(scope, property, `must not contain a user or password (it would land in the ConfigMap): ${credentials}`);
+    throw propError(scope, property, `must not contain a user or password (it would land in the ${rules.lands ?? 'ConfigMap'}): `
+      + `${rules.credentials ?? 'give the credentials from a Secret'}`);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.pathname !== '/' || url.search || url.hash) {
-    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with a host and optional port only, such as "${example}"`);
+  if ((url.search && !rules.query) || url.hash) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must not have a ${rules.query ? 'fragment' : 'query or fragment'}: give ${parts}, such as "${example}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || (url.pathname !== '/' && !rules.path)) {
+    throw propError(scope, property, `(${JSON.stringify(value)}) must be an http:// or https:// URL with ${rules.path ? 'a host, optional port and path' : 'a host and optional port only'}, such as "${example}"`);
   }
   return url;
 }

@@ -49,8 +49,11 @@ describe('Notifications', () => {
   test('bad endpoints are refused with the property named', () => {
     const add = (e: any) => registryOf(V3_1).registry.addPart(new Notifications({ endpoints: e }));
     expect(() => add([])).toThrow(/'notifications.endpoints' must list at least one endpoint/);
-    expect(() => add([{ name: 'a', url: 'ftp://x' }])).toThrow(/'notifications.endpoints\[0\].url' \("ftp:\/\/x"\) must be an http or https URL/);
+    expect(() => add([{ name: 'a', url: 'ftp://x' }])).toThrow(/'notifications.endpoints\[0\].url' \("ftp:\/\/x"\) must be an http:\/\/ or https:\/\/ URL with a host, optional port and path/);
     expect(() => add([{ name: 'a', url: 'https://u:p@x' }])).toThrow(/must not contain a user or password/);
+    // a webhook's path and query are its own; a fragment is not sent
+    expect(() => add([{ name: 'a', url: 'https://hook.example.com/events?team=a' }])).not.toThrow();
+    expect(() => add([{ name: 'a', url: 'https://hook.example.com/events#x' }])).toThrow(/'notifications.endpoints\[0\].url' .* must not have a fragment/);
     expect(() => add([{ name: 'a', url: 'http://x' }, { name: 'a', url: 'http://y' }])).toThrow(/'notifications.endpoints\[1\].name' \('a'\) is used by another endpoint/);
     expect(() => add([{ name: 'a', url: 'http://x', threshold: 0 }])).toThrow(/threshold/);
     expect(() => add([{ name: 'a', url: 'http://x', timeout: Duration.millis(10) }])).toThrow(/'notifications.endpoints\[0\].timeout' \(0.01 s\) must be a whole number of seconds of at least 1/);

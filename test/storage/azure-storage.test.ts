@@ -175,7 +175,7 @@ describe('StorageBackend.azure: bad input', () => {
     expect(make({ container: 'a--b' })).toThrow(/'storage.container' \("a--b"\) is not a valid Azure blob container name/);
     expect(make({ container: 'ab' })).toThrow(/'storage.container'/);
     expect(make({ serviceUrl: 'not a url' })).toThrow(/'storage.serviceUrl' \("not a url"\) is not a URL/);
-    expect(make({ serviceUrl: 'ftp://x.example.com' })).toThrow(/'storage.serviceUrl'.*must be an http\(s\) URL/);
+    expect(make({ serviceUrl: 'ftp://x.example.com' })).toThrow(/'storage.serviceUrl'.*must be an http:\/\/ or https:\/\/ URL/);
     expect(make({ serviceUrl: 'https://a.blob.core.windows.net', realm: 'core.windows.net' })).toThrow(/'storage.realm' is ignored when 'serviceUrl' is set/);
     expect(make({ realm: 'https://core.windows.net' })).toThrow(/'storage.realm' \("https:\/\/core.windows.net"\) must be a lower-case DNS name such as "core.windows.net"/);
     expect(make({ rootDirectory: '../x' })).toThrow(/'storage.rootDirectory'/);

@@ -88,7 +88,7 @@ describe('StorageBackend.swift', () => {
   describe('bad input names the property and what is valid', () => {
     test('auth URL', () => {
       expect(construct(swift({ authUrl: 'keystone:5000/v2.0' }))).toThrow(/'storage.authUrl' \("keystone:5000\/v2.0"\) must be an http:\/\/ or https:\/\/ URL/);
-      expect(construct(swift({ authUrl: 'not a url' }))).toThrow(/'storage.authUrl' \("not a url"\) is not a URL: give the identity endpoint/);
+      expect(construct(swift({ authUrl: 'not a url' }))).toThrow(/'storage.authUrl' \("not a url"\) is not a URL: give scheme, host, optional port and path, such as "https:\/\/identity.example.com\/v3"/);
       expect(construct(swift({ authUrl: 'https://keystone.example.com/identity' })))
         .toThrow(/'storage.authVersion' is required: the auth URL's path \("\/identity"\) names no identity version/);
       expect(synthStorage(swift({ authUrl: 'https://keystone.example.com/identity', authVersion: SwiftAuthVersion.V2 })).config.storage.swift.authversion).toBe(2);
