@@ -6,10 +6,10 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, perVersion, pull, push, RegistryPod,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, listTags, perVersion, pull, push, RegistryPod,
   requireEnvironment, SwiftServer, textOutsideSecrets,
 } from './harness';
-import { RegistryAuth, RegistryDeployment, S3Credentials, StorageBackend } from '../../src';
+import { RegistryAuth, RegistryDeployment, RegistryFeature, S3Credentials, S3StorageClass, StorageBackend } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 const ACCESS_KEY = 'test:tester';
@@ -93,6 +93,34 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
 });
 
 describeVersions(e2eVersions({ driver: 's3' }), (v) => {
+  test('storageClass: the driver of each release starts with the classes the library lets it render', async () => {
+    // The s3 driver checks `storageclass` against its own list when it starts (2.8: STANDARD, REDUCED_REDUNDANCY;
+    // 3.x: the instant-retrieval classes too), so a start is the proof; Swift's s3api stores only STANDARD, so no push.
+    const storageClass = v.version.supports(RegistryFeature.S3_INSTANT_RETRIEVAL_STORAGE_CLASSES)
+      ? S3StorageClass.GLACIER_IR
+      : S3StorageClass.REDUCED_REDUNDANCY;
+    await swift.createContainer(perVersion('storage-class', v));
+    const chart = Testing.chart();
+    new RegistryDeployment(chart, 'Registry', {
+      version: v.version,
+      auth: RegistryAuth.none(),
+      storage: StorageBackend.s3({
+        bucket: perVersion('storage-class', v),
+        region: 'us-east-1',
+        regionEndpoint: swift.url,
+        secure: false,
+        storageClass,
+        credentials: S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Keys', 's3-keys')),
+      }),
+    });
+    const objects = validateChart(chart);
+    expect(objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml']).toContain(`storageclass: ${storageClass}\n`);
+    const pod = new RegistryPod(objects, { externalSecrets: { 's3-keys': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY } } });
+    await pod.start();
+    expect((await httpRequest(`${pod.url}/v2/`)).status).toBe(200);
+    await pod.stop();
+  });
+
   test("Kyma's regionEndpoint without a scheme: rendered as the driver completes it, and the registry works", async () => {
     // GIVEN the endpoint written as Kyma's samples write it: host and port, no scheme
     const kymaBucket = perVersion('kyma-registry', v);
