@@ -3,12 +3,11 @@
  * (rendered by the pod's init container), a pull-through cache of a second loopback registry, the redis
  * blob descriptor cache on Debian's redis-server, and webhook notifications with a header from a Secret.
  */
-import * as http from 'http';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, freePort, httpRequest, pull, push,
-  RedisServer, RegistryPod, requireEnvironment, sleep, textOutsideSecrets,
+  buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, httpRequest, pull, push,
+  RecordedRequest, RecordingServer, RedisServer, RegistryPod, requireEnvironment, textOutsideSecrets,
 } from './harness';
 import {
   HtpasswdAuth, NotificationAction, RegistryFeature, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment,
@@ -20,11 +19,7 @@ import { validateChart } from '../util/validate-manifests';
 const bcrypt = require('bcryptjs');
 
 beforeAll(() => requireEnvironment(['busybox', 'redis-server', 'redis-cli', 'openssl']));
-const servers: http.Server[] = [];
-afterAll(async () => {
-  for (const server of servers) server.close();
-  await cleanupAll();
-});
+afterAll(() => cleanupAll());
 
 /** A password with quotes, backslashes, `&`, `/`, newlines (one trailing), a tab and YAML-special characters. */
 const NASTY_PASSWORD = 'p"q\'r\\s&t/u\nv: w # x\t{y} [z] *a &b !c %d @e `f` | > - ? é\n';
@@ -85,7 +80,7 @@ describeVersions(e2eVersions(), ({ version }) => {
     // Redis AUTH is binary-safe: the registry logs in only if every byte of the Secret arrived in config.yml.
     const redisPassword = NASTY_PASSWORD;
     const redis = await RedisServer.start({ password: redisPassword });
-    const listener = await startListener();
+    const listener = await RecordingServer.start();
     const token = 'Bearer tok"en\\with/odd&chars';
 
     const chart = new Chart(Testing.app(), 'day2');
@@ -121,10 +116,10 @@ describeVersions(e2eVersions(), ({ version }) => {
     expect(keys.some((k) => k.startsWith('repository::team/app::blobs::sha256:'))).toBe(true);
 
     // AND the webhook got the manifest push, with both headers, and no layer events (ignored media type)
-    const push1 = await listener.waitFor((e) => e.action === 'push' && e.target?.repository === 'team/app' && e.target?.tag === 'v1', pod);
+    const push1 = await listener.waitFor((r) => eventsOf(r).some((e) => e.action === 'push' && e.target?.repository === 'team/app' && e.target?.tag === 'v1'), pod);
     expect(push1.headers.authorization).toBe(token);
     expect(push1.headers['x-source']).toBe('registry-e2e');
-    expect(listener.events.every((e) => e.event.target?.mediaType !== 'application/octet-stream')).toBe(true);
+    expect(listener.requests.flatMap(eventsOf).every((e) => e.target?.mediaType !== 'application/octet-stream')).toBe(true);
     await pod.stop();
     await redis.stop();
   });
@@ -174,35 +169,11 @@ describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature
   });
 });
 
-interface ReceivedEvent { readonly headers: http.IncomingHttpHeaders; readonly event: any }
-
-/** A loopback webhook receiver collecting registry events. */
-async function startListener() {
-  const events: ReceivedEvent[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      try {
-        for (const event of JSON.parse(body).events ?? []) events.push({ headers: req.headers, event });
-      } catch { /* not an envelope */ }
-      res.writeHead(200).end();
-    });
-  });
-  servers.push(server);
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    server,
-    events,
-    url: `http://127.0.0.1:${port}`,
-    async waitFor(match: (event: any) => boolean, pod: RegistryPod): Promise<ReceivedEvent> {
-      for (let i = 0; i < 400; i++) {
-        const found = events.find((e) => match(e.event));
-        if (found) return found;
-        await sleep(50);
-      }
-      throw new Error(`no matching event; received ${JSON.stringify(events.map((e) => e.event.action + ' ' + e.event.target?.mediaType))}; registry output:\n${pod.stderr().slice(-3000)}`);
-    },
-  };
+/** The registry events of a webhook request (its envelope's `events`); none when the body is no envelope. */
+function eventsOf(request: RecordedRequest): any[] {
+  try {
+    return JSON.parse(request.body.toString('utf-8')).events ?? [];
+  } catch {
+    return [];
+  }
 }

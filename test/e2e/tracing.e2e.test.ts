@@ -3,24 +3,19 @@
  * to loopback collector stand-ins, with an Authorization header from a Secret; the default exports nothing and logs no export
  * error, even where the cluster injects an OTLP endpoint. Registry 2.8 has no tracing (a synth-time error).
  */
-import * as http from 'http';
 import * as http2 from 'http2';
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  buildImage, cleanupAll, describeVersions, e2eVersions, freePort, push, RegistryPod, sleep, textOutsideSecrets,
+  buildImage, cleanupAll, describeVersions, e2eVersions, freePort, onCleanup, push, RecordedRequest, RecordingServer, RegistryPod, textOutsideSecrets,
+  waitForRequest,
 } from './harness';
 import {
   LogLevel, OtlpProtocol, OtlpTracingOptions, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryTracing, RegistryVersion, StorageBackend,
 } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
-const servers: http.Server[] = [];
-const grpcServers: http2.Http2Server[] = [];
-afterAll(async () => {
-  for (const server of [...servers, ...grpcServers]) server.close();
-  await cleanupAll();
-});
+afterAll(() => cleanupAll());
 
 /** A token with the characters API keys and JWTs use ('+', '/', '=', '.', '-', '_'); ',' and '%' need percent-encoding. */
 const TOKEN = 'Bearer ab+c/d=e.f-g_h';
@@ -95,7 +90,7 @@ describeVersions(e2eVersions({ filter: (v) => v.version.supports(RegistryFeature
  * request that carries the manifest PUT's span. No export error may be logged.
  */
 async function pushTraced(version: RegistryVersion, chartId: string, collector: Collector,
-  options: Omit<OtlpTracingOptions, 'endpoint' | 'headers'>): Promise<{ objects: any[]; request: ReceivedRequest }> {
+  options: Omit<OtlpTracingOptions, 'endpoint' | 'headers'>): Promise<{ objects: any[]; request: RecordedRequest }> {
   const chart = new Chart(Testing.app(), chartId);
   const apm = kplus.Secret.fromSecretName(chart, 'Apm', 'apm-keys');
   new RegistryDeployment(chart, 'Registry', {
@@ -116,7 +111,7 @@ async function pushTraced(version: RegistryVersion, chartId: string, collector: 
 
 /** A loopback OTLP/gRPC collector stand-in (h2c): records every call and answers each with an empty response, status OK. */
 async function startGrpcCollector(): Promise<Collector> {
-  const requests: ReceivedRequest[] = [];
+  const requests: RecordedRequest[] = [];
   const server = http2.createServer();
   server.on('stream', (stream, headers) => {
     const chunks: Buffer[] = [];
@@ -128,54 +123,20 @@ async function startGrpcCollector(): Promise<Collector> {
       stream.end(Buffer.from([0, 0, 0, 0, 0])); // one uncompressed message of 0 bytes: an empty ExportTraceServiceResponse
     });
   });
-  grpcServers.push(server);
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return collectorAt(requests, port);
-}
-
-interface ReceivedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders;
-  readonly body: Buffer;
 }
 
 /** A loopback OTLP/HTTP collector stand-in: records every request and answers 200 with an empty body. */
-async function startCollector(): Promise<Collector> {
-  const requests: ReceivedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
-    });
-  });
-  servers.push(server);
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return collectorAt(requests, port);
+function startCollector(): Promise<Collector> {
+  return RecordingServer.start(200, { 'Content-Type': 'application/x-protobuf' });
 }
 
 /** A collector stand-in: the requests it received, its URL, and a wait for one of them. */
-interface Collector {
-  readonly requests: ReceivedRequest[];
-  readonly url: string;
-  waitFor(match: (r: ReceivedRequest) => boolean, pod: RegistryPod): Promise<ReceivedRequest>;
-}
+type Collector = Pick<RecordingServer, 'requests' | 'url' | 'waitFor'>;
 
-function collectorAt(requests: ReceivedRequest[], port: number): Collector {
+function collectorAt(requests: RecordedRequest[], port: number): Collector {
   return { requests, url: `http://127.0.0.1:${port}`, waitFor: (match, pod) => waitForRequest(requests, match, pod) };
-}
-
-/** The first request that matches, once it arrives; rejects with what arrived and the registry's output otherwise. */
-async function waitForRequest(requests: ReceivedRequest[], match: (r: ReceivedRequest) => boolean, pod: RegistryPod): Promise<ReceivedRequest> {
-  for (let i = 0; i < 600; i++) {
-    const found = requests.find(match);
-    if (found) return found;
-    await sleep(50);
-  }
-  throw new Error(`no matching OTLP request; received ${requests.length}: ${JSON.stringify(requests.map((r) => `${r.method} ${r.path}`))}; `
-    + `registry output:\n${pod.stderr().slice(-3000)}`);
 }

@@ -108,8 +108,9 @@ export function onCleanup(close: () => Promise<void>): void {
 
 /** Stops every process and in-process server the harness started and removes every temp folder. */
 export async function cleanupAll(): Promise<void> {
-  await Promise.all(closers.splice(0).map((close) => close()));
+  // Processes first: a server waiting for its clients' connections to close then has none left.
   await Promise.all([...processes].map((child) => stopProcess(child)));
+  await Promise.all(closers.splice(0).map((close) => close()));
   for (const dir of [...dirs]) {
     removeDir(dir);
   }

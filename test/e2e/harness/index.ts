@@ -13,3 +13,4 @@ export * from './garbage-collection';
 export * from './redis-server';
 export * from './certificates';
 export * from './token-server';
+export * from './recording-server';
