@@ -2,7 +2,8 @@ import { ApiObject, Chart, Cron, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
-  IRegistryPart, PodAntiAffinity, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+  IRegistryPart, PodAntiAffinity, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion,
+  S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 import { validateChart } from '../util/validate-manifests';
