@@ -78,8 +78,8 @@ export interface GarbageCollectionOptions {
   readonly deleteUntagged?: boolean;
 
   /**
-   * The image of the window's steps (the switch, the restarts, the waits), which must provide `kubectl` 1.26 or
-   * later as its `kubectl` command; no shell is needed.
+   * The image of the window's steps (the switch, the restarts, the waits), which must provide `kubectl` as its
+   * `kubectl` command; no shell is needed.
    * @default DEFAULT_KUBECTL_IMAGE - `registry.k8s.io/kubectl`, pinned by tag
    */
   readonly kubectlImage?: string;
@@ -123,10 +123,10 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * only the job creates and deletes (it is not in the synthesized YAML). The job creates the switch, deletes
  * every registry pod and waits until each is gone (terminating ones included; their replacements start
  * read-only: pulls keep working, pushes are refused), collects with the registry's own image, config,
- * credentials, volumes and security context, flushes a redis blob descriptor cache, deletes the switch and
- * restarts the pods again, which also empties their in-memory caches. Re-applying the synthesized YAML at any
- * moment starts no writable pod. If the job dies halfway, the switch stays: the registry stays read-only
- * (safe, pushes refused, the switch ConfigMap visible to alerts) until a later run completes.
+ * credentials, volumes and security context, flushes a redis blob descriptor cache, empties the switch,
+ * restarts the pods again (writable, with empty in-memory caches) and deletes the switch. Re-applying the
+ * synthesized YAML at any moment starts no writable pod. If the job dies halfway, the switch stays: the registry
+ * stays read-only (safe, pushes refused, the switch ConfigMap visible to alerts) until a later run completes.
  *
  * The job runs as its own ServiceAccount, allowed to create, patch and delete the switch only, to read the
  * registry's Deployment, and to list, watch and delete pods.
