@@ -1,4 +1,4 @@
-import { ApiObject, Cron, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryFeature } from '../config/registry-version';
@@ -18,14 +18,31 @@ export const DEFAULT_REDIS_IMAGE = 'redis:7.4.6-alpine';
 /**
  * The variable that switches a registry to read-only. The registry reads `storage.maintenance.readonly` as a
  * map, so the whole map is given as YAML; `..._READONLY_ENABLED=true` makes 2.8 and 3.x panic at start.
+ * With a maintenance window the registry container takes it from the maintenance switch (an optional
+ * `configMapKeyRef`): unset while the switch does not exist, `{"enabled":true}` while it does.
  */
 export const READ_ONLY_ENV = 'REGISTRY_STORAGE_MAINTENANCE_READONLY';
 
-/** Pod label that marks registry pods started in read-only mode during a maintenance window. */
-export const MAINTENANCE_LABEL = 'cdk8s-registry/maintenance';
+/** The key of the maintenance switch ConfigMap that holds the value of `READ_ONLY_ENV`. */
+export const MAINTENANCE_SWITCH_KEY = 'readonly';
 
-/** Value of `MAINTENANCE_LABEL` on read-only pods. */
-export const MAINTENANCE_READ_ONLY = 'read-only';
+/** The value of `READ_ONLY_ENV` while the switch exists: the registry's whole `storage.maintenance.readonly` map. */
+export const MAINTENANCE_READ_ONLY_VALUE = '{"enabled":true}';
+
+/**
+ * The annotations of the job's pod holding the switch manifests the job applies, read as files through the
+ * downward API (kubectl applies files, and its image has no shell): opening (read-only) and closing (writable).
+ */
+const SWITCH_ANNOTATIONS = { open: 'cdk8s-registry/maintenance-switch-open', close: 'cdk8s-registry/maintenance-switch-close' };
+
+/** Where the kubectl steps read the switch manifests. */
+const SWITCH_FILE_DIR = '/etc/cdk8s-registry/maintenance';
+
+/** The field manager of the job's server-side apply of the switch. */
+const FIELD_MANAGER = 'cdk8s-registry-garbage-collection';
+
+/** One registry, one collection: the first to finish would end the other's window. */
+const COLLECTIONS = new WeakMap<RegistryDeployment, GarbageCollection>();
 
 type Obj = { [key: string]: any };
 
@@ -61,7 +78,8 @@ export interface GarbageCollectionOptions {
   readonly deleteUntagged?: boolean;
 
   /**
-   * The image that switches the registry to read-only and back, which must provide `kubectl`.
+   * The image of the window's steps (the switch, the restarts, the waits), which must provide `kubectl` as its
+   * `kubectl` command; no shell is needed.
    * @default DEFAULT_KUBECTL_IMAGE - `registry.k8s.io/kubectl`, pinned by tag
    */
   readonly kubectlImage?: string;
@@ -74,8 +92,9 @@ export interface GarbageCollectionOptions {
   readonly redisImage?: string;
 
   /**
-   * How long each wait of the maintenance window (the rollout to read-only, the end of the pods that still
-   * accept writes) may take before the job fails, leaving the registry read-only.
+   * How long each wait of the maintenance window (the end of the registry pods that started before the switch,
+   * terminating ones included; the read-only replacements becoming ready) may take before the job fails,
+   * leaving the registry read-only.
    * @default Duration.minutes(10)
    */
   readonly rolloutTimeout?: Duration;
@@ -99,15 +118,18 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * Scheduled `registry garbage-collect` that cannot delete the blobs of an image being pushed.
  *
  * Upstream's rule is that garbage collection needs a registry that accepts no writes. Each run is a
- * maintenance window: the job patches the registry's Deployment so every replica restarts with
- * `storage.maintenance.readonly` (pulls keep working, pushes are refused with an error), waits until no pod
- * that accepts writes is left, collects with the registry's own image, config, credentials, volumes and
- * security context, then removes the patch, which restarts the replicas with empty blob descriptor caches.
- * A redis blob descriptor cache outlives the restart: the job deletes the cache's keys after collecting and
- * before the window ends. If the job dies halfway the registry stays read-only (safe, pushes refused) until a
- * later run completes.
+ * maintenance window that changes nothing Git manages: the registry container reads
+ * `storage.maintenance.readonly` from an optional reference to a ConfigMap, the maintenance switch, which
+ * only the job creates and deletes (it is not in the synthesized YAML). The job creates the switch, deletes
+ * every registry pod and waits until each is gone (terminating ones included; their replacements start
+ * read-only: pulls keep working, pushes are refused), collects with the registry's own image, config,
+ * credentials, volumes and security context, flushes a redis blob descriptor cache, empties the switch,
+ * restarts the pods again (writable, with empty in-memory caches) and deletes the switch. Re-applying the
+ * synthesized YAML at any moment starts no writable pod. If the job dies halfway, the switch stays: the registry
+ * stays read-only (safe, pushes refused, the switch ConfigMap visible to alerts) until a later run completes.
  *
- * The job runs as its own ServiceAccount, allowed to read and patch this Deployment only and to watch pods.
+ * The job runs as its own ServiceAccount, allowed to create, patch and delete the switch only, to read the
+ * registry's Deployment, and to list, watch and delete pods.
  */
 export class GarbageCollection extends Construct {
   /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
@@ -119,17 +141,24 @@ export class GarbageCollection extends Construct {
   /** The CronJob that runs the collection. */
   public readonly cronJob: ApiObject;
 
-  /** The ServiceAccount of the job's pods (the one that may patch the registry's Deployment). */
+  /** The ServiceAccount of the job's pods (the one that may switch the registry to read-only and restart it). */
   public readonly serviceAccount: kplus.ServiceAccount;
 
   /** Whether each run is a maintenance window (false for a dry run, or a registry that is read-only anyway). */
   public readonly maintenanceWindow: boolean;
+
+  /**
+   * The name of the maintenance switch, the ConfigMap that exists only while a window is open (created and
+   * deleted by the job, never synthesized). Undefined without a window.
+   */
+  public readonly maintenanceSwitch?: string;
 
   private readonly registry: RegistryDeployment;
   private readonly props: GarbageCollectionProps;
   private readonly kubectlImage: string;
   private readonly redisImage: string;
   private readonly timeoutSeconds: number;
+  private readonly labels: { [key: string]: string };
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
     super(scope, id);
@@ -138,6 +167,15 @@ export class GarbageCollection extends Construct {
     this.registry = props.registry;
     if (!this.registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose storage is collected');
+    }
+    const twin = COLLECTIONS.get(this.registry);
+    if (twin) {
+      throw propError(this, 'registry', `(${this.registry.node.path}) is already collected by ${twin.node.path}: two collections of one registry would each open and close the read-only window, and the first to finish would end the other's window while it deletes. Keep one GarbageCollection per registry`);
+    }
+    const here = Chart.of(this).namespace;
+    const there = Chart.of(this.registry).namespace;
+    if (here !== there) {
+      throw propError(this, 'registry', `(${this.registry.node.path}) is in namespace ${there ?? '(none: the kubectl default)'}, but this collection is in ${here ?? '(none: the kubectl default)'}: its pod mounts the registry's claim and Secrets and restarts its pods, which only works in the registry's own namespace. Create the GarbageCollection in the registry's chart`);
     }
     const version = this.registry.version;
     if (props.deleteUntagged && !version.supports(RegistryFeature.SAFE_DELETE_UNTAGGED)) {
@@ -151,21 +189,37 @@ export class GarbageCollection extends Construct {
     if (props.timeZone !== undefined) requireTimeZone(this, 'timeZone', props.timeZone);
     this.kubectlImage = this.pinnedImage('kubectlImage', props.kubectlImage, DEFAULT_KUBECTL_IMAGE);
     this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
-    // at least 30 s: a rollout restarts every replica
+    // at least 30 s: a restart waits for the registry's grace period
     this.timeoutSeconds = wholeSeconds(this, 'rolloutTimeout', props.rolloutTimeout ?? Duration.minutes(10), 30);
     this.maintenanceWindow = !props.dryRun && !this.configSaysReadOnly();
+    COLLECTIONS.set(this.registry, this);
 
-    const labels = { ...this.registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'garbage-collection' };
+    this.labels = {
+      'app.kubernetes.io/name': 'registry-garbage-collection',
+      'app.kubernetes.io/instance': this.registryInstance,
+      'app.kubernetes.io/component': 'garbage-collection',
+      'app.kubernetes.io/part-of': this.registryInstance,
+      'app.kubernetes.io/managed-by': 'cdk8s-registry',
+    };
+    const labels = this.labels;
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       // The storage's workload identity annotations (IRSA, Azure, GKE): grant that identity to this account too.
       metadata: { labels, annotations: this.registry.serviceAccount.metadata.toJson().annotations },
       automountToken: false,
     });
     if (this.maintenanceWindow) {
+      this.maintenanceSwitch = `${this.registry.deployment.name}-maintenance`;
+      const switchRef = kplus.ConfigMap.fromConfigMapName(this, 'MaintenanceSwitch', this.maintenanceSwitch);
+      this.wireSwitch(switchRef);
       const role = new kplus.Role(this, 'Role', { metadata: { labels } });
-      // Patch this Deployment only (and read it, for `rollout status`); watch pods to see the writers go.
-      role.allow(['get', 'list', 'watch', 'patch'], this.registry.deployment);
-      role.allow(['get', 'list', 'watch'], kplus.ApiResource.PODS);
+      // Exactly what the kubectl steps send (see cronJobSpec), nothing more:
+      // the switch: server-side apply (authorized as create when missing, patch when present) and delete, by name;
+      role.allow(['create', 'patch', 'delete'], switchRef);
+      // `rollout status deployment/NAME`: get, then list and watch with a metadata.name field selector;
+      role.allow(['get', 'list', 'watch'], this.registry.deployment);
+      // `delete pod --selector`: list, delete, then get, list and watch each until it is gone (without these
+      // read verbs kubectl skips the wait silently).
+      role.allow(['list', 'get', 'watch', 'delete'], kplus.ApiResource.PODS);
       role.bind(this.serviceAccount);
     }
 
@@ -173,9 +227,35 @@ export class GarbageCollection extends Construct {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: { labels },
-      spec: Lazy.any({ produce: () => this.cronJobSpec(labels) }),
+      spec: Lazy.any({ produce: () => this.cronJobSpec() }),
     });
     this.node.addValidation({ validate: () => this.validateStorage() });
+  }
+
+  /** The registry's `app.kubernetes.io/instance`, which the job's objects share as `instance` and `part-of`. */
+  private get registryInstance(): string {
+    return this.registry.labels['app.kubernetes.io/instance'];
+  }
+
+  /**
+   * The registry container reads the switch through an optional reference (unset while the switch is absent),
+   * and, on a single-node volume, the registry prefers the node of a running job's pod, which holds the claim.
+   * Both are static: outside a window the reference resolves to nothing and no job pod exists.
+   */
+  private wireSwitch(configMap: kplus.IConfigMap): void {
+    this.registry.addPart({
+      bind: () => ({
+        name: 'garbage-collection',
+        env: { [READ_ONLY_ENV]: kplus.EnvValue.fromConfigMap(configMap, MAINTENANCE_SWITCH_KEY, { optional: true }) },
+      }),
+    });
+    if (this.registry.singleReplicaReason !== undefined) {
+      // Preferred, not required: if a job dies and its pod is gone, the registry can still be scheduled anywhere.
+      this.registry.deployment.scheduling.colocate(
+        kplus.Pods.select(this, 'JobPods', { labels: this.jobPodSelector }),
+        { topology: kplus.Topology.HOSTNAME, weight: 100 },
+      );
+    }
   }
 
   private pinnedImage(prop: string, given: string | undefined, fallback: string): string {
@@ -199,12 +279,12 @@ export class GarbageCollection extends Construct {
     };
   }
 
-  /** The pod label that selects this job's pods. */
-  private get podLabels(): { [key: string]: string } {
+  /** The labels that select this job's pods (never a registry pod: their `name` differs). */
+  private get jobPodSelector(): { [key: string]: string } {
     return {
-      'app.kubernetes.io/name': 'registry',
-      'app.kubernetes.io/instance': this.registry.deployment.metadata.getLabel('app.kubernetes.io/instance') ?? this.node.id.toLowerCase(),
-      'app.kubernetes.io/component': 'garbage-collection',
+      'app.kubernetes.io/name': this.labels['app.kubernetes.io/name'],
+      'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'],
+      'app.kubernetes.io/component': this.labels['app.kubernetes.io/component'],
     };
   }
 
@@ -269,15 +349,47 @@ export class GarbageCollection extends Construct {
     return dataVolumes.length > 0 && strategy === 'Recreate';
   }
 
-  private cronJobSpec(labels: { [key: string]: string }): Obj {
+  /**
+   * The manifest of the maintenance switch, which the job applies: a ConfigMap that is not in the synthesized
+   * YAML and carries no `app.kubernetes.io/instance` (Argo CD would count it as the app's and prune it).
+   * `readOnly` false is the closing switch: the same object without the key, so pods started from then on are
+   * writable while the switch still marks an unfinished window.
+   */
+  private switchManifest(switchName: string, readOnly: boolean): Obj {
+    const job = this.cronJob.name;
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: switchName,
+        labels: {
+          'app.kubernetes.io/name': 'registry-garbage-collection',
+          'app.kubernetes.io/component': 'garbage-collection',
+          'app.kubernetes.io/part-of': this.registryInstance,
+          'app.kubernetes.io/managed-by': 'cdk8s-registry-garbage-collection',
+        },
+        annotations: {
+          'cdk8s-registry/maintenance': `garbage collection window of Deployment ${this.registry.deployment.name}, opened and closed by CronJob ${job}; `
+            + `still here after the job ended: the run failed, start it again with kubectl create job --from=cronjob/${job}`,
+        },
+      },
+      data: readOnly ? { [MAINTENANCE_SWITCH_KEY]: MAINTENANCE_READ_ONLY_VALUE } : {},
+    };
+  }
+
+  private cronJobSpec(): Obj {
+    const labels = this.labels;
     const { template, pod, container, selector, strategy } = this.registryPodSpec();
     const colocate = this.colocate(pod, container, strategy);
     const deploymentName = this.registry.deployment.name;
-    const podLabels = { ...this.podLabels };
+    const podLabels = { ...labels };
     // Labels the storage needs on the pod (workload identity), but never the Deployment's selector.
     for (const [key, value] of Object.entries<string>(template.metadata?.labels ?? {})) {
       if (!(key in selector) && !(key in podLabels) && !key.startsWith('app.kubernetes.io/')) podLabels[key] = value;
     }
+    // Every selector of the window picks registry pods only: never this job's pods, nor another part's.
+    const registryPods: { [key: string]: string } = { ...selector, 'app.kubernetes.io/component': 'registry' };
+    const registrySelector = Object.entries(registryPods).map(([k, v]) => `${k}=${v}`).join(',');
 
     // The config file the registry serves from (`serve PATH`), which may be rendered by an init container.
     const configPath = (container.args as string[] ?? [])[(container.args as string[] ?? []).indexOf('serve') + 1] ?? this.registry.version.configPath;
@@ -291,18 +403,21 @@ export class GarbageCollection extends Construct {
         ...(this.props.dryRun ? ['--dry-run'] : []),
         ...(this.props.deleteUntagged ? ['--delete-untagged'] : []),
       ],
-      env: container.env,
+      // The collector deletes: it never takes the read-only switch, whatever the window's state.
+      env: (container.env as Obj[] | undefined)?.filter((e) => e.name !== READ_ONLY_ENV),
       envFrom: container.envFrom,
       volumeMounts: container.volumeMounts,
       securityContext: container.securityContext,
       resources: container.resources,
     };
+    if (collector.env?.length === 0) delete collector.env;
 
     const volumes: Obj[] = [...(pod.volumes ?? [])];
     // The registry pod's own init containers (such as the one that renders credentials into the config) first.
     const initContainers: Obj[] = [...(pod.initContainers ?? [])];
     const containers: Obj[] = [];
-    let affinity: Obj | undefined;
+    const podAnnotations: { [key: string]: string } = {};
+    let podAffinity: Obj | undefined;
     // After a collection that deletes, the parts' steps (a redis cache's keys go) before pushes are accepted again.
     const after = this.props.dryRun ? [] : this.afterCollection(container).containers;
     if (!this.maintenanceWindow) {
@@ -311,8 +426,12 @@ export class GarbageCollection extends Construct {
       initContainers.push(...steps.slice(0, -1));
       containers.push(steps[steps.length - 1]);
     } else {
+      const switchName = this.maintenanceSwitch!;
       const apiVolume = 'gc-kube-api-access';
       const homeVolume = 'gc-kubectl-home';
+      const switchVolume = 'gc-maintenance-switch';
+      podAnnotations[SWITCH_ANNOTATIONS.open] = JSON.stringify(this.switchManifest(switchName, true));
+      podAnnotations[SWITCH_ANNOTATIONS.close] = JSON.stringify(this.switchManifest(switchName, false));
       volumes.push(
         {
           name: apiVolume,
@@ -326,8 +445,18 @@ export class GarbageCollection extends Construct {
           },
         },
         { name: homeVolume, emptyDir: { sizeLimit: '64Mi' } },
+        // The switch manifests, from this pod's own annotations: kubectl applies files, and its image has no shell.
+        {
+          name: switchVolume,
+          downwardAPI: {
+            defaultMode: 0o444,
+            items: Object.entries(SWITCH_ANNOTATIONS).map(([file, annotation]) => ({
+              path: `${file}.json`, fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${annotation}']` },
+            })),
+          },
+        },
       );
-      const kubectl = (name: string, args: string[]): Obj => ({
+      const kubectl = (name: string, args: string[], readsSwitch = false): Obj => ({
         name,
         image: this.kubectlImage,
         imagePullPolicy: 'IfNotPresent',
@@ -337,30 +466,42 @@ export class GarbageCollection extends Construct {
         volumeMounts: [
           { name: apiVolume, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
           { name: homeVolume, mountPath: '/home/kubectl' },
+          ...(readsSwitch ? [{ name: switchVolume, mountPath: SWITCH_FILE_DIR, readOnly: true }] : []),
         ],
         securityContext: container.securityContext,
         resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       });
       const timeout = `--timeout=${this.timeoutSeconds}s`;
-      const writers = [...Object.entries(selector).map(([k, v]) => `${k}=${v}`), `${MAINTENANCE_LABEL}!=${MAINTENANCE_READ_ONLY}`].join(',');
+      // Deletes every registry pod, then waits until each (by UID) is gone, terminating ones included: every pod
+      // that started before the switch existed stops; their replacements read the switch when they start.
+      const restart = (name: string) => kubectl(name, ['delete', 'pod', `--selector=${registrySelector}`, '--wait=true', timeout]);
+      // Server-side apply of a whole manifest: idempotent (creates the switch, or finds it from a run that died).
+      const applySwitch = (name: string, file: keyof typeof SWITCH_ANNOTATIONS) => kubectl(name,
+        ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', `--filename=${SWITCH_FILE_DIR}/${file}.json`], true);
       initContainers.push(
-        kubectl('enter-read-only', ['patch', 'deployment', deploymentName, '--type=strategic', `--patch=${JSON.stringify(this.enterPatch(colocate))}`]),
-        kubectl('wait-read-only-rollout', ['rollout', 'status', `deployment/${deploymentName}`, timeout]),
-        // Pods that still accept writes (terminating ones included) must be gone before anything is deleted.
-        kubectl('wait-writers-gone', ['wait', 'pod', '--for=delete', `--selector=${writers}`, timeout]),
+        applySwitch('enter-read-only', 'open'),
+        restart('restart-read-only'),
+        kubectl('wait-read-only-ready', ['rollout', 'status', `deployment/${deploymentName}`, timeout]),
         collector,
         ...after,
+        // The switch loses its key (pods started from now on are writable) but stays, marking the window as
+        // unfinished, until every pod has restarted writable.
+        applySwitch('leave-read-only', 'close'),
+        restart('restart-writable'),
       );
-      containers.push(kubectl('leave-read-only', ['patch', 'deployment', deploymentName, '--type=strategic', `--patch=${JSON.stringify(this.leavePatch(colocate))}`]));
+      // The main container, so it runs only after everything before it succeeded.
+      containers.push(kubectl('remove-switch', ['delete', 'configmap', switchName, '--ignore-not-found=true', '--wait=false']));
       if (colocate) {
-        affinity = {
-          podAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
-          },
+        podAffinity = {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: registryPods }, topologyKey: 'kubernetes.io/hostname' }],
         };
       }
     }
 
+    // Where and how the registry's pods run, the job's pod runs too: the registry's node pool, priority and pull
+    // secrets (a private mirror of the registry image). Anti-affinity and spread are about registry pods: not copied.
+    const nodeAffinity = pod.affinity?.nodeAffinity;
+    const affinity = nodeAffinity || podAffinity ? { nodeAffinity, podAffinity } : undefined;
     return {
       schedule: (this.props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '0' })).expressionString,
       timeZone: this.props.timeZone,
@@ -375,58 +516,21 @@ export class GarbageCollection extends Construct {
           // Every step is idempotent: a retry redoes the window from the start.
           backoffLimit: 2,
           template: {
-            metadata: { labels: podLabels },
+            metadata: { labels: podLabels, annotations: Object.keys(podAnnotations).length ? podAnnotations : undefined },
             spec: {
               serviceAccountName: this.serviceAccount.name,
               automountServiceAccountToken: false,
               restartPolicy: 'Never',
-              securityContext: pod.securityContext,
+              priorityClassName: pod.priorityClassName,
+              nodeSelector: pod.nodeSelector,
+              tolerations: pod.tolerations,
               affinity,
+              imagePullSecrets: pod.imagePullSecrets,
+              securityContext: pod.securityContext,
               initContainers: initContainers.length ? initContainers : undefined,
               containers,
               volumes,
             },
-          },
-        },
-      },
-    };
-  }
-
-  /**
-   * The strategic merge patch that puts every replica in read-only mode: the env variable, a pod label that
-   * tells read-only pods from writers, and, for a single-node volume, affinity to this job's pod.
-   */
-  private enterPatch(colocate: boolean): Obj {
-    return {
-      spec: {
-        template: {
-          metadata: { labels: { [MAINTENANCE_LABEL]: MAINTENANCE_READ_ONLY } },
-          spec: {
-            // Preferred, not required: if the job is gone and the window left open, the registry can still be scheduled.
-            affinity: colocate ? {
-              podAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                  weight: 100,
-                  podAffinityTerm: { labelSelector: { matchLabels: this.podLabels }, topologyKey: 'kubernetes.io/hostname' },
-                }],
-              },
-            } : undefined,
-            containers: [{ name: this.registry.container.name, env: [{ name: READ_ONLY_ENV, value: '{"enabled":true}' }] }],
-          },
-        },
-      },
-    };
-  }
-
-  /** The strategic merge patch that undoes `enterPatch`. */
-  private leavePatch(colocate: boolean): Obj {
-    return {
-      spec: {
-        template: {
-          metadata: { labels: { [MAINTENANCE_LABEL]: null } },
-          spec: {
-            affinity: colocate ? { podAffinity: null } : undefined,
-            containers: [{ name: this.registry.container.name, env: [{ name: READ_ONLY_ENV, $patch: 'delete' }] }],
           },
         },
       },

@@ -1,8 +1,9 @@
-import { Cron, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
-  IRegistryPart, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, StorageBackend,
+  IRegistryPart, PodAntiAffinity, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion,
+  S3Credentials, StorageBackend,
 } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 import { validateChart } from '../util/validate-manifests';
@@ -27,37 +28,70 @@ function synth(registryProps: Partial<RegistryDeploymentProps> = {}, gcProps: Pa
 }
 
 describe('GarbageCollection', () => {
-  test('a maintenance window: read-only, wait, collect, read-write; snapshot', () => {
-    const { objects, cronJob, pod, all, byName, deployment, registryContainer } = synth({ storageOptions: { deleteEnabled: true } });
+  test('a maintenance window: switch on, restart, wait, collect, switch off, restart; snapshot', () => {
+    const { objects, cronJob, pod, all, byName, deployment, registryContainer, gc } = synth({ storageOptions: { deleteEnabled: true } });
     expect(objects).toMatchSnapshot();
     expect(cronJob.spec).toMatchObject({ schedule: '0 3 * * 0', concurrencyPolicy: 'Forbid', suspend: false });
     expect(pod.restartPolicy).toBe('Never');
     // THEN the steps run in this order, and the way back runs only after the collection succeeded
-    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['enter-read-only', 'wait-read-only-rollout', 'wait-writers-gone', 'garbage-collect']);
-    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['leave-read-only']);
+    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual([
+      'enter-read-only', 'restart-read-only', 'wait-read-only-ready', 'garbage-collect', 'leave-read-only', 'restart-writable',
+    ]);
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['remove-switch']);
     const name = deployment.metadata.name;
-    expect(byName('enter-read-only').command.slice(0, 4)).toEqual(['kubectl', 'patch', 'deployment', name]);
-    expect(byName('wait-read-only-rollout').command).toEqual(['kubectl', 'rollout', 'status', `deployment/${name}`, '--timeout=600s']);
-    const selector = Object.entries<string>(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-    expect(byName('wait-writers-gone').command).toEqual(['kubectl', 'wait', 'pod', '--for=delete', `--selector=${selector},cdk8s-registry/maintenance!=read-only`, '--timeout=600s']);
+    const switchName = `${name}-maintenance`;
+    expect(gc.maintenanceSwitch).toBe(switchName);
+    expect(byName('enter-read-only').command).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=cdk8s-registry-garbage-collection', '--force-conflicts', '--filename=/etc/cdk8s-registry/maintenance/open.json']);
+    expect(byName('leave-read-only').command).toEqual(['kubectl', 'apply', '--server-side', '--field-manager=cdk8s-registry-garbage-collection', '--force-conflicts', '--filename=/etc/cdk8s-registry/maintenance/close.json']);
+    // AND the restarts delete registry pods only (the selector names the component) and wait until each is gone
+    const selector = [...Object.entries<string>(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`), 'app.kubernetes.io/component=registry'].join(',');
+    for (const step of ['restart-read-only', 'restart-writable']) {
+      expect(byName(step).command).toEqual(['kubectl', 'delete', 'pod', `--selector=${selector}`, '--wait=true', '--timeout=600s']);
+    }
+    expect(byName('wait-read-only-ready').command).toEqual(['kubectl', 'rollout', 'status', `deployment/${name}`, '--timeout=600s']);
+    expect(byName('remove-switch').command).toEqual(['kubectl', 'delete', 'configmap', switchName, '--ignore-not-found=true', '--wait=false']);
+    // AND no step patches, edits or replaces anything Git manages
+    expect(all.flatMap((c) => c.command ?? []).join(' ')).not.toMatch(/\bpatch\b|\bedit\b|\breplace\b|\bscale\b|rollout restart/);
     for (const c of all.filter((x) => x.name !== 'garbage-collect')) {
       expect(c.image).toBe(DEFAULT_KUBECTL_IMAGE);
+      expect(c.command[0]).toBe('kubectl'); // the official image has no shell
       expect(c.securityContext).toEqual(registryContainer.securityContext);
     }
     expect(DEFAULT_KUBECTL_IMAGE).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
   });
 
-  test('the patches: env read-only + label in, both removed out (strategic merge, idempotent)', () => {
-    const { byName } = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
-    const patchOf = (c: Obj) => JSON.parse(c.command.find((a: string) => a.startsWith('--patch=')).substring('--patch='.length));
-    const enter = patchOf(byName('enter-read-only'));
-    expect(enter.spec.template.metadata.labels).toEqual({ 'cdk8s-registry/maintenance': 'read-only' });
-    expect(enter.spec.template.spec.containers).toEqual([{ name: 'registry', env: [{ name: 'REGISTRY_STORAGE_MAINTENANCE_READONLY', value: '{"enabled":true}' }] }]);
-    // object storage: any node can run the job, no affinity
-    expect(enter.spec.template.spec.affinity).toBeUndefined();
-    const leave = patchOf(byName('leave-read-only'));
-    expect(leave.spec.template.metadata.labels).toEqual({ 'cdk8s-registry/maintenance': null });
-    expect(leave.spec.template.spec.containers).toEqual([{ name: 'registry', env: [{ name: 'REGISTRY_STORAGE_MAINTENANCE_READONLY', $patch: 'delete' }] }]);
+  test('the switch: the registry reads it through an optional reference; the job applies it from its own annotations, never synthesized', () => {
+    const { objects, pod, byName, registryContainer, gc } = synth({ name: 'images' });
+    // THEN the registry container takes the read-only map from the switch, and starts without it (optional)
+    expect(registryContainer.env).toContainEqual({
+      name: 'REGISTRY_STORAGE_MAINTENANCE_READONLY',
+      valueFrom: { configMapKeyRef: { name: 'images-maintenance', key: 'readonly', optional: true } },
+    });
+    // AND the switch is not in the synthesized YAML (a GitOps controller neither applies nor prunes it)
+    expect(objects.filter((o) => o.metadata.name === gc.maintenanceSwitch)).toEqual([]);
+    // AND the job reads the manifests it applies from its own pod annotations through the downward API
+    const volume = pod.volumes.find((v: Obj) => v.name === 'gc-maintenance-switch');
+    expect(volume.downwardAPI.items).toEqual([
+      { path: 'open.json', fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['cdk8s-registry/maintenance-switch-open']" } },
+      { path: 'close.json', fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['cdk8s-registry/maintenance-switch-close']" } },
+    ]);
+    for (const step of ['enter-read-only', 'leave-read-only']) {
+      expect(byName(step).volumeMounts).toContainEqual({ name: 'gc-maintenance-switch', mountPath: '/etc/cdk8s-registry/maintenance', readOnly: true });
+    }
+    const annotations = byName('enter-read-only') && objects.find((o) => o.kind === 'CronJob')!.spec.jobTemplate.spec.template.metadata.annotations;
+    const open = JSON.parse(annotations['cdk8s-registry/maintenance-switch-open']);
+    const close = JSON.parse(annotations['cdk8s-registry/maintenance-switch-close']);
+    expect(open).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'images-maintenance' }, data: { readonly: '{"enabled":true}' } });
+    // AND closing keeps the object (the mark of an unfinished window) without the key (new pods start writable)
+    expect(close).toEqual({ ...open, data: {} });
+    // AND it carries no app.kubernetes.io/instance (Argo CD label tracking would prune it), and says who manages it
+    expect(open.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'registry-garbage-collection',
+      'app.kubernetes.io/component': 'garbage-collection',
+      'app.kubernetes.io/part-of': 'images',
+      'app.kubernetes.io/managed-by': 'cdk8s-registry-garbage-collection',
+    });
+    expect(open.metadata.annotations['cdk8s-registry/maintenance']).toMatch(/kubectl create job --from=cronjob\//);
   });
 
   test('the collector is the registry container: image, command, env, mounts, volumes, user; only the kubectl steps get an API token', () => {
@@ -68,7 +102,9 @@ describe('GarbageCollection', () => {
     expect(collector.args).toEqual(['garbage-collect', '/etc/distribution/config.yml']);
     expect(collector.volumeMounts).toEqual(registryContainer.volumeMounts);
     expect(collector.securityContext).toEqual(registryContainer.securityContext);
-    expect(collector.env).toEqual(registryContainer.env);
+    // the registry's env but the switch: the collector deletes whatever the window's state
+    expect(collector.env).toEqual(registryContainer.env.filter((e: Obj) => e.name !== 'REGISTRY_STORAGE_MAINTENANCE_READONLY'));
+    expect(collector.env.length).toBe(registryContainer.env.length - 1);
     expect(pod.securityContext).toEqual(deployment.spec.template.spec.securityContext);
     for (const v of deployment.spec.template.spec.volumes) expect(pod.volumes).toContainEqual(v);
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -76,22 +112,36 @@ describe('GarbageCollection', () => {
     expect(byName('enter-read-only').volumeMounts).toContainEqual({ name: 'gc-kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
   });
 
-  test('the job pod never matches the registry Service or Deployment selector', () => {
-    const { objects, cronJob, deployment } = synth();
-    const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
-    const service = objects.find((o) => o.kind === 'Service')!;
-    const matches = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v);
-    expect(matches(service.spec.selector)).toBe(false);
-    expect(matches(deployment.spec.selector.matchLabels)).toBe(false);
-    expect(labels['app.kubernetes.io/component']).toBe('garbage-collection');
+  test('labels: the job pod is no registry pod (name registry-garbage-collection), and never matches the registry Service or Deployment selector', () => {
+    for (const name of [undefined, 'images']) {
+      const { objects, cronJob, deployment } = synth({ name });
+      const instance = deployment.metadata.labels['app.kubernetes.io/instance'];
+      const expected = {
+        'app.kubernetes.io/name': 'registry-garbage-collection',
+        'app.kubernetes.io/instance': instance,
+        'app.kubernetes.io/component': 'garbage-collection',
+        'app.kubernetes.io/part-of': instance,
+        'app.kubernetes.io/managed-by': 'cdk8s-registry',
+      };
+      const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
+      expect(labels).toEqual(expected);
+      for (const o of objects.filter((x) => ['CronJob', 'Role', 'ServiceAccount'].includes(x.kind) && x.metadata.labels?.['app.kubernetes.io/component'] !== 'registry')) {
+        expect(o.metadata.labels).toEqual(expected);
+      }
+      const service = objects.find((o) => o.kind === 'Service')!;
+      const matches = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+      expect(matches(service.spec.selector)).toBe(false);
+      expect(matches(deployment.spec.selector.matchLabels)).toBe(false);
+    }
   });
 
-  test('RBAC: patch this Deployment only, read pods; bound to the job account only', () => {
-    const { objects, deployment, pod } = synth();
+  test('RBAC: exactly what the kubectl steps send: the switch by name, the Deployment by name, pods; bound to the job account only', () => {
+    const { objects, deployment, pod, gc } = synth();
     const role = objects.find((o) => o.kind === 'Role')!;
     expect(role.rules).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [deployment.metadata.name], verbs: ['get', 'list', 'watch', 'patch'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: [gc.maintenanceSwitch], verbs: ['create', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [deployment.metadata.name], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'get', 'watch', 'delete'] },
     ]);
     const binding = objects.find((o) => o.kind === 'RoleBinding')!;
     expect(binding.roleRef.name).toBe(role.metadata.name);
@@ -99,19 +149,63 @@ describe('GarbageCollection', () => {
     expect(pod.serviceAccountName).not.toBe(deployment.spec.template.spec.serviceAccountName);
   });
 
-  test('a ReadWriteOnce claim: the job runs beside the registry, and the read-only registry prefers the job\'s node', () => {
-    const { pod, byName, deployment, cronJob } = synth();
+  test('a ReadWriteOnce claim: the job runs beside a registry pod, and registry pods prefer the node of a running job pod (static, no patch)', () => {
+    const { pod, deployment, cronJob } = synth();
     expect(deployment.spec.strategy.type).toBe('Recreate');
-    expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
-      { labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
-    ]);
-    const enter = JSON.parse(byName('enter-read-only').command.at(-1).substring('--patch='.length));
-    expect(enter.spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{
-      weight: 100,
-      podAffinityTerm: { labelSelector: { matchLabels: cronJob.spec.jobTemplate.spec.template.metadata.labels }, topologyKey: 'kubernetes.io/hostname' },
+    expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      labelSelector: { matchLabels: { ...deployment.spec.selector.matchLabels, 'app.kubernetes.io/component': 'registry' } },
+      topologyKey: 'kubernetes.io/hostname',
     }]);
-    const leave = JSON.parse(byName('leave-read-only').command.at(-1).substring('--patch='.length));
-    expect(leave.spec.template.spec.affinity).toEqual({ podAffinity: null });
+    const jobLabels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
+    expect(deployment.spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      weight: 100,
+      podAffinityTerm: {
+        labelSelector: { matchLabels: { 'app.kubernetes.io/name': jobLabels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': jobLabels['app.kubernetes.io/instance'], 'app.kubernetes.io/component': 'garbage-collection' } },
+        topologyKey: 'kubernetes.io/hostname',
+      },
+    }]);
+    // object storage: any node can run the job, no affinity either way
+    const s3 = synth({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }) });
+    expect(s3.pod.affinity).toBeUndefined();
+    expect(s3.deployment.spec.template.spec.affinity).toBeUndefined();
+  });
+
+  test('the job pod inherits the registry pod\'s placement, priority and pull secrets, not its anti-affinity', () => {
+    const { pod, deployment } = synth({
+      storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }),
+      replicas: 2,
+      httpSecret: { secret: kplus.Secret.fromSecretName(Testing.chart(), 'H', 'http'), key: 'secret' },
+      placement: {
+        priorityClassName: 'infra-critical',
+        nodeSelector: { 'node-role.kubernetes.io/infra': '' },
+        tolerations: [kplus.NodeTaintQuery.is('dedicated', 'infra', { effect: kplus.TaintEffect.NO_SCHEDULE })],
+        nodeAffinity: [kplus.NodeLabelQuery.in('topology.kubernetes.io/zone', ['eu-1a', 'eu-1b'])],
+        antiAffinity: PodAntiAffinity.REQUIRED,
+      },
+    }, {}, (r) => ApiObject.of(r.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', [{ name: 'mirror-pull' }])));
+    const registryPod = deployment.spec.template.spec;
+    expect(pod.priorityClassName).toBe('infra-critical');
+    expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/infra': '' });
+    expect(pod.tolerations).toEqual(registryPod.tolerations);
+    expect(pod.tolerations.length).toBe(1);
+    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
+    expect(pod.affinity).toEqual({ nodeAffinity: registryPod.affinity.nodeAffinity });
+    expect(registryPod.affinity.podAntiAffinity).toBeDefined();
+    expect(pod.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('one collection per registry, in the registry\'s namespace', () => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    new GarbageCollection(chart, 'GC', { registry });
+    expect(() => new GarbageCollection(chart, 'Again', { registry }))
+      .toThrow(/test\/Again: 'registry' \(test\/Registry\) is already collected by test\/GC: .*the first to finish would end the other's window.*Keep one GarbageCollection per registry/);
+    const app = Testing.app();
+    const here = new Chart(app, 'here', { namespace: 'registry' });
+    const there = new Chart(app, 'there', { namespace: 'ops' });
+    const other = new RegistryDeployment(here, 'Registry', { auth: RegistryAuth.none() });
+    expect(() => new GarbageCollection(there, 'GC', { registry: other }))
+      .toThrow(/there\/GC: 'registry' \(here\/Registry\) is in namespace registry, but this collection is in ops: its pod mounts the registry's claim.*Create the GarbageCollection in the registry's chart/);
   });
 
   test('env added to the registry after the job was declared reaches the job (derived at synth, not copied)', () => {
@@ -151,8 +245,11 @@ describe('GarbageCollection', () => {
     expect(textOutsideSecrets(objects)).not.toMatch(/secretKey: [^{]/);
   });
 
-  test('dry run: no window, no RBAC, the registry keeps accepting pushes', () => {
-    const { objects, pod } = synth({}, { dryRun: true });
+  test('dry run: no window, no RBAC, no switch, the registry keeps accepting pushes', () => {
+    const { objects, pod, registryContainer, gc } = synth({}, { dryRun: true });
+    expect(gc.maintenanceSwitch).toBeUndefined();
+    expect(registryContainer.env.map((e: Obj) => e.name)).not.toContain('REGISTRY_STORAGE_MAINTENANCE_READONLY');
+    expect(pod.volumes.map((v: Obj) => v.name)).not.toContain('gc-maintenance-switch');
     expect(pod.initContainers).toBeUndefined();
     expect(pod.containers.map((c: Obj) => c.name)).toEqual(['garbage-collect']);
     expect(pod.containers[0].args).toEqual(['garbage-collect', '/etc/distribution/config.yml', '--dry-run']);
@@ -174,7 +271,8 @@ describe('GarbageCollection', () => {
       schedule: Cron.daily(), timeZone: 'Europe/Berlin', suspend: true, rolloutTimeout: Duration.minutes(3), kubectlImage: 'mirror.example.com/kubectl:v1.31.0',
     });
     expect(cronJob.spec).toMatchObject({ schedule: '0 0 * * *', timeZone: 'Europe/Berlin', suspend: true });
-    expect(byName('wait-read-only-rollout').command.at(-1)).toBe('--timeout=180s');
+    expect(byName('wait-read-only-ready').command.at(-1)).toBe('--timeout=180s');
+    expect(byName('restart-read-only').command.at(-1)).toBe('--timeout=180s');
     expect(byName('leave-read-only').image).toBe('mirror.example.com/kubectl:v1.31.0');
     expect(() => synth({}, { kubectlImage: 'bitnami/kubectl' })).toThrow(/'kubectlImage' \("bitnami\/kubectl"\) must be an image pinned by tag or digest/);
     expect(() => synth({}, { rolloutTimeout: Duration.seconds(5) })).toThrow(/'rolloutTimeout' \(5 s\) must be a whole number of seconds of at least 30/);
@@ -235,8 +333,10 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
     });
     registryPod = deployment.spec.template.spec;
     // THEN the flush runs after garbage-collect and before leave-read-only
-    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['render-config', 'enter-read-only', 'wait-read-only-rollout', 'wait-writers-gone', 'garbage-collect', 'flush-blob-descriptor-cache']);
-    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['leave-read-only']);
+    expect(pod.initContainers.map((c: Obj) => c.name)).toEqual([
+      'render-config', 'enter-read-only', 'restart-read-only', 'wait-read-only-ready', 'garbage-collect', 'flush-blob-descriptor-cache', 'leave-read-only', 'restart-writable',
+    ]);
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['remove-switch']);
     const flush = byName('flush-blob-descriptor-cache');
     expect(flush.image).toBe(DEFAULT_REDIS_IMAGE);
     expect(DEFAULT_REDIS_IMAGE).toMatch(/^redis:\d+\.\d+\.\d+-alpine$/);
@@ -304,7 +404,7 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
       r.addPart(part);
     });
     // THEN its step runs after the flush, inside the window
-    expect(pod.initContainers.map((c: Obj) => c.name).slice(-3)).toEqual(['garbage-collect', 'flush-blob-descriptor-cache', 'reindex']);
+    expect(pod.initContainers.map((c: Obj) => c.name).slice(-5, -2)).toEqual(['garbage-collect', 'flush-blob-descriptor-cache', 'reindex']);
     expect(byName('reindex').securityContext).toEqual(registryContainer.securityContext);
     // AND a part's problem fails the synth
     const broken: IRegistryPart = { bind: () => ({ name: 'broken' }), _afterCollection: (c) => ({ containers: [], problems: [`${c.collection.node.path}: cannot`] }) };

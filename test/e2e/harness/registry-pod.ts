@@ -286,7 +286,7 @@ export class RegistryPod {
   /**
    * The init containers that run before the container: all of them for a Deployment; for a Job's container, those
    * before it that run its own image (such as the config renderer), since a Job's kubectl steps (the garbage
-   * collection window) are played by the test with `patchObject`.
+   * collection window) are played by the test (`MaintenanceWindow`).
    */
   private initContainersToRun(): Obj[] {
     const inits: Obj[] = this.podSpec.initContainers ?? [];
