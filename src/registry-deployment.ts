@@ -4,7 +4,7 @@ import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
-import { LifecyclePlan, planLifecycle } from './availability/lifecycle';
+import { LifecyclePlan, lifecycleProblem, planLifecycle } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
 import { applyPlacement, PlacementOptions } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
@@ -32,6 +32,20 @@ import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, re
 
 /** Port the registry listens on inside the pod. */
 const REGISTRY_PORT = 5000;
+
+/** Construct id of the disruption budget the registry adds by itself. */
+const DEFAULT_BUDGET_ID = 'DisruptionBudget';
+
+/**
+ * A way in declared for a registry: what a network policy must admit for it.
+ * @internal
+ */
+export interface RegistryWayIn {
+  /** The way in. */
+  readonly construct: IConstruct;
+  /** Which kind: an Ingress (its controller's pods connect), an OpenShift Route (the router), an AWS load balancer. */
+  readonly kind: 'ingress' | 'route' | 'load-balancer';
+}
 
 /** Port of the registry's debug server when metrics are enabled. */
 const METRICS_PORT = 5001;
@@ -104,7 +118,8 @@ export interface RegistryDeploymentProps {
 
   /**
    * Number of registry pods. More than one needs storage that all of them share
-   * (object storage or a ReadWriteMany claim) and `httpSecret`.
+   * (object storage or a ReadWriteMany claim) and `httpSecret`. With a `RegistryAutoscaler` it is the
+   * autoscaler's `minReplicas` (giving both with different values is an error).
    * @default 1
    */
   readonly replicas?: number;
@@ -195,6 +210,8 @@ export interface RegistryDeploymentProps {
 
   /**
    * Render a PodDisruptionBudget allowing one pod at a time to be evicted (node drains, cluster upgrades).
+   * A `RegistryDisruptionBudget` made for the registry replaces this one (a pod that two budgets select can
+   * never be evicted). `true` with a single replica is an error: a budget then protects nothing or blocks every drain.
    * @default - true with more than one replica
    */
   readonly disruptionBudget?: boolean;
@@ -277,8 +294,11 @@ export class RegistryDeployment extends Construct {
   public readonly container: kplus.Container;
 
   /**
-   * The labels the Deployment selects its pods by (also the Service's, the disruption budget's and the
-   * network policy's selector). Fixed by `name` when given.
+   * The labels that pick exactly the registry's pods: the Deployment's own selector plus
+   * `app.kubernetes.io/component: registry`, so that no pod of another part of the registry (a job's) is picked.
+   * Every selector the library writes for the registry's pods uses them (Services, the disruption budget, the
+   * network policy, spread and anti-affinity); the Deployment's `spec.selector` stays as it was, since Kubernetes
+   * refuses to change it. Fixed by `name` when given.
    */
   public readonly selectorLabels: { [key: string]: string };
 
@@ -296,6 +316,21 @@ export class RegistryDeployment extends Construct {
 
   /** The port of the debug server serving `/metrics`, if metrics are on. */
   public readonly metricsPort?: number;
+
+  /** The number of replicas the Deployment is given (`replicas`, default 1), unless an autoscaler takes over. */
+  public readonly replicas: number;
+
+  /** @internal `replicas` as the user gave it, if given. */
+  public readonly _explicitReplicas?: number;
+
+  /** @internal The ways in declared for the registry (`_exposeThrough`), in order. */
+  public readonly _waysIn: RegistryWayIn[] = [];
+
+  /** @internal The disruption budget of the registry's pods, if any (`_useDisruptionBudget`). */
+  public _disruptionBudget?: IConstruct;
+
+  /** @internal The autoscaler of the registry, if any, with its fewest replicas. */
+  public _autoscaler?: { readonly construct: IConstruct; readonly minReplicas: number };
 
   private readonly lifecycle: LifecyclePlan;
 
@@ -338,6 +373,8 @@ export class RegistryDeployment extends Construct {
     }
     const replicas = props.replicas ?? 1;
     requireIntegerInRange(this, 'replicas', replicas, 1, 100);
+    this.replicas = replicas;
+    this._explicitReplicas = props.replicas;
     const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
     this.platform = platform;
     requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
@@ -361,7 +398,7 @@ export class RegistryDeployment extends Construct {
     this.lifecycle = planLifecycle(this, props);
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name });
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
-    this.authBinding = props.auth.bind(this, { version: this.version });
+    this.authBinding = props.auth.bind(this, { version: this.version, name: props.name });
     this.tlsBinding = props.tls?.bind(this);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
@@ -426,7 +463,9 @@ export class RegistryDeployment extends Construct {
       // cdk8s-plus labels every pod with its construct path; with a name nothing may depend on the path.
       ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
     }
-    this.selectorLabels = this.deployment.matchLabels;
+    // Before any Service is made from the Deployment: every other selector names the component.
+    (this.deployment as NamedDeployment).podSelectorExtraLabels = { 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] };
+    this.selectorLabels = (this.deployment as NamedDeployment).podSelectorLabels;
     this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
@@ -514,8 +553,39 @@ export class RegistryDeployment extends Construct {
 
     applyPlacement(this, this.deployment, this.selectorLabels, replicas, props.placement);
     if (props.disruptionBudget ?? replicas > 1) {
-      new RegistryDisruptionBudget(this, 'DisruptionBudget', { registry: this });
+      new RegistryDisruptionBudget(this, DEFAULT_BUDGET_ID, { registry: this });
     }
+    this.node.addValidation({ validate: () => this.validateLifecycle() });
+  }
+
+  /**
+   * Registers the disruption budget of the registry's pods. The budget the registry adds by itself gives way to a
+   * `RegistryDisruptionBudget` made for it; any other second budget is an error, since Kubernetes refuses every
+   * eviction of a pod that two budgets select.
+   * @internal
+   */
+  public _useDisruptionBudget(budget: IConstruct): void {
+    const current = this._disruptionBudget;
+    if (current !== undefined && current !== budget) {
+      const ownDefault = current.node.scope === this && current.node.id === DEFAULT_BUDGET_ID;
+      if (ownDefault && this.props.disruptionBudget === undefined) {
+        this.node.tryRemoveChild(DEFAULT_BUDGET_ID);
+      } else {
+        const fix = ownDefault
+          ? 'set \'disruptionBudget: false\' on the registry to use this budget, or drop this one'
+          : `keep one of them (drop ${budget.node.path}, or ${current.node.path})`;
+        throw propError(budget, 'registry', `(${this.node.path}) already has a PodDisruptionBudget (${current.node.path}): Kubernetes refuses every `
+          + `eviction of a pod that two budgets select, so node drains and cluster upgrades would block. Give one budget per registry: ${fix}`);
+      }
+    }
+    this._disruptionBudget = budget;
+  }
+
+  /** A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. */
+  private validateLifecycle(): string[] {
+    const pod = ApiObject.of(this.deployment).toJson().spec?.template?.spec ?? {};
+    const problem = lifecycleProblem(pod, this.container.name, this.lifecycle);
+    return problem ? [`${this.node.path}: ${problem}`] : [];
   }
 
   /** The URL clients use to reach the registry, if known (`http.host`). */
@@ -614,9 +684,10 @@ export class RegistryDeployment extends Construct {
    * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`. Called by the ways in.
    * @param wayIn the way in (ElbTlsService, RegistryIngress, RegistryRoute)
    * @param publicAccess whether the way in is reachable from outside the cluster's network
+   * @param way what the way in is, for a network policy that must admit it
    * @internal
    */
-  public _exposeThrough(wayIn: IConstruct, publicAccess: boolean): void {
+  public _exposeThrough(wayIn: IConstruct, publicAccess: boolean, way?: RegistryWayIn): void {
     const here = Chart.of(this).namespace;
     const there = Chart.of(wayIn).namespace;
     if (here !== there) {
@@ -628,6 +699,7 @@ export class RegistryDeployment extends Construct {
       throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
         + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
     }
+    if (way) this._waysIn.push(way);
   }
 
   /**
