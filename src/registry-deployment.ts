@@ -398,7 +398,15 @@ export class RegistryDeployment extends Construct {
     this.lifecycle = planLifecycle(this, props);
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name });
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
-    this.authBinding = props.auth.bind(this, { version: this.version, name: props.name });
+    const labels = {
+      'app.kubernetes.io/name': 'registry',
+      'app.kubernetes.io/instance': props.name ?? toLabelValue(id, 'registry'),
+      'app.kubernetes.io/version': toLabelValue(this.version.version, 'unknown'),
+      'app.kubernetes.io/component': 'registry',
+      'app.kubernetes.io/managed-by': 'cdk8s-registry',
+    };
+    this.labels = labels;
+    this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
@@ -415,14 +423,6 @@ export class RegistryDeployment extends Construct {
 
     // Only set names the user asked for; otherwise cdk8s generates stable ones from the construct path.
     const named = (suffix: string) => (props.name ? { name: suffix ? `${props.name}-${suffix}` : props.name } : {});
-    const labels = {
-      'app.kubernetes.io/name': 'registry',
-      'app.kubernetes.io/instance': props.name ?? toLabelValue(id, 'registry'),
-      'app.kubernetes.io/version': toLabelValue(this.version.version, 'unknown'),
-      'app.kubernetes.io/component': 'registry',
-      'app.kubernetes.io/managed-by': 'cdk8s-registry',
-    };
-    this.labels = labels;
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { ...named(''), labels, annotations: this.storageBinding.serviceAccountAnnotations },

@@ -209,12 +209,12 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
 }
 
 /** The Secret, the mount and the checksum annotation for an htpasswd file made in the chart. */
-function createdSecretBinding(scope: Construct, lines: string[], realm: string, registryName: string | undefined): AuthBinding {
+function createdSecretBinding(scope: Construct, lines: string[], realm: string, context: AuthBindContext): AuthBinding {
   const content = lines.join('\n') + '\n';
   const secret = new kplus.Secret(scope, 'HtpasswdSecret', {
     metadata: {
-      ...(registryName !== undefined ? { name: `${registryName}-htpasswd` } : {}),
-      labels: { 'app.kubernetes.io/managed-by': 'cdk8s-registry' },
+      ...(context.name !== undefined ? { name: `${context.name}-htpasswd` } : {}),
+      labels: { ...context.labels, 'app.kubernetes.io/component': 'htpasswd', 'app.kubernetes.io/managed-by': 'cdk8s-registry' },
     },
   });
   secret.addStringData(HTPASSWD_FILE, content);
@@ -266,7 +266,7 @@ class EntriesHtpasswdAuth extends HtpasswdAuth {
       seen.add(username);
       return `${username}:${hash}`;
     });
-    return createdSecretBinding(scope, lines, realm, context.name);
+    return createdSecretBinding(scope, lines, realm, context);
   }
 }
 
@@ -294,7 +294,7 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
       seen.add(user.username);
       lines.push(`${user.username}:${deterministicHash(scope, context.name, realm, cost, user)}`);
     });
-    return createdSecretBinding(scope, lines, realm, context.name);
+    return createdSecretBinding(scope, lines, realm, context);
   }
 }
 
