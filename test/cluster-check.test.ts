@@ -50,8 +50,12 @@ describe('apps of the unit suite\'s shapes', () => {
     const storage = sharedStorage(chart);
     for (const name of ['registry', 'mirror']) {
       const registry = new RegistryDeployment(chart, name, {
-        name, auth: HtpasswdAuth.fromUsers({ users: [{ username: 'ci', password: 'a long random password' }] }), ...storage,
-        replicas: 3, metrics: true, placement: { antiAffinity: PodAntiAffinity.PREFERRED },
+        name,
+        auth: HtpasswdAuth.fromUsers({ users: [{ username: 'ci', password: 'a long random password' }] }),
+        ...storage,
+        replicas: 3,
+        metrics: true,
+        placement: { antiAffinity: PodAntiAffinity.PREFERRED },
       });
       new RegistryDisruptionBudget(chart, `${name}-budget`, { registry, maxUnavailable: 2 });
       new RegistryAutoscaler(chart, `${name}-autoscaler`, { registry, maxReplicas: 6 });
@@ -114,13 +118,17 @@ describe('apps of the unit suite\'s shapes', () => {
 describe('the check fails on the mistakes it exists for', () => {
   const labels = { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': 'registry' };
   const deployment = (extra: Obj = {}): Obj => ({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'registry', namespace: 'ns', labels },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'registry', namespace: 'ns', labels },
     spec: { selector: { matchLabels: labels }, template: { metadata: { labels: { ...labels, 'app.kubernetes.io/component': 'registry' } }, spec: { containers: [{ name: 'registry', image: 'registry:3.1.2', ...extra }] } } },
   });
   // a job's pod labelled as the shared label decision says: not the registry's name and instance together
   const partLabels = { 'app.kubernetes.io/name': 'registry-garbage-collection', 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'garbage-collection' };
   const job = (container: Obj, podLabels: Obj = { ...labels, 'app.kubernetes.io/component': 'garbage-collection' }): Obj => ({
-    apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'gc', namespace: 'ns', labels },
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'gc', namespace: 'ns', labels },
     spec: { schedule: '0 3 * * 0', jobTemplate: { spec: { template: { metadata: { labels: podLabels }, spec: { serviceAccountName: 'gc', containers: [{ name: 'step', image: 'kubectl', ...container }] } } } } },
   });
   const account: Obj = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gc', namespace: 'ns' } };
@@ -161,10 +169,19 @@ describe('the check fails on the mistakes it exists for', () => {
   });
 
   test('a kubectl verb its Role does not grant, in argv or in a shell script', () => {
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'gc', namespace: 'ns' },
-      rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['registry'], verbs: ['get', 'patch'] }, { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] };
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'gc', namespace: 'ns' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gc' }, subjects: [{ kind: 'ServiceAccount', name: 'gc', namespace: 'ns' }] };
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'gc', namespace: 'ns' },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['registry'], verbs: ['get', 'patch'] }, { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+    };
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'gc', namespace: 'ns' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gc' },
+      subjects: [{ kind: 'ServiceAccount', name: 'gc', namespace: 'ns' }],
+    };
     const patch = job({ command: ['kubectl', 'patch', 'deployment', 'registry', '--type=strategic', '-p', '{}'] }, partLabels);
     expect(clusterCheck([deployment(), patch, account, role, binding]).problems).toEqual([]);
     const other = job({ command: ['kubectl', 'patch', 'deployment/other', '-p', '{}'] }, partLabels);

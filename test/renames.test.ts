@@ -24,8 +24,17 @@ const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-
 interface Layout {
   readonly registryChart: string;
   readonly partsChart?: string;
-  readonly ids: { readonly registry: string; readonly lb: string; readonly ingress: string; readonly budget: string; readonly policy: string;
-    readonly autoscaler: string; readonly metrics: string; readonly gc: string; readonly route: string; };
+  readonly ids: {
+    readonly registry: string;
+    readonly lb: string;
+    readonly ingress: string;
+    readonly budget: string;
+    readonly policy: string;
+    readonly autoscaler: string;
+    readonly metrics: string;
+    readonly gc: string;
+    readonly route: string;
+  };
 }
 
 function buildApp(layout: Layout, platform: Platform): Obj[] {
@@ -84,8 +93,15 @@ function byIdentity(objects: Obj[]): { [key: string]: string } {
 const ORIGINAL: Layout = {
   registryChart: 'registry',
   ids: {
-    registry: 'Registry', lb: 'LoadBalancer', ingress: 'Ingress', budget: 'Budget', policy: 'NetworkPolicy',
-    autoscaler: 'Autoscaler', metrics: 'Metrics', gc: 'GarbageCollection', route: 'Route',
+    registry: 'Registry',
+    lb: 'LoadBalancer',
+    ingress: 'Ingress',
+    budget: 'Budget',
+    policy: 'NetworkPolicy',
+    autoscaler: 'Autoscaler',
+    metrics: 'Metrics',
+    gc: 'GarbageCollection',
+    route: 'Route',
   },
 };
 
@@ -93,8 +109,15 @@ const RENAMED: Layout = {
   registryChart: 'zq-images',
   partsChart: 'zq-edge',
   ids: {
-    registry: 'Zq Registry', lb: 'ZqElb', ingress: 'ZqPublic', budget: 'ZqPdb', policy: 'ZqFirewall',
-    autoscaler: 'ZqHpa', metrics: 'ZqPrometheus', gc: 'ZqSweep', route: 'ZqRoute',
+    registry: 'Zq Registry',
+    lb: 'ZqElb',
+    ingress: 'ZqPublic',
+    budget: 'ZqPdb',
+    policy: 'ZqFirewall',
+    autoscaler: 'ZqHpa',
+    metrics: 'ZqPrometheus',
+    gc: 'ZqSweep',
+    route: 'ZqRoute',
   },
 };
 

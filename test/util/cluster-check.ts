@@ -140,8 +140,13 @@ export function clusterCheck(objects: Obj[], options: ClusterCheckOptions = {}):
     if (!template) continue;
     const labels = template.metadata?.labels ?? {};
     workloads.push({
-      id: `${o.kind}/${ns(o)}/${o.metadata?.name}`, kind: o.kind, namespace: ns(o), labels, pod: template.spec ?? {},
-      job: o.kind === 'Job' || o.kind === 'CronJob' || o.kind === 'Pod', instance: labels['app.kubernetes.io/instance'],
+      id: `${o.kind}/${ns(o)}/${o.metadata?.name}`,
+      kind: o.kind,
+      namespace: ns(o),
+      labels,
+      pod: template.spec ?? {},
+      job: o.kind === 'Job' || o.kind === 'CronJob' || o.kind === 'Pod',
+      instance: labels['app.kubernetes.io/instance'],
     });
   }
   /** The long-running workloads of an instance in a namespace (any long-running one when no instance is known). */
@@ -222,7 +227,8 @@ function evaluate(workloads: Workload[], uses: SelectorUse[], problems: string[]
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-check-'));
   try {
     const pods = workloads.map((w, i) => ({
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name: `w${i}`, annotations: { seed: '1' }, labels: { ...w.labels, [NAMESPACE_KEY]: w.namespace || 'none' } },
     }));
     fs.writeFileSync(path.join(dir, 'pods.yaml'), pods.map((p) => JSON.stringify(p)).join('\n---\n'));
