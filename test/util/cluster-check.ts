@@ -38,7 +38,7 @@ type Obj = { [key: string]: any };
 export interface ClusterCheckOptions {
   /**
    * Objects that exist in the cluster but not in the output, as `Kind/namespace/name` (namespace '' for objects
-   * without one): Secrets managed elsewhere, a claim made by hand. See `declaredExternals`.
+   * without one, '*' for every namespace): Secrets managed elsewhere, a claim made by hand. See `declaredExternals`.
    */
   readonly external?: string[];
 }
@@ -65,6 +65,7 @@ export interface ClusterCheckResult {
 
 /** The label that keeps each synthetic pod in its namespace during the kustomize run. */
 const NAMESPACE_KEY = 'cluster-check.cdk8s-registry.test/namespace';
+const APP_KEY = 'cluster-check.cdk8s-registry.test/app';
 
 /** Objects that exist in every namespace. */
 const BUILT_IN = ['ConfigMap/kube-root-ca.crt', 'ServiceAccount/default'];
@@ -133,7 +134,32 @@ export function declaredExternals(root: IConstruct): string[] {
 
 /** Checks the objects of one app (every chart's, concatenated) as the cluster would run them. */
 export function clusterCheck(objects: Obj[], options: ClusterCheckOptions = {}): ClusterCheckResult {
-  const problems: string[] = [];
+  return clusterCheckApps([{ objects, options }])[0];
+}
+
+/** An app for `clusterCheckApps`. */
+export interface ClusterCheckApp {
+  readonly objects: Obj[];
+  readonly options?: ClusterCheckOptions;
+}
+
+/**
+ * Checks several apps, each on its own (an app's selectors never see another app's pods), with one kustomize run
+ * for all of them.
+ */
+export function clusterCheckApps(apps: ClusterCheckApp[]): ClusterCheckResult[] {
+  const prepared = apps.map((app) => prepare(app.objects));
+  const problems: string[][] = apps.map(() => []);
+  const picks = evaluate(prepared, problems);
+  return apps.map((app, i) => judge(app.objects, app.options ?? {}, prepared[i], picks[i], problems[i]));
+}
+
+interface Prepared {
+  readonly workloads: Workload[];
+  readonly uses: SelectorUse[];
+}
+
+function prepare(objects: Obj[]): Prepared {
   const workloads: Workload[] = [];
   for (const o of objects) {
     const template = podTemplateOf(o);
@@ -200,7 +226,11 @@ export function clusterCheck(objects: Obj[], options: ClusterCheckOptions = {}):
     }
   }
 
-  const picks = evaluate(workloads, uses, problems);
+  return { workloads, uses };
+}
+
+function judge(objects: Obj[], options: ClusterCheckOptions, prepared: Prepared, picks: SelectorPick[], problems: string[]): ClusterCheckResult {
+  const { workloads, uses } = prepared;
   for (const pick of picks) {
     if (pick.intended === undefined) continue;
     const wanted = [...pick.intended].sort();
@@ -221,43 +251,45 @@ function describe(ids: string[]): string {
   return ids.length === 0 ? 'no pod template' : ids.join(', ');
 }
 
-/** One kustomize run: a synthetic Pod per workload, a JSON patch per selector that marks the pods it picks. */
-function evaluate(workloads: Workload[], uses: SelectorUse[], problems: string[]): SelectorPick[] {
-  if (uses.length === 0) return [];
+/**
+ * One kustomize run for every app: a synthetic Pod per workload, a JSON patch per selector that marks the pods it
+ * picks. Labels of the check's own keep each app's pods and each namespace's apart.
+ */
+function evaluate(apps: Prepared[], problems: string[][]): SelectorPick[][] {
+  if (apps.every((a) => a.uses.length === 0)) return apps.map(() => []);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-check-'));
   try {
-    const pods = workloads.map((w, i) => ({
+    const pods = apps.flatMap(({ workloads }, a) => workloads.map((w, i) => ({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `w${i}`, annotations: { seed: '1' }, labels: { ...w.labels, [NAMESPACE_KEY]: w.namespace || 'none' } },
-    }));
+      metadata: { name: `a${a}w${i}`, annotations: { seed: '1' }, labels: { ...w.labels, [NAMESPACE_KEY]: w.namespace || 'none', [APP_KEY]: String(a) } },
+    })));
     fs.writeFileSync(path.join(dir, 'pods.yaml'), pods.map((p) => JSON.stringify(p)).join('\n---\n'));
-    const patches = uses.map((u, j) => ({
-      target: { kind: 'Pod', labelSelector: [u.selector, `${NAMESPACE_KEY}=${u.namespace || 'none'}`].filter((s) => s !== '').join(',') },
-      patch: JSON.stringify([{ op: 'add', path: `/metadata/annotations/s${j}`, value: '1' }]),
-    }));
+    const patches = apps.flatMap(({ uses }, a) => uses.map((u, j) => ({
+      target: { kind: 'Pod', labelSelector: [u.selector, `${NAMESPACE_KEY}=${u.namespace || 'none'}`, `${APP_KEY}=${a}`].filter((s) => s !== '').join(',') },
+      patch: JSON.stringify([{ op: 'add', path: `/metadata/annotations/a${a}s${j}`, value: '1' }]),
+    })));
     fs.writeFileSync(path.join(dir, 'kustomization.yaml'), JSON.stringify({ resources: ['pods.yaml'], patches }));
     let output: string;
     try {
       output = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
-      problems.push(`kubectl kustomize refused a selector: ${(e as any).stderr ?? (e as Error).message}`);
-      return [];
+      for (const p of problems) p.push(`kubectl kustomize refused a selector: ${(e as any).stderr ?? (e as Error).message}`);
+      return apps.map(() => []);
     }
-    const picked = new Map<number, string[]>();
+    const picked = new Map<string, string[]>();
     for (const doc of parseAllDocuments(output)) {
       const pod = doc.toJSON();
       if (!pod?.metadata) continue;
-      const workload = workloads[Number(pod.metadata.name.substring(1))];
+      const [, a, i] = /^a(\d+)w(\d+)$/.exec(pod.metadata.name)!;
+      const workload = apps[Number(a)].workloads[Number(i)];
       for (const key of Object.keys(pod.metadata.annotations ?? {})) {
-        if (!/^s\d+$/.test(key)) continue;
-        const j = Number(key.substring(1));
-        picked.set(j, [...(picked.get(j) ?? []), workload.id]);
+        if (/^a\d+s\d+$/.test(key)) picked.set(key, [...(picked.get(key) ?? []), workload.id]);
       }
     }
-    return uses.map((u, j) => ({
-      source: u.source, selector: u.selector, picked: (picked.get(j) ?? []).sort(), intended: u.intended ? [...u.intended].sort() : undefined,
-    }));
+    return apps.map(({ uses }, a) => uses.map((u, j) => ({
+      source: u.source, selector: u.selector, picked: (picked.get(`a${a}s${j}`) ?? []).sort(), intended: u.intended ? [...u.intended].sort() : undefined,
+    })));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -273,7 +305,7 @@ function referenceProblems(objects: Obj[], workloads: Workload[], options: Clust
   const external = new Set(options.external ?? []);
   const resolve = (at: string, kind: string, namespace: string, name: string | undefined, key?: string) => {
     if (name === undefined) return;
-    if (BUILT_IN.includes(`${kind}/${name}`) || external.has(`${kind}/${namespace}/${name}`)) return;
+    if (BUILT_IN.includes(`${kind}/${name}`) || external.has(`${kind}/${namespace}/${name}`) || external.has(`${kind}/*/${name}`)) return;
     const target = byKey.get(`${kind}/${namespace}/${name}`);
     if (!target) {
       problems.push(`${at}: ${kind} ${JSON.stringify(name)} is neither in the output in namespace ${namespace || '(none)'} nor declared external`);
