@@ -360,6 +360,7 @@ export class RegistryDeployment extends Construct {
   /** config.yml as last written: the ConfigMap and the checksum share one rendering per revision. */
   private lastRenderedConfig?: { readonly revision: number; readonly yaml: string; checksum?: string };
   private configProblems?: { readonly revision: number; readonly problems: string[] };
+  private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
@@ -584,11 +585,20 @@ export class RegistryDeployment extends Construct {
     this._disruptionBudget = budget;
   }
 
-  /** A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. */
+  /**
+   * A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. Only a JSON
+   * patch of the Deployment can change the grace period or the preStop hook once constructed, so the check is redone
+   * only when the patches changed: cdk8s validates the whole app once per chart (see `validateConfig`).
+   */
   private validateLifecycle(): string[] {
-    const pod = ApiObject.of(this.deployment).toJson().spec?.template?.spec ?? {};
+    const api = ApiObject.of(this.deployment);
+    const patches: number | undefined = (api as any).patches?.length;
+    if (patches !== undefined && this.lifecycleChecked?.patches === patches) return this.lifecycleChecked.problems;
+    const pod = api.toJson().spec?.template?.spec ?? {};
     const problem = lifecycleProblem(pod, this.container.name, this.lifecycle);
-    return problem ? [`${this.node.path}: ${problem}`] : [];
+    const problems = problem ? [`${this.node.path}: ${problem}`] : [];
+    this.lifecycleChecked = { patches, problems };
+    return problems;
   }
 
   /** The URL clients use to reach the registry, if known (`http.host`). */
