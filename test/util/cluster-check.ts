@@ -401,6 +401,8 @@ interface KubectlRun {
   readonly selector?: string;
   readonly namespace?: string;
   readonly watch: boolean;
+  /** `--wait` of `kubectl delete` (default true): it then waits for the deletion as `kubectl wait --for=delete` does. */
+  readonly waitForDeletion: boolean;
 }
 
 /** Splits a shell script into the words of each simple command (quotes honoured; no expansion). */
@@ -468,6 +470,7 @@ function parseKubectl(container: string, args: string[]): KubectlRun {
   let selector: string | undefined;
   let namespace: string | undefined;
   let watch = false;
+  let waitForDeletion = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a.startsWith('-')) {
@@ -477,6 +480,7 @@ function parseKubectl(container: string, args: string[]): KubectlRun {
       if (flag === '-l' || flag === '--selector') selector = value;
       if (flag === '-n' || flag === '--namespace') namespace = value;
       if (flag === '-w' || flag === '--watch') watch = true;
+      if (flag === '--wait') waitForDeletion = value !== 'false';
       continue;
     }
     positionals.push(a);
@@ -502,19 +506,22 @@ function parseKubectl(container: string, args: string[]): KubectlRun {
       }
     }
   }
-  return { container, argv: args, subcommand, resources, selector, namespace, watch };
+  return { container, argv: args, subcommand, resources, selector, namespace, watch, waitForDeletion };
 }
 
 /** The verbs a kubectl subcommand needs on its resources (the API requests it makes), or undefined when unknown. */
 function verbsOf(run: KubectlRun, named: boolean): string[] | undefined {
   switch (run.subcommand) {
     case 'get': return named ? ['get', ...(run.watch ? ['list', 'watch'] : [])] : ['list', ...(run.watch ? ['watch'] : [])];
-    case 'patch': case 'label': case 'annotate': case 'rollout restart': case 'rollout pause': case 'rollout resume':
+    // patch sends the patch without reading the object first; the others read it (the builder's Latest())
+    case 'patch': return named ? ['patch'] : ['list', 'patch'];
+    case 'label': case 'annotate': case 'rollout restart': case 'rollout pause': case 'rollout resume':
       return named ? ['get', 'patch'] : ['list', 'patch'];
-    // waits list and watch (by name with a metadata.name field selector, which resourceNames can authorize)
-    case 'wait': return ['list', 'watch', ...(named ? ['get'] : [])];
+    // a wait gets each object, then lists and watches it with a metadata.name field selector (which resourceNames can
+    // authorize); with a selector it lists the objects first (kubectl's wait.IsDeleted and IsConditionMet)
+    case 'wait': return ['get', 'list', 'watch'];
     case 'rollout status': return ['get', 'list', 'watch'];
-    case 'delete': return named ? ['delete', 'list', 'watch'] : ['list', 'delete', 'watch'];
+    case 'delete': return [...(named ? [] : ['list']), 'delete', ...(run.waitForDeletion ? ['get', 'list', 'watch'] : [])];
     case 'scale': return ['get', 'patch'];
     case 'apply': return ['get', 'create', 'patch'];
     default:
