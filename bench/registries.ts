@@ -65,7 +65,7 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
   const claim = new ApiObject(new Construct(group, 'Data'), 'Resource', {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: `${name}-data` },
+    metadata: { name: `${name}-data`, labels: { ...labels, 'app.kubernetes.io/component': 'storage' } },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, volumeMode: 'Filesystem' },
   });
   new ApiObject(group, 'ServiceAccount', {
@@ -159,7 +159,7 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   const labels = labelsOf(name);
   const group = new Construct(scope, id);
   const claim = new kplus.PersistentVolumeClaim(group, 'Data', {
-    metadata: { name: `${name}-data` },
+    metadata: { name: `${name}-data`, labels: { ...labels, 'app.kubernetes.io/component': 'storage' } },
     storage: Size.gibibytes(10),
     accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
   });

@@ -400,8 +400,6 @@ export class RegistryDeployment extends Construct {
     this.httpSecret = props.httpSecret;
     this.metricsPort = props.metrics ? METRICS_PORT : undefined;
     this.lifecycle = planLifecycle(this, props);
-    this.storageBinding = storage.bind(this, { version: this.version, name: props.name });
-    this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     const labels = {
       'app.kubernetes.io/name': 'registry',
       'app.kubernetes.io/instance': props.name ?? toLabelValue(id, 'registry'),
@@ -410,6 +408,8 @@ export class RegistryDeployment extends Construct {
       'app.kubernetes.io/managed-by': 'cdk8s-registry',
     };
     this.labels = labels;
+    this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
+    this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
     this.servesTls = this.tlsBinding !== undefined;

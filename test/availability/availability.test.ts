@@ -112,7 +112,9 @@ describe('stable identities', () => {
     expect(a.find((o) => o.kind === 'Service')!.spec.selector).toEqual({
       'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/component': 'registry',
     });
-    expect(a.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name).toBe('registry-data');
+    expect(a.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata).toMatchObject({
+      name: 'registry-data', labels: { 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'storage' },
+    });
   });
 
   test('a claim name the user sets is kept', () => {
