@@ -65,7 +65,7 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
   const claim = new ApiObject(new Construct(group, 'Data'), 'Resource', {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: `${name}-data` },
+    metadata: { name: `${name}-data`, labels: { ...labels, 'app.kubernetes.io/component': 'storage' } },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, volumeMode: 'Filesystem' },
   });
   new ApiObject(group, 'ServiceAccount', {
@@ -149,7 +149,8 @@ export const rawApiObjects: RegistryWriter = (scope, id, name) => {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, labels },
-    spec: { externalIPs: [], ports: [{ name: 'http', port: 5000, targetPort: 5000 }], selector, type: 'ClusterIP' },
+    // Every selector but the Deployment's own names the component, so that no other part's pods are picked.
+    spec: { externalIPs: [], ports: [{ name: 'http', port: 5000, targetPort: 5000 }], selector: { ...selector, 'app.kubernetes.io/component': 'registry' }, type: 'ClusterIP' },
   });
 };
 
@@ -158,7 +159,7 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   const labels = labelsOf(name);
   const group = new Construct(scope, id);
   const claim = new kplus.PersistentVolumeClaim(group, 'Data', {
-    metadata: { name: `${name}-data` },
+    metadata: { name: `${name}-data`, labels: { ...labels, 'app.kubernetes.io/component': 'storage' } },
     storage: Size.gibibytes(10),
     accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
   });
@@ -223,7 +224,7 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
     type: kplus.ServiceType.CLUSTER_IP,
     ports: [{ name: 'http', port: 5000, targetPort: 5000 }],
   });
-  for (const [key, value] of Object.entries(selector)) service.selectLabel(key, value);
+  for (const [key, value] of Object.entries({ ...selector, 'app.kubernetes.io/component': 'registry' })) service.selectLabel(key, value);
 };
 
 /** The three writers, by the name the benchmarks print. */

@@ -124,13 +124,15 @@ export abstract class HtpasswdAuth implements IRegistryAuth {
   }
 
   /**
-   * Users and passwords known at synth time, hashed with bcrypt into a Secret the chart creates.
+   * Users and passwords known at synth time, hashed with bcrypt into a Secret the chart creates (named
+   * `<registry name>-htpasswd` when the registry has a `name`).
    * Only the hashes are written; the password appears in no synthesized object.
    *
    * The output is byte-identical across synths. A random salt would change every hash on every
    * synth (noisy GitOps diffs, a rollout each time), so the salt is derived instead, in two steps:
-   * 1. a context salt: SHA-256 over (library tag, the chart's namespace, the registry's construct
-   *    path, the realm, the username, the cost), truncated to bcrypt's 16 bytes;
+   * 1. a context salt: SHA-256 over (library tag, the chart's namespace, the registry's `name` (or, for a
+   *    registry without one, its construct path), the realm, the username, the cost), truncated to bcrypt's 16
+   *    bytes: with a `name`, renaming construct ids or charts changes neither the hashes nor `checksum/htpasswd`;
    * 2. the salt: SHA-256 over (context, bcrypt(password, context salt)), truncated to 16 bytes;
    *    the hash written is bcrypt(password, salt).
    * Why not a fast keyed hash of the password (an HMAC keyed by the password)? The salt is
@@ -147,7 +149,8 @@ export abstract class HtpasswdAuth implements IRegistryAuth {
 
   /**
    * Entries hashed beforehand (`htpasswd -Bbn`), written into a Secret the chart creates. For when the
-   * hashes may live in the repository but the passwords may not even reach the synth. Entries in another
+   * hashes may live in the repository but the passwords may not even reach the synth (named
+   * `<registry name>-htpasswd` when the registry has a `name`). Entries in another
    * format than bcrypt are a synth-time error, as the registry would silently ignore them.
    */
   public static fromEntries(options: HtpasswdFromEntriesOptions): HtpasswdAuth {
@@ -206,10 +209,13 @@ class SecretHtpasswdAuth extends HtpasswdAuth {
 }
 
 /** The Secret, the mount and the checksum annotation for an htpasswd file made in the chart. */
-function createdSecretBinding(scope: Construct, lines: string[], realm: string): AuthBinding {
+function createdSecretBinding(scope: Construct, lines: string[], realm: string, context: AuthBindContext): AuthBinding {
   const content = lines.join('\n') + '\n';
   const secret = new kplus.Secret(scope, 'HtpasswdSecret', {
-    metadata: { labels: { 'app.kubernetes.io/managed-by': 'cdk8s-registry' } },
+    metadata: {
+      ...(context.name !== undefined ? { name: `${context.name}-htpasswd` } : {}),
+      labels: { ...context.labels, 'app.kubernetes.io/component': 'htpasswd', 'app.kubernetes.io/managed-by': 'cdk8s-registry' },
+    },
   });
   secret.addStringData(HTPASSWD_FILE, content);
   return {
@@ -227,7 +233,7 @@ class EntriesHtpasswdAuth extends HtpasswdAuth {
     super();
   }
 
-  public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
+  public bind(scope: Construct, context: AuthBindContext): AuthBinding {
     const realm = this.options.realm ?? DEFAULT_REALM;
     checkRealm(scope, realm);
     const entries = this.options.entries ?? [];
@@ -260,7 +266,7 @@ class EntriesHtpasswdAuth extends HtpasswdAuth {
       seen.add(username);
       return `${username}:${hash}`;
     });
-    return createdSecretBinding(scope, lines, realm);
+    return createdSecretBinding(scope, lines, realm, context);
   }
 }
 
@@ -269,7 +275,7 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
     super();
   }
 
-  public bind(scope: Construct, _context: AuthBindContext): AuthBinding {
+  public bind(scope: Construct, context: AuthBindContext): AuthBinding {
     const realm = this.options.realm ?? DEFAULT_REALM;
     checkRealm(scope, realm);
     const cost = this.options.cost ?? DEFAULT_COST;
@@ -286,9 +292,9 @@ class UsersHtpasswdAuth extends HtpasswdAuth {
         throw propError(scope, `auth.users[${i}].username`, `(${JSON.stringify(user.username)}) is listed twice: give each user once`);
       }
       seen.add(user.username);
-      lines.push(`${user.username}:${deterministicHash(scope, realm, cost, user)}`);
+      lines.push(`${user.username}:${deterministicHash(scope, context.name, realm, cost, user)}`);
     });
-    return createdSecretBinding(scope, lines, realm);
+    return createdSecretBinding(scope, lines, realm, context);
   }
 }
 
@@ -318,8 +324,11 @@ function bcryptSalt(cost: number, digest: Buffer): string {
 }
 
 /** The bcrypt hash of a user's password with the derived salt described on `HtpasswdAuth.fromUsers`. */
-function deterministicHash(scope: Construct, realm: string, cost: number, user: HtpasswdUser): string {
-  const context = JSON.stringify(['cdk8s-registry/htpasswd/v1', Chart.of(scope).namespace ?? '', scope.node.path, realm, user.username, cost]);
+function deterministicHash(scope: Construct, registryName: string | undefined, realm: string, cost: number, user: HtpasswdUser): string {
+  // With a name, nothing of the construct path: renaming ids or charts must not change the hash and roll the pods.
+  const context = JSON.stringify(registryName !== undefined
+    ? ['cdk8s-registry/htpasswd/v2', Chart.of(scope).namespace ?? '', registryName, realm, user.username, cost]
+    : ['cdk8s-registry/htpasswd/v1', Chart.of(scope).namespace ?? '', scope.node.path, realm, user.username, cost]);
   const contextSalt = bcryptSalt(cost, createHash('sha256').update(context).digest());
   const slow = bcrypt.hashSync(user.password, contextSalt);
   const salt = bcryptSalt(cost, createHash('sha256').update(context).update('\u0000').update(slow).digest());

@@ -9,6 +9,20 @@ import { RegistryMount } from '../registry-mount';
 export interface AuthBindContext {
   /** The registry release that will run, which decides the config keys to render. */
   readonly version: RegistryVersion;
+
+  /**
+   * The registry's base name, when the user gave one: objects the auth method creates are named from it (and
+   * nothing it renders depends on construct ids or charts), so that renaming them changes nothing.
+   * @default - no name: objects are named by cdk8s from the construct path
+   */
+  readonly name?: string;
+
+  /**
+   * The `app.kubernetes.io/*` labels of the registry's objects: an object the auth method creates carries them,
+   * with its own `app.kubernetes.io/component`.
+   * @default - no labels
+   */
+  readonly labels?: { [key: string]: string };
 }
 
 /**

@@ -95,3 +95,27 @@ export function planLifecycle(scope: IConstruct, input: LifecycleInput): Lifecyc
     minReadySeconds: checkEnabled ? verdict + READINESS_PERIOD_SECONDS * READINESS_FAILURE_THRESHOLD : 0,
   };
 }
+
+/**
+ * Why the pod as rendered (after any escape-hatch patch of the Deployment) would have its registry killed before it
+ * has drained, or undefined: the kubelet runs the preStop hook, then sends SIGTERM, and kills the container when
+ * `terminationGracePeriodSeconds` (counted from the start) ends. An eviction (node drain) honours the same period.
+ *
+ * @internal
+ */
+export function lifecycleProblem(pod: { [key: string]: any }, containerName: string, plan: LifecyclePlan): string | undefined {
+  const container = (pod.containers ?? []).find((c: { [key: string]: any }) => c.name === containerName);
+  if (!container) return undefined;
+  // Kubernetes' default when the field is absent.
+  const grace: number = pod.terminationGracePeriodSeconds ?? 30;
+  const command = container.lifecycle?.preStop?.exec?.command;
+  const sleep = Array.isArray(command) && command.length === 2 && command[0] === 'sleep' && /^\d+$/.test(command[1]) ? Number(command[1]) : undefined;
+  const preStop = sleep ?? (container.lifecycle?.preStop ? undefined : 0);
+  if (preStop === undefined) return undefined; // a hook of the user's own: its length is unknown
+  const drain = Number(plan.drainTimeout.replace(/s$/, ''));
+  const needed = preStop + drain;
+  if (grace >= needed) return undefined;
+  return `the pod's terminationGracePeriodSeconds (${grace}) ends before the registry has drained: the preStop pause (${preStop} s) and `
+    + `drainTimeout (${drain} s) need ${needed} s, and the kubelet kills the registry when the grace period ends, on rollouts and node drains alike, `
+    + `cutting the uploads in flight. Drop the patch that sets it (the library sets ${needed + EXIT_MARGIN_SECONDS}), or lower drainTimeout or preStopPause to fit`;
+}

@@ -17,8 +17,9 @@ export interface RegistryAutoscalerProps {
   readonly maxReplicas: number;
 
   /**
-   * The fewest replicas.
-   * @default 2 - one pod may fail or be drained while the registry keeps serving
+   * The fewest replicas. The registry's own `replicas`, when given, is this floor: giving both with different
+   * values is an error.
+   * @default - the registry's `replicas` if given, else 2: one pod may fail or be drained while the registry keeps serving
    */
   readonly minReplicas?: number;
 
@@ -32,7 +33,8 @@ export interface RegistryAutoscalerProps {
 /**
  * A HorizontalPodAutoscaler (autoscaling/v2) for the registry, scaling on CPU (pushes and pulls through
  * TLS, bcrypt checks of htpasswd logins). Refused when the storage cannot be shared by several replicas.
- * The Deployment's `replicas` is then left to the autoscaler.
+ * The Deployment's `replicas` is then left to the autoscaler, and the registry's `replicas`, when given, becomes
+ * its `minReplicas`.
  */
 export class RegistryAutoscaler extends Construct {
   /** The HorizontalPodAutoscaler object. */
@@ -42,11 +44,21 @@ export class RegistryAutoscaler extends Construct {
     super(scope, id);
     validateObjectNames(this);
     const registry = props.registry;
-    const min = props.minReplicas ?? 2;
+    if (registry._autoscaler) {
+      throw propError(this, 'registry', `(${registry.node.path}) is already scaled by ${registry._autoscaler.construct.node.path}: `
+        + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
+    }
+    const explicit = registry._explicitReplicas;
+    if (explicit !== undefined && props.minReplicas !== undefined && explicit !== props.minReplicas) {
+      throw propError(this, 'minReplicas', `(${props.minReplicas}) differs from the registry's replicas (${explicit}): with an autoscaler the Deployment's `
+        + 'replica count is left to it, and the registry\'s replicas is its floor. Give one of them, or the same number');
+    }
+    const min = props.minReplicas ?? explicit ?? 2;
     requireIntegerInRange(this, 'minReplicas', min, 1, 100);
     requireIntegerInRange(this, 'maxReplicas', props.maxReplicas, 1, 100);
     if (props.maxReplicas < min) {
-      throw propError(this, 'maxReplicas', `(${props.maxReplicas}) must be at least minReplicas (${min})`);
+      const floor = props.minReplicas === undefined && explicit !== undefined ? `the registry's replicas (${min}), its minReplicas` : `minReplicas (${min})`;
+      throw propError(this, 'maxReplicas', `(${props.maxReplicas}) must be at least ${floor}`);
     }
     const cpu = props.cpuUtilizationPercent ?? 70;
     requireIntegerInRange(this, 'cpuUtilizationPercent', cpu, 1, 1000);
@@ -61,8 +73,12 @@ export class RegistryAutoscaler extends Construct {
     }
     // The Deployment's replica count is left to the autoscaler from now on.
     registry.deployment.markHasAutoscaler();
+    registry._autoscaler = { construct: this, minReplicas: min };
     this.apiObject = new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
-      metadata: { ...(registry.name !== undefined ? { name: registry.name } : {}), labels: registry.labels },
+      metadata: {
+        ...(registry.name !== undefined ? { name: registry.name } : {}),
+        labels: { ...registry.labels, 'app.kubernetes.io/component': 'autoscaler' },
+      },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: registry.deployment.name },
         minReplicas: min,

@@ -74,9 +74,14 @@ export class RegistryMetrics extends Construct {
     }
     if (props.serviceMonitorLabels) requireLabels(this, 'serviceMonitorLabels', props.serviceMonitorLabels, 'release');
 
-    const labels = { ...registry.deployment.metadata.toJson().labels, 'app.kubernetes.io/component': 'metrics' };
+    const labels: { [key: string]: string } = { ...registry.labels, 'app.kubernetes.io/component': 'metrics' };
+    const serviceName = registry.name !== undefined ? `${registry.name}-metrics` : undefined;
+    if (serviceName !== undefined && serviceName.length > 63) {
+      throw propError(this, 'registry', `is named ${JSON.stringify(registry.name)}, so the metrics Service would be named ${JSON.stringify(serviceName)}, longer than the `
+        + '63 characters of a Service name: give the registry a name of at most 55 characters');
+    }
     this.service = new kplus.Service(this, 'Service', {
-      metadata: { labels },
+      metadata: { ...(serviceName !== undefined ? { name: serviceName } : {}), labels },
       type: kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: METRICS_PORT_NAME, port: this.port, targetPort: this.port }],
       selector: registry.deployment,
@@ -85,9 +90,16 @@ export class RegistryMetrics extends Construct {
       this.serviceMonitor = new ApiObject(this, 'ServiceMonitor', {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
-        metadata: { labels: { ...labels, ...props.serviceMonitorLabels } },
+        metadata: { ...(registry.name !== undefined ? { name: registry.name } : {}), labels: { ...labels, ...props.serviceMonitorLabels } },
         spec: {
-          selector: { matchLabels: labels },
+          // The metrics Service of this registry only: its instance and component, not the version that changes on upgrades.
+          selector: {
+            matchLabels: {
+              'app.kubernetes.io/name': labels['app.kubernetes.io/name'],
+              'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'],
+              'app.kubernetes.io/component': 'metrics',
+            },
+          },
           endpoints: [{ port: METRICS_PORT_NAME, path: RegistryMetrics.PATH, scheme: 'http', interval: `${interval}s` }],
         },
       });

@@ -66,7 +66,10 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
       requireDns1123Subdomain(scope, 'storage.claimName', claimName);
     }
     const claim = new kplus.PersistentVolumeClaim(scope, 'Data', {
-      metadata: claimName !== undefined ? { name: claimName } : undefined,
+      metadata: {
+        ...(claimName !== undefined ? { name: claimName } : {}),
+        ...(context.labels ? { labels: { ...context.labels, 'app.kubernetes.io/component': 'storage' } } : {}),
+      },
       storage: size,
       storageClassName: this.options.storageClassName,
       accessModes: [accessMode],

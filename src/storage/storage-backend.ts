@@ -16,6 +16,13 @@ export interface StorageBindContext {
    * @default - no name: objects are named by cdk8s from the construct path
    */
   readonly name?: string;
+
+  /**
+   * The `app.kubernetes.io/*` labels of the registry's objects: an object the backend creates (a claim) carries
+   * them, with its own `app.kubernetes.io/component`.
+   * @default - no labels
+   */
+  readonly labels?: { [key: string]: string };
 }
 
 /**

@@ -1,7 +1,8 @@
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  PodAntiAffinity, RegistryAuth, RegistryAutoscaler, RegistryDeployment, RegistryDeploymentProps, RegistryNetworkPolicy,
+  ElbTlsService, Platform, PodAntiAffinity, RegistryAuth, RegistryAutoscaler, RegistryDeployment, RegistryDeploymentProps, RegistryDisruptionBudget,
+  RegistryIngress, RegistryNetworkPolicy, RegistryRoute,
   RegistryVersion, StorageBackend, S3Credentials,
 } from '../../src';
 import { validateChart } from '../util/validate-manifests';
@@ -107,8 +108,13 @@ describe('stable identities', () => {
     const deployment = a.find((o) => o.kind === 'Deployment')!;
     expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/name': 'registry' } });
     expect(deployment.spec.template.metadata.labels['cdk8s.io/metadata.addr']).toBeUndefined();
-    expect(a.find((o) => o.kind === 'Service')!.spec.selector).toEqual({ 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/name': 'registry' });
-    expect(a.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name).toBe('registry-data');
+    // every selector but the Deployment's own (immutable) names the component
+    expect(a.find((o) => o.kind === 'Service')!.spec.selector).toEqual({
+      'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/component': 'registry',
+    });
+    expect(a.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata).toMatchObject({
+      name: 'registry-data', labels: { 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'storage' },
+    });
   });
 
   test('a claim name the user sets is kept', () => {
@@ -204,7 +210,7 @@ describe('placement', () => {
 
 describe('RegistryAutoscaler', () => {
   test('scales a registry on shared storage on CPU; the Deployment leaves replicas to it', () => {
-    const { chart, registry } = build({ name: 'registry' }, 'Registry', true);
+    const { chart, registry } = build({ name: 'registry', replicas: undefined }, 'Registry', true);
     new RegistryAutoscaler(chart, 'Autoscaler', { registry, maxReplicas: 6 });
     const { objects, deployment } = objectsOf(chart);
     const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler')!;
@@ -217,6 +223,28 @@ describe('RegistryAutoscaler', () => {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
     });
     expect(deployment.spec.replicas).toBeUndefined();
+    expect(hpa.metadata.labels['app.kubernetes.io/component']).toBe('autoscaler');
+  });
+
+  test('the registry\'s explicit replicas is the autoscaler\'s minReplicas; both, differing, is an error', () => {
+    // GIVEN replicas: 3 on the registry (shared() sets it) and no minReplicas
+    const { chart, registry } = build({ name: 'registry' }, 'Registry', true);
+    new RegistryAutoscaler(chart, 'Autoscaler', { registry, maxReplicas: 6 });
+    const { objects, deployment } = objectsOf(chart);
+    // THEN the floor is 3, not the default 2, and the Deployment leaves the count to the autoscaler
+    expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler')!.spec.minReplicas).toBe(3);
+    expect(deployment.spec.replicas).toBeUndefined();
+    const same = build({}, 'Registry', true);
+    expect(() => new RegistryAutoscaler(same.chart, 'Autoscaler', { registry: same.registry, minReplicas: 3, maxReplicas: 6 })).not.toThrow();
+    const differ = build({}, 'Registry', true);
+    expect(() => new RegistryAutoscaler(differ.chart, 'Autoscaler', { registry: differ.registry, minReplicas: 2, maxReplicas: 6 }))
+      .toThrow(/test\/Autoscaler: 'minReplicas' \(2\) differs from the registry's replicas \(3\): .*Give one of them, or the same number/);
+    const above = build({}, 'Registry', true);
+    expect(() => new RegistryAutoscaler(above.chart, 'Autoscaler', { registry: above.registry, maxReplicas: 2 }))
+      .toThrow(/'maxReplicas' \(2\) must be at least the registry's replicas \(3\), its minReplicas/);
+    const twice = build({ replicas: undefined }, 'Registry', true);
+    new RegistryAutoscaler(twice.chart, 'A', { registry: twice.registry, maxReplicas: 6 });
+    expect(() => new RegistryAutoscaler(twice.chart, 'B', { registry: twice.registry, maxReplicas: 6 })).toThrow(/test\/B: 'registry' \(test\/Registry\) is already scaled by test\/A/);
   });
 
   test('refused on ReadWriteOnce storage, without httpSecret, and with min > max', () => {
@@ -225,7 +253,7 @@ describe('RegistryAutoscaler', () => {
       .toThrow(/Autoscaler: 'registry' cannot be autoscaled to 3 replicas: the data volume is ReadWriteOnce/);
     const rwx = build({ storage: StorageBackend.persistentVolumeClaim({ accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY }) });
     expect(() => new RegistryAutoscaler(rwx.chart, 'Autoscaler', { registry: rwx.registry, maxReplicas: 3 })).toThrow(/without 'httpSecret'/);
-    const ok = build({}, 'Registry', true);
+    const ok = build({ replicas: undefined }, 'Registry', true);
     expect(() => new RegistryAutoscaler(ok.chart, 'Autoscaler', { registry: ok.registry, minReplicas: 4, maxReplicas: 3 })).toThrow(/'maxReplicas' \(3\) must be at least minReplicas \(4\)/);
   });
 });
@@ -266,7 +294,9 @@ describe('RegistryNetworkPolicy', () => {
   test('refuses a policy that admits nobody, an empty pod selector, bad namespaces and CIDRs', () => {
     const { chart, registry } = build();
     const make = (props: Obj) => () => new RegistryNetworkPolicy(chart, `P${Math.random()}`, { registry, ...props });
-    expect(make({})).toThrow(/nor any other source is given, so nothing could reach the registry/);
+    const empty = build();
+    new RegistryNetworkPolicy(empty.chart, 'Policy', { registry: empty.registry });
+    expect(() => Testing.synth(empty.chart)).toThrow(/test\/Policy: 'allowFromNamespaces' nor any other source is given, so nothing could reach the registry/);
     expect(make({ allowFromPods: {} })).toThrow(/'allowFromPods' is empty, which would admit every pod/);
     expect(make({ allowFromNamespaces: ['Bad NS'] })).toThrow(/'allowFromNamespaces' \("Bad NS"\) must be a DNS-1123 label/);
     expect(make({ allowFromCidrs: ['10.0.0.0'] })).toThrow(/'allowFromCidrs' \("10.0.0.0"\) is not a CIDR/);
@@ -279,5 +309,113 @@ describe('RegistryNetworkPolicy', () => {
     expect(make({ allowFromPods: { 'Example.com/app': 'x' } })).toThrow(/'allowFromPods' key "Example.com\/app" is not a label key/);
     expect(make({ allowFromPods: { app: '-builder' } })).toThrow(/'allowFromPods' value "-builder" of app is not a label value/);
     expect(make({ allowFromNamespaces: ['ci'], monitoringNamespace: 'monitoring' })).toThrow(/'monitoringNamespace' is given but the registry serves no metrics/);
+  });
+});
+
+describe('disruption budgets: one per pod, and one that protects something', () => {
+  const budgets = (chart: Chart) => objectsOf(chart).objects.filter((o) => o.kind === 'PodDisruptionBudget');
+
+  test('a RegistryDisruptionBudget replaces the one the registry adds by itself with several replicas', () => {
+    // GIVEN replicas: 3, which adds a budget, and an explicit budget allowing 2
+    const { chart, registry } = build({ name: 'registry' }, 'Registry', true);
+    new RegistryDisruptionBudget(chart, 'Budget', { registry, maxUnavailable: 2 });
+    // THEN one budget selects the pods: the explicit one
+    const pdbs = budgets(chart);
+    expect(pdbs).toHaveLength(1);
+    expect(pdbs[0].spec).toEqual({
+      maxUnavailable: 2,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'registry' } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
+    expect(pdbs[0].metadata.labels['app.kubernetes.io/component']).toBe('disruption-budget');
+  });
+
+  test('a second budget is refused, naming both and the fix', () => {
+    const asked = build({ disruptionBudget: true }, 'Registry', true);
+    expect(() => new RegistryDisruptionBudget(asked.chart, 'Budget', { registry: asked.registry }))
+      .toThrow(/test\/Budget: 'registry' \(test\/Registry\) already has a PodDisruptionBudget \(test\/Registry\/DisruptionBudget\): Kubernetes refuses every eviction of a pod that two budgets select.*set 'disruptionBudget: false' on the registry/);
+    const off = build({ disruptionBudget: false }, 'Registry', true);
+    new RegistryDisruptionBudget(off.chart, 'Budget', { registry: off.registry });
+    expect(() => new RegistryDisruptionBudget(off.chart, 'Another', { registry: off.registry }))
+      .toThrow(/test\/Another: 'registry' \(test\/Registry\) already has a PodDisruptionBudget \(test\/Budget\).*drop test\/Another, or test\/Budget/);
+    expect(budgets(off.chart)).toHaveLength(1);
+  });
+
+  test('a budget that lets every replica go, or guards a single replica, is refused at synth', () => {
+    const all = build({}, 'Registry', true); // 3 replicas
+    new RegistryDisruptionBudget(all.chart, 'Budget', { registry: all.registry, maxUnavailable: 3 });
+    expect(() => Testing.synth(all.chart)).toThrow(/test\/Budget: 'maxUnavailable' \(3\) lets a drain evict all of the registry's pods at once \(its replicas \(3\)\), so the budget protects nothing: give maxUnavailable at most 2/);
+    const single = build({ disruptionBudget: true });
+    expect(() => Testing.synth(single.chart)).toThrow(/test\/Registry: 'disruptionBudget' cannot protect a registry that runs a single replica \(its replicas \(1\)\).*disruptionBudget: false/);
+    // with an autoscaler, its floor counts (checked at synth: the autoscaler may come after the budget)
+    const scaled = build({ replicas: undefined, disruptionBudget: false }, 'Registry', true);
+    new RegistryDisruptionBudget(scaled.chart, 'Budget', { registry: scaled.registry, maxUnavailable: 2 });
+    new RegistryAutoscaler(scaled.chart, 'Autoscaler', { registry: scaled.registry, maxReplicas: 6 });
+    expect(() => Testing.synth(scaled.chart)).toThrow(/'maxUnavailable' \(2\) lets a drain evict all of the registry's pods at once \(its autoscaler's minReplicas \(2\)\)/);
+    const fine = build({ replicas: undefined, disruptionBudget: false }, 'Registry', true);
+    new RegistryDisruptionBudget(fine.chart, 'Budget', { registry: fine.registry, maxUnavailable: 2 });
+    new RegistryAutoscaler(fine.chart, 'Autoscaler', { registry: fine.registry, minReplicas: 3, maxReplicas: 6 });
+    expect(() => validateChart(fine.chart)).not.toThrow();
+  });
+
+  test('a pod spec patched so the grace period ends before the drain is refused', () => {
+    // GIVEN an escape-hatch patch of the grace period below preStop (10 s) + drainTimeout (60 s)
+    const { chart, registry } = build({}, 'Registry', true);
+    ApiObject.of(registry.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/terminationGracePeriodSeconds', 30));
+    expect(() => Testing.synth(chart)).toThrow(/test\/Registry: the pod's terminationGracePeriodSeconds \(30\) ends before the registry has drained: the preStop pause \(10 s\) and drainTimeout \(60 s\) need 70 s.*the library sets 75/);
+    // a longer preStop pause patched in counts too
+    const longer = build({}, 'Registry', true);
+    ApiObject.of(longer.registry.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/lifecycle/preStop/exec/command', ['sleep', '30']));
+    expect(() => Testing.synth(longer.chart)).toThrow(/preStop pause \(30\ s\) and drainTimeout \(60 s\) need 90 s/);
+    // a grace period raised by a patch is fine
+    const raised = build({}, 'Registry', true);
+    ApiObject.of(raised.registry.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/terminationGracePeriodSeconds', 600));
+    expect(() => validateChart(raised.chart)).not.toThrow();
+  });
+});
+
+describe('RegistryNetworkPolicy and the ways in', () => {
+  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+  const policyOf = (chart: Chart) => objectsOf(chart).objects.find((o) => o.kind === 'NetworkPolicy')!;
+
+  test('an Ingress: allowFromNamespaces alone shuts out the controller, and synthesis says what to add', () => {
+    const { chart, registry } = build({ name: 'registry', auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    new RegistryNetworkPolicy(chart, 'NetworkPolicy', { registry, allowFromNamespaces: ['ci'] });
+    new RegistryIngress(chart, 'Ingress', { registry, host: 'registry.example.com' });
+    expect(() => Testing.synth(chart)).toThrow(/test\/NetworkPolicy: 'ingressControllerNamespace' is not given, but the registry is exposed through the Ingress test\/Ingress, whose controller's pods connect to the registry: this policy would shut them out \(it admits namespace ci only\)\. Give ingressControllerNamespace/);
+    const fixed = build({ name: 'registry', auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    new RegistryNetworkPolicy(fixed.chart, 'NetworkPolicy', { registry: fixed.registry, allowFromNamespaces: ['ci'], ingressControllerNamespace: 'ingress-nginx' });
+    new RegistryIngress(fixed.chart, 'Ingress', { registry: fixed.registry, host: 'registry.example.com' });
+    expect(policyOf(fixed.chart).spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
+  });
+
+  test('an ELB: its connections come from nodes or the load balancer, so allowFromCidrs is required', () => {
+    const { chart, registry } = build({ name: 'registry', auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    new ElbTlsService(chart, 'LoadBalancer', { registry, hostname: 'registry.example.com', certificateArn, sourceRanges: ['203.0.113.0/24'] });
+    new RegistryNetworkPolicy(chart, 'NetworkPolicy', { registry, allowFromNamespaces: ['ci'] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/NetworkPolicy: 'allowFromCidrs' is not given, but the registry is exposed through the load balancer test\/LoadBalancer.*a Classic ELB is a proxy, and kube-proxy rewrites the source to a node address under externalTrafficPolicy: Cluster.*never from the clients: give allowFromCidrs with the VPC's range/);
+    const fixed = build({ name: 'registry', auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    new ElbTlsService(fixed.chart, 'LoadBalancer', { registry: fixed.registry, hostname: 'registry.example.com', certificateArn });
+    new RegistryNetworkPolicy(fixed.chart, 'NetworkPolicy', { registry: fixed.registry, allowFromCidrs: ['10.0.0.0/16'] });
+    expect(policyOf(fixed.chart).spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '10.0.0.0/16' } }]);
+  });
+
+  test('a Route: the OpenShift router is admitted by its namespace label, declared before or after the policy', () => {
+    for (const routeFirst of [true, false]) {
+      const { chart, registry } = build({ name: 'registry', platform: Platform.OPENSHIFT, auth: RegistryAuth.none({ allowPublicAccess: true }) });
+      if (routeFirst) new RegistryRoute(chart, 'Route', { registry, host: 'registry.apps.example.com' });
+      new RegistryNetworkPolicy(chart, 'NetworkPolicy', { registry, allowFromNamespaces: ['ci'] });
+      if (!routeFirst) new RegistryRoute(chart, 'Route', { registry, host: 'registry.apps.example.com' });
+      expect(policyOf(chart).spec.ingress[0].from).toEqual([
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } } },
+        { namespaceSelector: { matchLabels: { 'policy-group.network.openshift.io/ingress': '' } }, podSelector: {} },
+      ]);
+    }
+    // a Route alone is a source: a policy without other peers is fine
+    const alone = build({ name: 'registry', platform: Platform.OPENSHIFT, auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    new RegistryNetworkPolicy(alone.chart, 'NetworkPolicy', { registry: alone.registry });
+    new RegistryRoute(alone.chart, 'Route', { registry: alone.registry, host: 'registry.apps.example.com' });
+    expect(policyOf(alone.chart).spec.ingress[0].from).toHaveLength(1);
+    expect(policyOf(alone.chart).metadata.labels['app.kubernetes.io/component']).toBe('network-policy');
   });
 });

@@ -35,7 +35,11 @@ describe('ElbTlsService', () => {
       [`${LB}-ssl-ports`]: '443',
     });
     expect(lb.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 5000, protocol: 'TCP' }]);
-    expect(lb.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    // the registry's pods only: the Deployment's selector plus the component
+    expect(lb.spec.selector).toEqual({ ...deployment.spec.selector.matchLabels, 'app.kubernetes.io/component': 'registry' });
+    // named from the registry's name: a rename of construct ids or charts makes no new load balancer
+    expect(lb.metadata.name).toBe('registry-lb');
+    expect(lb.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'load-balancer' });
     expect(lb.metadata.namespace).toBe('container-registry');
     expect(config.http.host).toBe('https://registry.example.com');
     expect(elb.url).toBe('https://registry.example.com');
@@ -99,6 +103,14 @@ describe('ElbTlsService', () => {
     expect(() => synth({ sourceRanges: ['10.0.0.0'] })).toThrow(/'sourceRanges' \("10\.0\.0\.0"\) is not a CIDR such as "203.0.113.0\/24"/);
     expect(() => synth({ sourceRanges: ['300.0.0.0/8'] })).toThrow(/'sourceRanges'/);
     expect(() => synth({ sslPolicy: 'bad policy' })).toThrow(/'sslPolicy'/);
+  });
+
+  test('its own name wins; a name made from a long registry name is refused', () => {
+    expect(synth({ name: 'registry-public' }).lb.metadata.name).toBe('registry-public');
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { name: 'r'.repeat(62), auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    expect(() => new ElbTlsService(chart, 'Elb', { registry, certificateArn: ACM, hostname: 'registry.example.com' }))
+      .toThrow(/test\/Elb: 'name' is not given, and the name made from the registry's \("r{62}-lb"\) is longer than the 63 characters of a Service name: give 'name'/);
   });
 
   test('a second way in with another URL is an error', () => {

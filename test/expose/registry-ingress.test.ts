@@ -29,6 +29,10 @@ describe('RegistryIngress', () => {
     }));
     expect(ingress).toMatchSnapshot();
     expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
+    // named from the registry's name, labelled with its instance and its own component
+    expect(ingress.metadata.name).toBe('registry');
+    expect(ingress.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'ingress' });
+    expect(synth(() => ({ name: 'registry-public' })).ingress.metadata.name).toBe('registry-public');
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.tls).toEqual([{ hosts: ['registry.example.com'], secretName: 'registry-cert' }]);
     expect(ingress.spec.rules).toEqual([{

@@ -27,6 +27,10 @@ describe('RegistryRoute', () => {
     const { route, config } = synth();
     expect(route).toMatchSnapshot();
     expect(route.apiVersion).toBe('route.openshift.io/v1');
+    // named from the registry's name, labelled with its instance and its own component
+    expect(route.metadata.name).toBe('registry');
+    expect(route.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'route' });
+    expect(synth({ name: 'registry-public' }).route.metadata.name).toBe('registry-public');
     expect(route.metadata.namespace).toBe('registry');
     expect(route.metadata.annotations['haproxy.router.openshift.io/timeout']).toBe('900s');
     expect(route.spec).toEqual({

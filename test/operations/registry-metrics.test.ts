@@ -22,7 +22,8 @@ describe('RegistryMetrics', () => {
     const metricsService = services.find((s) => s.metadata.labels['app.kubernetes.io/component'] === 'metrics')!;
     const registryService = services.find((s) => s.metadata.labels['app.kubernetes.io/component'] === 'registry')!;
     expect(metricsService.spec.ports).toEqual([{ name: 'metrics', port: 5001, targetPort: 5001 }]);
-    expect(metricsService.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    // the registry's pods (the Deployment's selector and their component), never the pods of another part
+    expect(metricsService.spec.selector).toEqual({ ...deployment.spec.selector.matchLabels, 'app.kubernetes.io/component': 'registry' });
     expect(registryService.spec.ports.map((p: Obj) => p.port)).toEqual([5000]);
     expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({ containerPort: 5001, name: 'metrics' });
     expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
@@ -37,6 +38,22 @@ describe('RegistryMetrics', () => {
     const selector = Object.entries<string>(monitor.spec.selector.matchLabels);
     const selected = services.filter((s) => selector.every(([k, v]) => s.metadata.labels?.[k] === v));
     expect(selected.map((s) => s.metadata.labels['app.kubernetes.io/component'])).toEqual(['metrics']);
+  });
+
+  test('with a registry name: the Service and the ServiceMonitor are named from it, the monitor selects by instance and component', () => {
+    const { objects } = synth({ metrics: true, name: 'registry' }, { serviceMonitor: true });
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels['app.kubernetes.io/component'] === 'metrics')!;
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(service.metadata.name).toBe('registry-metrics');
+    expect(monitor.metadata.name).toBe('registry');
+    // not the version label, which changes on every upgrade
+    expect(monitor.spec.selector).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': 'registry', 'app.kubernetes.io/component': 'metrics' },
+    });
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), metrics: true, name: 'r'.repeat(56) });
+    expect(() => new RegistryMetrics(chart, 'Metrics', { registry }))
+      .toThrow(/test\/Metrics: 'registry' is named "r{56}", so the metrics Service would be named "r{56}-metrics", longer than the 63 characters of a Service name/);
   });
 
   test('the validator catches a ServiceMonitor that scrapes a port the Service lacks', () => {

@@ -9,7 +9,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
 import * as ts from 'typescript';
+import { clusterCheckApps, declaredExternals } from './cluster-check';
 
 type Obj = { [key: string]: any };
 
@@ -303,5 +306,80 @@ export function validateChart(chart: Chart): Obj[] {
   if (errors.length > 0) {
     throw new Error(`invalid manifests:\n  ${errors.join('\n  ')}`);
   }
+  recordForClusterCheck(chart, objects);
   return objects;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole-app check (./cluster-check.ts) of every app a unit test validates: the charts validated are recorded,
+// and after the test file one kustomize run checks every app, each on its own.
+// ---------------------------------------------------------------------------------------------
+
+interface RecordedApp {
+  readonly charts: Map<Chart, Obj[]>;
+  readonly tests: Set<string>;
+}
+
+const recordedApps = new Map<IConstruct, RecordedApp>();
+
+/**
+ * Objects a test imported by name anywhere (`Secret.fromSecretName(Testing.chart(), ...)` often imports into a
+ * throwaway chart of another app), with the namespace "*": for the check after the file, they exist in every namespace.
+ */
+const importedAnywhere = new Set<string>();
+for (const [owner, method, kind] of [
+  [kplus.Secret, 'fromSecretName', 'Secret'], [kplus.ConfigMap, 'fromConfigMapName', 'ConfigMap'],
+  [kplus.PersistentVolumeClaim, 'fromClaimName', 'PersistentVolumeClaim'], [kplus.ServiceAccount, 'fromServiceAccountName', 'ServiceAccount'],
+] as const) {
+  const original = (owner as any)[method];
+  (owner as any)[method] = function (this: any, scope: IConstruct, id: string, name: string, ...rest: any[]) {
+    importedAnywhere.add(`${kind}/*/${name}`);
+    return original.call(this, scope, id, name, ...rest);
+  };
+}
+
+function recordForClusterCheck(chart: Chart, objects: Obj[]): void {
+  const state = expect.getState();
+  if (!state.testPath || state.testPath.includes(`${path.sep}e2e${path.sep}`)) return;
+  const root = chart.node.root;
+  let app = recordedApps.get(root);
+  if (!app) {
+    app = { charts: new Map(), tests: new Set() };
+    recordedApps.set(root, app);
+  }
+  app.charts.set(chart, objects);
+  if (state.currentTestName) app.tests.add(state.currentTestName);
+}
+
+/**
+ * Until the garbage collection's maintenance window is redesigned (issue 17, items 1 to 5), its job pods carry the
+ * registry's name and instance labels and its kubectl selector picks its own pod: apps with one are checked by
+ * test/cluster-check.test.ts (a `test.failing` there), not here. Drop this exception when the new window lands.
+ */
+const awaitingGarbageCollectionRedesign = (objects: Obj[]) =>
+  objects.some((o) => o.kind === 'CronJob' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'garbage-collection');
+
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    const apps: { objects: Obj[]; external: string[]; tests: string[] }[] = [];
+    for (const [root, recorded] of recordedApps) {
+      let objects: Obj[];
+      try {
+        // The charts of the app that the test did not validate: cross-chart references point into them.
+        objects = Chart.isChart(root) ? [...recorded.charts.values()].flat()
+          : root.node.children.filter(Chart.isChart).flatMap((c) => recorded.charts.get(c) ?? Testing.synth(c));
+      } catch {
+        continue; // a chart the test left broken on purpose
+      }
+      if (awaitingGarbageCollectionRedesign(objects)) continue;
+      apps.push({ objects, external: [...declaredExternals(root), ...importedAnywhere], tests: [...recorded.tests] });
+    }
+    recordedApps.clear();
+    const results = clusterCheckApps(apps.map((a) => ({ objects: a.objects, options: { external: a.external } })));
+    const failures = results.map((r, i) => r.problems.length ? `apps of ${apps[i].tests.map((t) => JSON.stringify(t)).join(', ')}:\n    ${r.problems.join('\n    ')}` : undefined)
+      .filter((f): f is string => f !== undefined);
+    if (failures.length > 0) {
+      throw new Error(`the whole-app check (test/util/cluster-check.ts) found problems:\n  ${failures.join('\n  ')}`);
+    }
+  });
 }
