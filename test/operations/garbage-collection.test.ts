@@ -182,7 +182,11 @@ describe('GarbageCollection', () => {
         nodeAffinity: [kplus.NodeLabelQuery.in('topology.kubernetes.io/zone', ['eu-1a', 'eu-1b'])],
         antiAffinity: PodAntiAffinity.REQUIRED,
       },
-    }, {}, (r) => ApiObject.of(r.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', [{ name: 'mirror-pull' }])));
+    }, {}, (r) => {
+      // a pull Secret the user manages (the registry has no prop for it: an escape hatch)
+      kplus.Secret.fromSecretName(r, 'MirrorPull', 'mirror-pull');
+      ApiObject.of(r.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', [{ name: 'mirror-pull' }]));
+    });
     const registryPod = deployment.spec.template.spec;
     expect(pod.priorityClassName).toBe('infra-critical');
     expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/infra': '' });

@@ -11,7 +11,8 @@
  *   - a workload's own selector: its own pods;
  *   - a Service's, a budget's, a NetworkPolicy's podSelector: the long-running pods (not a Job's) of the object's
  *     `app.kubernetes.io/instance` in its namespace (of any one workload when the object has no instance label);
- *   - a long-running workload's spread and affinity terms: its own pods; a Job's: the long-running pods of its instance;
+ *   - a long-running workload's spread and affinity terms: its own pods (a pod affinity term naming another component
+ *     of its instance: that component's pods); a Job's: the long-running pods of its instance;
  *   - a kubectl selector of a Job's container that names pods: the long-running pods of its instance, never the Job's own.
  *   NetworkPolicy peer selectors admit sources, which may live outside the output: they are evaluated (a selector
  *   kustomize refuses is a problem) and reported in `picks`, not held to a target.
@@ -126,7 +127,9 @@ export function declaredExternals(root: IConstruct): string[] {
     const any = c as any;
     if (c instanceof ApiObject || c instanceof kplus.Resource || typeof any.resourceType !== 'string') continue;
     if (typeof any.kind === 'string' && typeof any.name === 'string') {
-      out.add(`${any.kind}/${Chart.of(c).namespace ?? ''}/${any.name}`);
+      // An import made outside every chart (on the App) has no namespace of its own.
+      const chart = c.node.scopes.find(Chart.isChart);
+      out.add(`${any.kind}/${chart?.namespace ?? ''}/${any.name}`);
     }
   }
   return [...out].sort();
@@ -179,6 +182,10 @@ function prepare(objects: Obj[]): Prepared {
   const servingPods = (namespace: string, instance: string | undefined): Set<string> => new Set(workloads
     .filter((w) => !w.job && w.namespace === namespace && (instance === undefined || w.instance === instance)).map((w) => w.id));
 
+  /** The workloads of one component of an instance in a namespace. */
+  const componentPods = (namespace: string, instance: string | undefined, component: string): Set<string> => new Set(workloads
+    .filter((w) => w.namespace === namespace && w.instance === instance && w.labels['app.kubernetes.io/component'] === component).map((w) => w.id));
+
   const uses: SelectorUse[] = [];
   for (const o of objects) {
     const at = `${o.kind} ${ns(o) || '(no namespace)'}/${o.metadata?.name}`;
@@ -215,8 +222,14 @@ function prepare(objects: Obj[]): Prepared {
     for (const [where, term] of terms) {
       if (!term?.labelSelector || term.namespaceSelector) continue;
       const namespaces: string[] = term.namespaces?.length ? term.namespaces : [w.namespace];
+      // Pod affinity of a long-running workload to another component of its instance (the registry's pods prefer the
+      // node of their garbage collection's pod): that component's pods, not its own.
+      const component: string | undefined = term.labelSelector.matchLabels?.['app.kubernetes.io/component'];
+      const toOther = !w.job && where.startsWith('affinity.podAffinity.') && component !== undefined
+        && component !== w.labels['app.kubernetes.io/component'];
       for (const namespace of namespaces) {
-        uses.push({ source: `${w.id} pod ${where}`, namespace, selector: selectorString(term.labelSelector), intended: own });
+        const intended = toOther ? componentPods(namespace, w.instance, component) : own;
+        uses.push({ source: `${w.id} pod ${where}`, namespace, selector: selectorString(term.labelSelector), intended });
       }
     }
     for (const run of kubectlRuns(w)) {

@@ -351,14 +351,6 @@ function recordForClusterCheck(chart: Chart, objects: Obj[]): void {
   if (state.currentTestName) app.tests.add(state.currentTestName);
 }
 
-/**
- * Until the garbage collection's maintenance window is redesigned (issue 17, items 1 to 5), its job pods carry the
- * registry's name and instance labels and its kubectl selector picks its own pod: apps with one are checked by
- * test/cluster-check.test.ts (a `test.failing` there), not here. Drop this exception when the new window lands.
- */
-const awaitingGarbageCollectionRedesign = (objects: Obj[]) =>
-  objects.some((o) => o.kind === 'CronJob' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'garbage-collection');
-
 if (typeof afterAll === 'function') {
   afterAll(() => {
     const apps: { objects: Obj[]; external: string[]; tests: string[] }[] = [];
@@ -371,7 +363,6 @@ if (typeof afterAll === 'function') {
       } catch {
         continue; // a chart the test left broken on purpose
       }
-      if (awaitingGarbageCollectionRedesign(objects)) continue;
       apps.push({ objects, external: [...declaredExternals(root), ...importedAnywhere], tests: [...recorded.tests] });
     }
     recordedApps.clear();
