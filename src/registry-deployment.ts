@@ -21,7 +21,7 @@ import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
-import { findCredentialLiterals } from './util/credential-check';
+import { CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
@@ -706,10 +706,7 @@ export class RegistryDeployment extends Construct {
 
   private applyContribution(c: RegistryContribution): void {
     if (c.config) {
-      const literals = findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v));
-      if (literals.length > 0) {
-        throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
-      }
+      refuseCredentials(this, c.name, findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v)), CONFIG_ROUTE);
       for (const section of Object.keys(c.config)) {
         const problem = configSectionProblem(this.version, section, c.config[section]);
         if (problem) throw propError(this, c.name, problem);
@@ -827,6 +824,7 @@ export class RegistryDeployment extends Construct {
     if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
       throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
     }
+    refuseCredentials(this, source, envCredentials(name, value.value), ENV_ROUTE);
     const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
     if (problem) {
       throw propError(this, source, `sets '${name}', which ${problem}`);

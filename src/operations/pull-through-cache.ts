@@ -59,7 +59,7 @@ export class PullThroughCache implements IRegistryPart {
 
   public bind(registry: RegistryDeployment): RegistryContribution {
     const p = this.props;
-    parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'use username and password from a Secret' });
+    parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'give it as username and password' });
     if ((p.username === undefined) !== (p.password === undefined)) {
       throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
     }

@@ -187,7 +187,7 @@ function checkEndpoint(registry: RegistryDeployment, endpoint: string): string {
     throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, such as "${COLLECTOR_EXAMPLE}"`);
   }
   const url = parseEndpoint(registry, 'tracing.endpoint', endpoint, COLLECTOR_EXAMPLE,
-    { path: true, lands: 'Deployment', credentials: 'send an Authorization header from a Secret with headers' });
+    { path: true, lands: 'the Deployment (an env value)', credentials: 'send it as a header with headers' });
   if (/\/v1\/traces\/?$/.test(url.pathname)) {
     throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is the base URL: leave out /v1/traces, the exporter appends it`);
   }

@@ -450,6 +450,6 @@ function requireContainerName(scope: IConstruct, property: string, value: string
 }
 
 function parseServiceUrl(scope: IConstruct, property: string, value: string): string {
-  parseEndpoint(scope, property, value, 'https://myaccount.blob.core.windows.net', { path: true, credentials: 'use AzureCredentials' });
+  parseEndpoint(scope, property, value, 'https://myaccount.blob.core.windows.net', { path: true, credentials: 'give it with AzureCredentials' });
   return value.replace(/\/+$/, '');
 }

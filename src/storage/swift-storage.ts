@@ -271,7 +271,7 @@ export class SwiftStorage extends StorageBackend {
 
 /** Parses the auth URL: http(s), a host, a path. */
 function parseAuthUrl(scope: IConstruct, value: string): URL {
-  return parseEndpoint(scope, 'storage.authUrl', value, 'https://identity.example.com/v3', { path: true, credentials: 'use SwiftCredentials.fromSecret()' });
+  return parseEndpoint(scope, 'storage.authUrl', value, 'https://identity.example.com/v3', { path: true, credentials: 'give it with SwiftCredentials.fromSecret()' });
 }
 
 /** The identity version a URL path names, if any. */
