@@ -105,7 +105,7 @@ describe('RegistryTracing.otlp()', () => {
     expect(bad({})).toThrow(/'tracing.endpoint' is required: the collector's base URL/);
     expect(bad({ endpoint: 'otel-collector:4318' })).toThrow(/'tracing.endpoint' \("otel-collector:4318"\) must be an http:\/\/ or https:\/\/ URL/);
     expect(bad({ endpoint: 'collector' })).toThrow(/'tracing.endpoint' \("collector"\) is not a URL/);
-    expect(bad({ endpoint: 'https://u:p@c:4318' })).toThrow(/'tracing.endpoint' must not contain a user or password.*headers/);
+    expect(bad({ endpoint: 'https://u:p@c:4318' })).toThrow(/'tracing.endpoint' puts what looks like a credential in the Deployment \(an env value\) as plain text \(the URL's user and password\).*headers/);
     expect(bad({ endpoint: 'http://c:4318/v1/traces' })).toThrow(/leave out \/v1\/traces, the exporter appends it/);
     expect(bad({ endpoint: 'http://c:4318?x=1' })).toThrow(/must not have a query or fragment/);
     expect(bad({ endpoint: 'http://c:4318', protocol: 'http/json' })).toThrow(/'tracing.protocol' \("http\/json"\) must be one of "http\/protobuf", "grpc"/);
