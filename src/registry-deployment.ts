@@ -560,6 +560,11 @@ export class RegistryDeployment extends Construct {
     this.parts.push(part);
   }
 
+  /** @internal The props as given, for parts that check theirs against them. */
+  public get _props(): RegistryDeploymentProps {
+    return this.props;
+  }
+
   /** @internal The parts added with `addPart`, in order, for constructs that derive from them (garbage collection). */
   public get _parts(): IRegistryPart[] {
     return [...this.parts];
