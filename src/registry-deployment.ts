@@ -14,6 +14,7 @@ import { configSectionProblem, registryEnvProblem } from './config/config-struct
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { proxyExpiryProblem } from './operations/pull-through-cache';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
@@ -701,6 +702,8 @@ export class RegistryDeployment extends Construct {
     if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
     const config = this.renderConfig();
     const errors = checkRenderedConfig(config);
+    const proxyProblem = proxyExpiryProblem(this.version, config);
+    if (proxyProblem) errors.push(propError(this, this.partsConfig.ownerOf('proxy.remoteurl')?.replace(/'/g, '') ?? 'proxy', proxyProblem).message);
     for (const [name, source] of this.env) {
       const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
       if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);

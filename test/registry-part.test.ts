@@ -183,7 +183,7 @@ describe('credentials anywhere in the config', () => {
   });
 
   test('secretValue: the ConfigMap holds a placeholder, an init container renders the value into an in-memory volume', () => {
-    const { chart, reg } = registry({ version: RegistryVersion.V2_8 });
+    const { chart, reg } = registry({ version: RegistryVersion.V2_8, storageOptions: { deleteEnabled: true } });
     const secret = kplus.Secret.fromSecretName(chart, 'Hub', 'hub-credentials');
     reg.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', username: 'me', password: reg.secretValue(secret, 'password') });
     // The same Secret key twice is one placeholder.
@@ -228,7 +228,7 @@ describe('credentials anywhere in the config', () => {
   });
 
   test('a canary secret value never appears outside a Secret', () => {
-    const { chart, reg } = registry();
+    const { chart, reg } = registry({ storageOptions: { deleteEnabled: true } });
     const secret = new kplus.Secret(chart, 'Made', { stringData: { password: 'CANARY-4711' } });
     reg.addConfigSection('proxy', { remoteurl: 'https://r.example.com', username: 'u', password: reg.secretValue(secret, 'password') });
     const { objects } = synth(chart);

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { RegistryFeature } from '../config/registry-version';
+import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import type { RegistryDeployment } from '../registry-deployment';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
@@ -37,6 +37,14 @@ export interface PullThroughCacheProps {
   readonly ttl?: Duration;
 
   /**
+   * Allow `username` and `password` with an `http://` `remoteUrl`: the cache's login then crosses the network in
+   * clear text (Basic auth to the upstream, or the token request to a realm it names), as with `TokenAuth`'s
+   * `allowInsecureRealm`. For an upstream reached over a network you trust only.
+   * @default false - credentials with an http:// remoteUrl are a synth-time error
+   */
+  readonly allowInsecureRemote?: boolean;
+
+  /**
    * Longest time a blob's copy into the cache may take (`proxy.cachewritetimeout`, registry 3.1 and later).
    * @default - the registry's default, 5 minutes
    */
@@ -59,9 +67,18 @@ export class PullThroughCache implements IRegistryPart {
 
   public bind(registry: RegistryDeployment): RegistryContribution {
     const p = this.props;
-    parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'give it as username and password' });
+    const earlier = registry._parts.find((part) => part instanceof PullThroughCache) as PullThroughCache | undefined;
+    if (earlier) {
+      throw propError(registry, 'proxy', `is already given by another PullThroughCache part (${JSON.stringify(earlier.props.remoteUrl)}): one registry mirrors one upstream. `
+        + `Create a second RegistryDeployment (with its own name) for ${JSON.stringify(p.remoteUrl)}`);
+    }
+    const remote = parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'give it as username and password' });
     if ((p.username === undefined) !== (p.password === undefined)) {
       throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
+    }
+    if (remote.protocol === 'http:' && p.username !== undefined && !p.allowInsecureRemote) {
+      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) is http://, so the cache's login (username and password) would cross the network in clear text: `
+        + 'use an https:// upstream, or acknowledge it with allowInsecureRemote: true');
     }
     const hasTtl = registry.version.supports(RegistryFeature.PROXY_TTL);
     if (p.ttl !== undefined && !hasTtl) {
@@ -95,4 +112,22 @@ export class PullThroughCache implements IRegistryPart {
       },
     };
   }
+}
+
+/**
+ * Why a hand-written `proxy` section (`addConfigSection`, a custom part) makes a cache that grows forever, or
+ * undefined: the registry's scheduler expires cached content through the storage's delete API (upstream
+ * registry/proxy/scheduler), so with deletes disabled every expiry fails ("operation unsupported") and nothing is
+ * ever removed. The `PullThroughCache` part enables deletes itself.
+ * @param config the rendered config.yml
+ */
+export function proxyExpiryProblem(version: RegistryVersion, config: { [key: string]: any }): string | undefined {
+  const proxy = config.proxy;
+  if (!proxy?.remoteurl || config.storage?.delete?.enabled === true) return undefined;
+  const ttl = proxy.ttl;
+  const keepsForever = version.supports(RegistryFeature.PROXY_TTL) && ttl !== undefined && /^0+[smh]?$/.test(String(ttl));
+  if (keepsForever) return undefined;
+  return `configures a pull-through cache (proxy.remoteurl) with storage deletes disabled: the registry removes content older than `
+    + `the ttl (${ttl ?? '168h'}) through the delete API, which answers "operation unsupported", so the cache grows forever. Set storageOptions.deleteEnabled `
+    + 'to true (clients still cannot delete from a proxy), or use the PullThroughCache part, which does';
 }

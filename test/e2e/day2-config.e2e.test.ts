@@ -50,6 +50,7 @@ describeVersions(e2eVersions(), ({ version }) => {
       remoteUrl: upstream.url,
       username: withLogin ? { secret: hub, key: 'username' } : undefined,
       password: withLogin ? { secret: hub, key: 'password' } : undefined,
+      allowInsecureRemote: true, // the loopback upstream speaks http
       ttl: version.supports(RegistryFeature.PROXY_TTL) ? Duration.hours(48) : undefined,
       cacheWriteTimeout: version.supports(RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT) ? Duration.minutes(2) : undefined,
     }));
