@@ -26,6 +26,7 @@ import { CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuse
 import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
+import { debugAddressProblem } from './util/listen-address';
 import { claimName, validateObjectNames } from './util/object-names';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
@@ -702,6 +703,8 @@ export class RegistryDeployment extends Construct {
     if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
     const config = this.renderConfig();
     const errors = checkRenderedConfig(config);
+    const debugProblem = debugAddressProblem(config.http?.debug?.addr, REGISTRY_PORT, 'http.debug.addr');
+    if (debugProblem) errors.push(propError(this, this.partsConfig.ownerOf('http.debug.addr')?.replace(/'/g, '') ?? 'metrics', debugProblem).message);
     const proxyProblem = proxyExpiryProblem(this.version, config);
     if (proxyProblem) errors.push(propError(this, this.partsConfig.ownerOf('proxy.remoteurl')?.replace(/'/g, '') ?? 'proxy', proxyProblem).message);
     for (const [name, source] of this.env) {
@@ -833,6 +836,8 @@ export class RegistryDeployment extends Construct {
       throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
     }
     refuseCredentials(this, source, envCredentials(name, value.value), ENV_ROUTE);
+    const debugProblem = name === 'REGISTRY_HTTP_DEBUG_ADDR' ? debugAddressProblem(value.value, REGISTRY_PORT, name) : undefined;
+    if (debugProblem) throw propError(this, source, debugProblem);
     const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
     if (problem) {
       throw propError(this, source, `sets '${name}', which ${problem}`);

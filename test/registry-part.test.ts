@@ -235,3 +235,17 @@ describe('credentials anywhere in the config', () => {
     expect(textOutsideSecrets(objects)).not.toContain('CANARY-4711');
   });
 });
+
+describe('listen addresses', () => {
+  test('a debug address on the registry\'s own port, through a part\'s config or env, is refused: the registry would exit', () => {
+    const a = registry();
+    a.reg.addPart(part({ name: 'debug', config: { http: { debug: { addr: ':5000' } } } }));
+    expect(() => Testing.synth(a.chart)).toThrow(/test\/Registry: 'debug' puts the debug server \(http.debug.addr ":5000"\) on the registry's own port 5000: the two cannot both listen there, and the registry exits at start \("error listening on debug interface"\). Use another port, such as ":5001"/);
+    expect(() => registry().reg.addPart(part({ name: 'debug-env', env: { REGISTRY_HTTP_DEBUG_ADDR: kplus.EnvValue.fromValue('0.0.0.0:5000') } })))
+      .toThrow(/test\/Registry: 'debug-env' puts the debug server \(REGISTRY_HTTP_DEBUG_ADDR "0.0.0.0:5000"\) on the registry's own port 5000/);
+    const ok = registry();
+    ok.reg.addPart(part({ name: 'debug', config: { http: { debug: { addr: '127.0.0.1:5002' } } } }));
+    expect(synth(ok.chart).config.http.debug.addr).toBe('127.0.0.1:5002');
+  });
+});
+

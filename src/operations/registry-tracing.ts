@@ -129,6 +129,15 @@ class OtlpTracing extends RegistryTracing {
     if (!Object.values(OtlpProtocol).includes(protocol)) {
       throw propError(registry, 'tracing.protocol', `(${JSON.stringify(protocol)}) must be one of ${Object.values(OtlpProtocol).map((p) => JSON.stringify(p)).join(', ')}`);
     }
+    const port = new URL(endpoint).port;
+    const conventional = { [OtlpProtocol.GRPC]: '4317', [OtlpProtocol.HTTP_PROTOBUF]: '4318' };
+    const other = protocol === OtlpProtocol.GRPC ? OtlpProtocol.HTTP_PROTOBUF : OtlpProtocol.GRPC;
+    if (port === conventional[other]) {
+      const names = { [OtlpProtocol.GRPC]: 'GRPC', [OtlpProtocol.HTTP_PROTOBUF]: 'HTTP_PROTOBUF' };
+      throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is on port ${port}, the collector's ${other === OtlpProtocol.GRPC ? 'OTLP/gRPC' : 'OTLP/HTTP'} port, `
+        + `but the protocol is OtlpProtocol.${names[protocol]}: the exporter would speak ${protocol} to it and no trace would arrive. `
+        + `Use port ${conventional[protocol]}, or protocol OtlpProtocol.${names[other]}`);
+    }
     if (protocol === OtlpProtocol.GRPC && new URL(endpoint).pathname !== '/') {
       throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) has a path, which gRPC would dial as part of the address: give scheme, host and port only, such as "http://otel-collector.observability:4317"`);
     }
