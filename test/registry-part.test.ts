@@ -161,12 +161,15 @@ describe('credentials anywhere in the config', () => {
       .toThrow(same('mine', 'NEW_RELIC_LICENSE_KEY'));
     // the same through addEnv routes of the core: a Secret reference passes
     const { chart, reg } = registry();
-    reg.addPart(part({ name: 'ok', env: {
-      REGISTRY_PROXY_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(chart, 'S', 's'), key: 'k' }),
-      OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('Authorization=$(HEADER_VALUE)'),
-      AUTH_TOKEN_REALM: kplus.EnvValue.fromValue('https://auth.example.com/token'),
-      REGISTRY_HTTP_TLS_KEY: kplus.EnvValue.fromValue('/etc/registry/tls/tls.key'),
-    } }));
+    reg.addPart(part({
+      name: 'ok',
+      env: {
+        REGISTRY_PROXY_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(chart, 'S', 's'), key: 'k' }),
+        OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('Authorization=$(HEADER_VALUE)'),
+        AUTH_TOKEN_REALM: kplus.EnvValue.fromValue('https://auth.example.com/token'),
+        REGISTRY_HTTP_TLS_KEY: kplus.EnvValue.fromValue('/etc/registry/tls/tls.key'),
+      },
+    }));
   });
 
   test('no false positive for keys that hold file paths (the cloudfront middleware\'s privatekey)', () => {

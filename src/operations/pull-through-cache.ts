@@ -127,7 +127,7 @@ export function proxyExpiryProblem(version: RegistryVersion, config: { [key: str
   const ttl = proxy.ttl;
   const keepsForever = version.supports(RegistryFeature.PROXY_TTL) && ttl !== undefined && /^0+[smh]?$/.test(String(ttl));
   if (keepsForever) return undefined;
-  return `configures a pull-through cache (proxy.remoteurl) with storage deletes disabled: the registry removes content older than `
+  return 'configures a pull-through cache (proxy.remoteurl) with storage deletes disabled: the registry removes content older than '
     + `the ttl (${ttl ?? '168h'}) through the delete API, which answers "operation unsupported", so the cache grows forever. Set storageOptions.deleteEnabled `
     + 'to true (clients still cannot delete from a proxy), or use the PullThroughCache part, which does';
 }

@@ -82,7 +82,7 @@ function fieldProblem(field: CronField, text: string): string | undefined {
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The values a valid field selects. */
-function values(field: CronField, text: string): number[] {
+function selected(field: CronField, text: string): number[] {
   const out = new Set<number>();
   for (const part of text.split(',')) {
     const [span, step] = part.split('/');
@@ -101,8 +101,8 @@ function values(field: CronField, text: string): number[] {
 function neverFiresProblem(fields: string[]): string | undefined {
   const [, , dayField, monthField, weekdayField] = fields;
   if (weekdayField !== '*' && weekdayField !== '?') return undefined;
-  const days = values(FIELDS[2], dayField);
-  const months = values(FIELDS[3], monthField);
+  const days = selected(FIELDS[2], dayField);
+  const months = selected(FIELDS[3], monthField);
   if (months.some((m) => days.some((d) => d <= MONTH_DAYS[m - 1]))) return undefined;
   const names = months.map((m) => FIELDS[3].names![m - 1].replace(/^./, (c) => c.toUpperCase()));
   return `never fires: day ${dayField} of the month does not exist in ${names.join(', ')} (the API server accepts the schedule, `
