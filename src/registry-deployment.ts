@@ -22,7 +22,7 @@ import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
-import { CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
+import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
@@ -734,6 +734,7 @@ export class RegistryDeployment extends Construct {
     for (const mount of c.mounts ?? []) {
       this.addMount(mount);
     }
+    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false), ANNOTATION_ROUTE);
     for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       const previous = this.annotationSources.get(name);
       if (previous !== undefined) {

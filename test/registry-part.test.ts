@@ -159,6 +159,9 @@ describe('credentials anywhere in the config', () => {
       .toThrow(same('mine', "OTEL_EXPORTER_OTLP_HEADERS header 'Authorization'"));
     expect(() => registry().reg.addPart(part({ name: 'mine', env: { NEW_RELIC_LICENSE_KEY: kplus.EnvValue.fromValue('0123abcd') } })))
       .toThrow(same('mine', 'NEW_RELIC_LICENSE_KEY'));
+    // a pod annotation of a part
+    expect(() => registry().reg.addPart(part({ name: 'mine', podAnnotations: { 'example.com/api-token': 'abc123' } })))
+      .toThrow(/test\/Registry: 'mine' puts what looks like a credential in the Deployment \(a pod annotation\) as plain text \(example.com\/api-token\)/);
     // the same through addEnv routes of the core: a Secret reference passes
     const { chart, reg } = registry();
     reg.addPart(part({

@@ -154,6 +154,12 @@ export const ENV_ROUTE: CredentialRoute = {
   advice: 'reference it with kplus.EnvValue.fromSecretValue() or registry.addSecretEnv(), or put registry.secretValue(secret, key) in config.yml',
 };
 
+/** Pod annotations a part contributes. */
+export const ANNOTATION_ROUTE: CredentialRoute = {
+  lands: 'the Deployment (a pod annotation)',
+  advice: 'mount it from the Secret, or reference it from the Secret in an env variable',
+};
+
 /**
  * The error every route gives for credentials written as plain text: it names the construct path, the property,
  * what was found, where it would land and what to do instead (a Secret, through `secretValue` or a Secret reference).
