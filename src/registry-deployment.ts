@@ -14,7 +14,6 @@ import { configSectionProblem, registryEnvProblem } from './config/config-struct
 import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
-import { proxyExpiryProblem } from './operations/pull-through-cache';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
@@ -28,6 +27,7 @@ import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { debugAddressProblem } from './util/listen-address';
 import { claimName, validateObjectNames } from './util/object-names';
+import { proxyExpiryProblem } from './util/proxy-expiry';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
