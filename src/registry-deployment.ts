@@ -734,7 +734,7 @@ export class RegistryDeployment extends Construct {
     for (const mount of c.mounts ?? []) {
       this.addMount(mount);
     }
-    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false), ANNOTATION_ROUTE);
+    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
     for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       const previous = this.annotationSources.get(name);
       if (previous !== undefined) {
