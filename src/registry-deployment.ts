@@ -21,11 +21,13 @@ import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
 import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
-import { findCredentialLiterals } from './util/credential-check';
+import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
+import { debugAddressProblem } from './util/listen-address';
 import { claimName, validateObjectNames } from './util/object-names';
+import { proxyExpiryProblem } from './util/proxy-expiry';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
@@ -643,6 +645,11 @@ export class RegistryDeployment extends Construct {
     this.parts.push(part);
   }
 
+  /** @internal The props as given, for parts that check theirs against them. */
+  public get _props(): RegistryDeploymentProps {
+    return this.props;
+  }
+
   /** @internal The parts added with `addPart`, in order, for constructs that derive from them (garbage collection). */
   public get _parts(): IRegistryPart[] {
     return [...this.parts];
@@ -781,6 +788,10 @@ export class RegistryDeployment extends Construct {
     if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
     const config = this.renderConfig();
     const errors = checkRenderedConfig(config);
+    const debugProblem = debugAddressProblem(config.http?.debug?.addr, REGISTRY_PORT, 'http.debug.addr');
+    if (debugProblem) errors.push(propError(this, this.partsConfig.ownerOf('http.debug.addr')?.replace(/'/g, '') ?? 'metrics', debugProblem).message);
+    const proxyProblem = proxyExpiryProblem(this.version, config);
+    if (proxyProblem) errors.push(propError(this, this.partsConfig.ownerOf('proxy.remoteurl')?.replace(/'/g, '') ?? 'proxy', proxyProblem).message);
     for (const [name, source] of this.env) {
       const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
       if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
@@ -791,10 +802,7 @@ export class RegistryDeployment extends Construct {
 
   private applyContribution(c: RegistryContribution): void {
     if (c.config) {
-      const literals = findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v));
-      if (literals.length > 0) {
-        throw propError(this, c.name, `puts what looks like a credential in config.yml as plain text (${literals.join(', ')}): the ConfigMap is readable by anyone who can read the namespace. Store it in a Secret and put registry.secretValue(secret, key) in its place`);
-      }
+      refuseCredentials(this, c.name, findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v)), CONFIG_ROUTE);
       for (const section of Object.keys(c.config)) {
         const problem = configSectionProblem(this.version, section, c.config[section]);
         if (problem) throw propError(this, c.name, problem);
@@ -811,6 +819,7 @@ export class RegistryDeployment extends Construct {
     for (const mount of c.mounts ?? []) {
       this.addMount(mount);
     }
+    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
     for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       const previous = this.annotationSources.get(name);
       if (previous !== undefined) {
@@ -912,6 +921,9 @@ export class RegistryDeployment extends Construct {
     if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
       throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
     }
+    refuseCredentials(this, source, envCredentials(name, value.value), ENV_ROUTE);
+    const debugProblem = name === 'REGISTRY_HTTP_DEBUG_ADDR' ? debugAddressProblem(value.value, REGISTRY_PORT, name) : undefined;
+    if (debugProblem) throw propError(this, source, debugProblem);
     const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
     if (problem) {
       throw propError(this, source, `sets '${name}', which ${problem}`);

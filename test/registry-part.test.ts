@@ -125,7 +125,7 @@ describe('credentials anywhere in the config', () => {
   test('literal credentials are refused in addConfigSection and in parts', () => {
     const { reg } = registry();
     expect(() => reg.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', password: 'hunter2' }))
-      .toThrow(/'addConfigSection' puts what looks like a credential in config.yml as plain text \(proxy.password\).*registry.secretValue/);
+      .toThrow(/'addConfigSection' puts what looks like a credential in config.yml \(the ConfigMap\) as plain text \(proxy.password\).*registry.secretValue/);
     expect(() => reg.addConfigSection('notifications', { endpoints: [{ name: 'a', url: 'http://x', headers: { Authorization: ['Bearer abcdefgh12345'] } }] }))
       .toThrow(/notifications.endpoints\[0\].headers.Authorization\[0\]/);
     expect(() => reg.addPart(part({ name: 'p', config: { x: { note: 'Basic dXNlcjpwYXNzd29yZA==' } } }))).toThrow(/'p' puts what looks like a credential.*x.note/);
@@ -134,8 +134,62 @@ describe('credentials anywhere in the config', () => {
     reg.addPart(part({ name: 'ok', config: { proxy: { remoteurl: 'https://registry-1.docker.io', ttl: '24h' } } }));
   });
 
-  test('secretValue: the ConfigMap holds a placeholder, an init container renders the value into an in-memory volume', () => {
+  test('one rule for every route: hand-written URLs, sections the library does not model, env literals of a custom part', () => {
+    const same = (where: string, found: string) => new RegExp(`test/Registry: '${where}' puts what looks like a credential in (config.yml \\(the ConfigMap\\)|the Deployment \\(an env value\\)) `
+      + `as plain text \\(${found}\\): anyone who can read the namespace can read it there. Store it in a Secret and`);
+    // user info in a hand-written proxy or notification URL
+    expect(() => registry().reg.addConfigSection('proxy', { remoteurl: 'https://me:pw@registry-1.docker.io' }))
+      .toThrow(same('addConfigSection', 'proxy.remoteurl \\(user and password\\)'));
+    expect(() => registry().reg.addConfigSection('notifications', { endpoints: [{ name: 'a', url: 'https://hook@x.example.com/e' }] }))
+      .toThrow(same('addConfigSection', 'notifications.endpoints\\[0\\].url \\(user info\\)'));
+    // a token in a URL's query string, in any section
+    expect(() => registry().reg.addConfigSection('notifications', { endpoints: [{ name: 'a', url: 'https://x.example.com/e?token=abc' }] }))
+      .toThrow(same('addConfigSection', "notifications.endpoints\\[0\\].url \\(query parameter 'token'\\)"));
+    // a credential under any key of a section the library does not model (2.8's reporting)
+    expect(() => registry({ version: RegistryVersion.V2_8 }).reg.addConfigSection('reporting', { newrelic: { licensekey: '0123abcd', name: 'registry' } }))
+      .toThrow(same('addConfigSection', 'reporting.newrelic.licensekey'));
+    // an env literal for a REGISTRY_* or OTEL_* credential in a custom part
+    expect(() => registry().reg.addPart(part({ name: 'mine', env: { REGISTRY_PROXY_PASSWORD: kplus.EnvValue.fromValue('hunter2') } })))
+      .toThrow(same('mine', 'REGISTRY_PROXY_PASSWORD'));
+    expect(() => registry().reg.addPart(part({ name: 'mine', env: { OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('x-honeycomb-team=abc123') } })))
+      .not.toThrow(); // a team name is not a credential by its name...
+    expect(() => registry().reg.addPart(part({ name: 'mine', env: { OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('api-key=abc123,x-team=a') } })))
+      .toThrow(same('mine', "OTEL_EXPORTER_OTLP_HEADERS header 'api-key'"));
+    expect(() => registry().reg.addPart(part({ name: 'mine', env: { OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('Authorization=Bearer%20abcdefgh1234') } })))
+      .toThrow(same('mine', "OTEL_EXPORTER_OTLP_HEADERS header 'Authorization'"));
+    expect(() => registry().reg.addPart(part({ name: 'mine', env: { NEW_RELIC_LICENSE_KEY: kplus.EnvValue.fromValue('0123abcd') } })))
+      .toThrow(same('mine', 'NEW_RELIC_LICENSE_KEY'));
+    // a pod annotation of a part
+    expect(() => registry().reg.addPart(part({ name: 'mine', podAnnotations: { 'example.com/api-token': 'abc123' } })))
+      .toThrow(/test\/Registry: 'mine' puts what looks like a credential in the Deployment \(a pod annotation\) as plain text \(example.com\/api-token\)/);
+    // the same through addEnv routes of the core: a Secret reference passes
+    const { chart, reg } = registry();
+    reg.addPart(part({
+      name: 'ok',
+      env: {
+        REGISTRY_PROXY_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(chart, 'S', 's'), key: 'k' }),
+        OTEL_EXPORTER_OTLP_HEADERS: kplus.EnvValue.fromValue('Authorization=$(HEADER_VALUE)'),
+        AUTH_TOKEN_REALM: kplus.EnvValue.fromValue('https://auth.example.com/token'),
+        REGISTRY_HTTP_TLS_KEY: kplus.EnvValue.fromValue('/etc/registry/tls/tls.key'),
+      },
+    }));
+  });
+
+  test('no false positive for keys that hold file paths (the cloudfront middleware\'s privatekey)', () => {
     const { chart, reg } = registry({ version: RegistryVersion.V2_8 });
+    reg.addConfigSection('middleware', {
+      storage: [{ name: 'cloudfront', options: { baseurl: 'https://d111111abcdef8.cloudfront.net/', privatekey: '/etc/cloudfront/pk.pem', keypairid: 'APKAEXAMPLE', duration: '3000s' } }],
+    });
+    const config = parse(synth(chart).configMap.data['config.yml']);
+    expect(config.middleware.storage[0].options.privatekey).toBe('/etc/cloudfront/pk.pem');
+    // the key itself, pasted, is refused
+    expect(() => registry({ version: RegistryVersion.V2_8 }).reg.addConfigSection('middleware', {
+      storage: [{ name: 'cloudfront', options: { baseurl: 'https://d.cloudfront.net/', privatekey: '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n', keypairid: 'APKA' } }],
+    })).toThrow(/middleware.storage\[0\].options.privatekey/);
+  });
+
+  test('secretValue: the ConfigMap holds a placeholder, an init container renders the value into an in-memory volume', () => {
+    const { chart, reg } = registry({ version: RegistryVersion.V2_8, storageOptions: { deleteEnabled: true } });
     const secret = kplus.Secret.fromSecretName(chart, 'Hub', 'hub-credentials');
     reg.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', username: 'me', password: reg.secretValue(secret, 'password') });
     // The same Secret key twice is one placeholder.
@@ -180,10 +234,24 @@ describe('credentials anywhere in the config', () => {
   });
 
   test('a canary secret value never appears outside a Secret', () => {
-    const { chart, reg } = registry();
+    const { chart, reg } = registry({ storageOptions: { deleteEnabled: true } });
     const secret = new kplus.Secret(chart, 'Made', { stringData: { password: 'CANARY-4711' } });
     reg.addConfigSection('proxy', { remoteurl: 'https://r.example.com', username: 'u', password: reg.secretValue(secret, 'password') });
     const { objects } = synth(chart);
     expect(textOutsideSecrets(objects)).not.toContain('CANARY-4711');
   });
 });
+
+describe('listen addresses', () => {
+  test('a debug address on the registry\'s own port, through a part\'s config or env, is refused: the registry would exit', () => {
+    const a = registry();
+    a.reg.addPart(part({ name: 'debug', config: { http: { debug: { addr: ':5000' } } } }));
+    expect(() => Testing.synth(a.chart)).toThrow(/test\/Registry: 'debug' puts the debug server \(http.debug.addr ":5000"\) on the registry's own port 5000: the two cannot both listen there, and the registry exits at start \("error listening on debug interface"\). Use another port, such as ":5001"/);
+    expect(() => registry().reg.addPart(part({ name: 'debug-env', env: { REGISTRY_HTTP_DEBUG_ADDR: kplus.EnvValue.fromValue('0.0.0.0:5000') } })))
+      .toThrow(/test\/Registry: 'debug-env' puts the debug server \(REGISTRY_HTTP_DEBUG_ADDR "0.0.0.0:5000"\) on the registry's own port 5000/);
+    const ok = registry();
+    ok.reg.addPart(part({ name: 'debug', config: { http: { debug: { addr: '127.0.0.1:5002' } } } }));
+    expect(synth(ok.chart).config.http.debug.addr).toBe('127.0.0.1:5002');
+  });
+});
+

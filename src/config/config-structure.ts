@@ -175,6 +175,13 @@ export function registryEnvProblem(version: RegistryVersion, name: string, confi
           if (inlined) fields = inlined.node.f ?? [];
         }
         const field = fields.find((f) => f.go === segment);
+        const inlinedField = !field && !rules.inline && (node.f ?? []).some((f) => f.inline && (f.node.f ?? []).some((g) => g.go === segment));
+        if (inlinedField) {
+          return `is ignored by registry ${version}: ${done}_${segment} is a key of an inlined struct, which ${version} cannot set from the environment (3.1.0 can). `
+            + (done === 'REGISTRY_REDIS'
+              ? `Give it with the RedisBlobDescriptorCache part (its ${segment === 'PASSWORD' ? "'password' takes a Secret reference" : 'props'}), or put registry.secretValue(secret, key) in config.yml`
+              : 'Put it in config.yml instead (a credential as registry.secretValue(secret, key))');
+        }
         if (!field) {
           const all = node.f ?? [];
           const known = all.map((f) => `${done}_${f.go}`);

@@ -52,6 +52,11 @@ export enum RegistryFeature {
    * registry/auth/token/accesscontroller.go). 2.8 reads `rootcertbundle` only, and redirects to `/auth/token`.
    */
   TOKEN_JWKS = 'token-jwks',
+  /**
+   * `notifications.endpoints[].ignore.actions` applied without an ignored media type (3.1.0; notifications/sinks.go
+   * `newIgnoredSink` returned early when no media type was ignored in 2.8.3 and 3.0.0, so every action was sent).
+   */
+  NOTIFICATIONS_IGNORE_ACTIONS_ALONE = 'notifications-ignore-actions-alone',
 }
 
 /** The first release of each feature, as `MAJOR.MINOR.PATCH`. */
@@ -72,6 +77,7 @@ const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.PROXY_TTL]: '3.0.0',
   [RegistryFeature.SAFE_DELETE_UNTAGGED]: '3.0.0',
   [RegistryFeature.TOKEN_JWKS]: '3.0.0',
+  [RegistryFeature.NOTIFICATIONS_IGNORE_ACTIONS_ALONE]: '3.1.0',
 };
 
 /**

@@ -37,6 +37,14 @@ export interface PullThroughCacheProps {
   readonly ttl?: Duration;
 
   /**
+   * Allow `username` and `password` with an `http://` `remoteUrl`: the cache's login then crosses the network in
+   * clear text (Basic auth to the upstream, or the token request to a realm it names), as with `TokenAuth`'s
+   * `allowInsecureRealm`. For an upstream reached over a network you trust only.
+   * @default false - credentials with an http:// remoteUrl are a synth-time error
+   */
+  readonly allowInsecureRemote?: boolean;
+
+  /**
    * Longest time a blob's copy into the cache may take (`proxy.cachewritetimeout`, registry 3.1 and later).
    * @default - the registry's default, 5 minutes
    */
@@ -59,9 +67,18 @@ export class PullThroughCache implements IRegistryPart {
 
   public bind(registry: RegistryDeployment): RegistryContribution {
     const p = this.props;
-    parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'use username and password from a Secret' });
+    const earlier = registry._parts.find((part) => part instanceof PullThroughCache) as PullThroughCache | undefined;
+    if (earlier) {
+      throw propError(registry, 'proxy', `is already given by another PullThroughCache part (${JSON.stringify(earlier.props.remoteUrl)}): one registry mirrors one upstream. `
+        + `Create a second RegistryDeployment (with its own name) for ${JSON.stringify(p.remoteUrl)}`);
+    }
+    const remote = parseEndpoint(registry, 'proxy.remoteUrl', p.remoteUrl, 'https://registry-1.docker.io', { credentials: 'give it as username and password' });
     if ((p.username === undefined) !== (p.password === undefined)) {
       throw propError(registry, p.username ? 'proxy.password' : 'proxy.username', 'is required with the other: the upstream is logged in to with both, or pulled from anonymously with neither');
+    }
+    if (remote.protocol === 'http:' && p.username !== undefined && !p.allowInsecureRemote) {
+      throw propError(registry, 'proxy.remoteUrl', `(${JSON.stringify(p.remoteUrl)}) is http://, so the cache's login (username and password) would cross the network in clear text: `
+        + 'use an https:// upstream, or acknowledge it with allowInsecureRemote: true');
     }
     const hasTtl = registry.version.supports(RegistryFeature.PROXY_TTL);
     if (p.ttl !== undefined && !hasTtl) {

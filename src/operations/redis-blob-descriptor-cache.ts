@@ -5,8 +5,25 @@ import type { RegistryDeployment } from '../registry-deployment';
 import { RegistryMount } from '../registry-mount';
 import { AfterCollectionContext, AfterCollectionSteps, IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
+import { BlobDescriptorCache } from '../storage/storage-options';
+import { releaseOfTag, splitImage } from '../util/image-reference';
 import { secretVolume } from '../util/secret-env';
 import { goDuration, propError, requireIntegerInRange } from '../util/validation';
+
+/** The port Redis Sentinel listens on. */
+const SENTINEL_PORT = 26379;
+
+/**
+ * Why the image's `redis-cli` cannot run the flush, decided from its tag: `-e` (exit with an error code when the
+ * command fails) arrived in redis 7.0. A tag that names no release (`latest`, a digest alone) is assumed recent.
+ */
+function redisCliTooOld(image: string): string | undefined {
+  const { tag, tagged } = splitImage(image);
+  const release = tagged ? releaseOfTag(tag) : undefined;
+  if (release === undefined || release.major >= 7) return undefined;
+  return `is redis ${release.major}${release.minor !== undefined ? `.${release.minor}` : ''}, whose redis-cli is older than the flags the flush `
+    + 'after collection uses (-e, redis 7.0): the step would fail and the window stay open. Use a redis 7.0 or later image, such as "redis:7.4.6-alpine"';
+}
 
 /** Where the redis TLS files are mounted. */
 const REDIS_TLS_PATH = '/etc/registry/redis-tls';
@@ -64,7 +81,9 @@ export interface RedisTlsOptions {
  */
 export interface RedisBlobDescriptorCacheProps {
   /**
-   * Redis addresses as `host:port`. Registry 2.8 takes exactly one; 3.x a list (cluster or sentinel seeds).
+   * Redis addresses as `host:port`. Registry 2.8 takes exactly one; 3.x a list (the seeds of a Redis Cluster).
+   * Redis Sentinel is not supported: give the address of the master (or of a Service that follows it), not
+   * the sentinels' (port 26379).
    */
   readonly addresses: string[];
 
@@ -150,6 +169,13 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
   public _afterCollection(context: AfterCollectionContext): AfterCollectionSteps {
     const redis = this.connection;
     if (!redis) return { containers: [], problems: [] };
+    const tooOld = redisCliTooOld(context.redisImage);
+    if (tooOld) {
+      return {
+        containers: [],
+        problems: [`${context.collection.node.path}: 'redisImage' (${JSON.stringify(context.redisImage)}) ${tooOld}`],
+      };
+    }
     if (redis.addresses.length > 1) {
       return {
         containers: [],
@@ -191,6 +217,17 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
       if ((!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address)) || port < 1 || port > 65535) {
         throw propError(registry, 'redis.addresses', `(${JSON.stringify(address)}) must be host:port with a port from 1 to 65535, such as "redis.cache.svc:6379"`);
       }
+    }
+    const sentinel = p.addresses.find((address) => address.endsWith(`:${SENTINEL_PORT}`));
+    if (sentinel !== undefined) {
+      throw propError(registry, 'redis.addresses', `(${JSON.stringify(sentinel)}) is on the Redis Sentinel port (${SENTINEL_PORT}): this part talks to redis itself `
+        + '(one server, or the seeds of a Redis Cluster on 3.x) and names no sentinel master, so the registry would send cache commands to a sentinel, '
+        + 'which refuses them. Give the address of the redis master, or of a Service that follows it, such as "redis-master.cache.svc:6379"');
+    }
+    const given = registry._props.storageOptions?.blobDescriptorCache;
+    if (given !== undefined && given !== BlobDescriptorCache.REDIS) {
+      throw propError(registry, 'storageOptions.blobDescriptorCache', `(BlobDescriptorCache.${String(given).toUpperCase()}) contradicts the RedisBlobDescriptorCache part, which makes `
+        + 'redis the blob descriptor cache: drop blobDescriptorCache (the part sets it), or drop the part to keep the cache in memory or off');
     }
     if (v2 && p.addresses.length > 1) {
       throw propError(registry, 'redis.addresses', `has ${p.addresses.length} addresses; registry ${registry.version} connects to one redis (addr): give one, or use registry 3.x`);

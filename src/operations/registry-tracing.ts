@@ -129,6 +129,15 @@ class OtlpTracing extends RegistryTracing {
     if (!Object.values(OtlpProtocol).includes(protocol)) {
       throw propError(registry, 'tracing.protocol', `(${JSON.stringify(protocol)}) must be one of ${Object.values(OtlpProtocol).map((p) => JSON.stringify(p)).join(', ')}`);
     }
+    const port = new URL(endpoint).port;
+    const conventional = { [OtlpProtocol.GRPC]: '4317', [OtlpProtocol.HTTP_PROTOBUF]: '4318' };
+    const other = protocol === OtlpProtocol.GRPC ? OtlpProtocol.HTTP_PROTOBUF : OtlpProtocol.GRPC;
+    if (port === conventional[other]) {
+      const names = { [OtlpProtocol.GRPC]: 'GRPC', [OtlpProtocol.HTTP_PROTOBUF]: 'HTTP_PROTOBUF' };
+      throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is on port ${port}, the collector's ${other === OtlpProtocol.GRPC ? 'OTLP/gRPC' : 'OTLP/HTTP'} port, `
+        + `but the protocol is OtlpProtocol.${names[protocol]}: the exporter would speak ${protocol} to it and no trace would arrive. `
+        + `Use port ${conventional[protocol]}, or protocol OtlpProtocol.${names[other]}`);
+    }
     if (protocol === OtlpProtocol.GRPC && new URL(endpoint).pathname !== '/') {
       throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) has a path, which gRPC would dial as part of the address: give scheme, host and port only, such as "http://otel-collector.observability:4317"`);
     }
@@ -187,7 +196,7 @@ function checkEndpoint(registry: RegistryDeployment, endpoint: string): string {
     throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, such as "${COLLECTOR_EXAMPLE}"`);
   }
   const url = parseEndpoint(registry, 'tracing.endpoint', endpoint, COLLECTOR_EXAMPLE,
-    { path: true, lands: 'Deployment', credentials: 'send an Authorization header from a Secret with headers' });
+    { path: true, lands: 'the Deployment (an env value)', credentials: 'send it as a header with headers' });
   if (/\/v1\/traces\/?$/.test(url.pathname)) {
     throw propError(registry, 'tracing.endpoint', `(${JSON.stringify(endpoint)}) is the base URL: leave out /v1/traces, the exporter appends it`);
   }

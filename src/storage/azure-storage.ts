@@ -304,7 +304,8 @@ export interface AzureStorageOptions {
   readonly container?: string;
 
   /**
-   * Domain suffix of the Blob service, for sovereign clouds (`core.chinacloudapi.cn`, `core.usgovcloudapi.net`).
+   * Domain suffix of the Blob service, for sovereign clouds (`core.chinacloudapi.cn`, `core.usgovcloudapi.net`),
+   * without `blob.`: the driver builds `https://ACCOUNT.blob.REALM`.
    * @default - the driver's default, core.windows.net
    */
   readonly realm?: string;
@@ -366,6 +367,10 @@ export class AzureStorage extends StorageBackend {
       requireContainerName(scope, 'storage.container', o.container);
     }
     if (o.realm !== undefined) requireHostname(scope, 'storage.realm', o.realm, 'core.windows.net');
+    if (o.realm !== undefined && o.realm.startsWith('blob.')) {
+      throw propError(scope, 'storage.realm', `(${JSON.stringify(o.realm)}) starts with 'blob.': the driver builds https://ACCOUNT.blob.REALM, so the registry would `
+        + `call ACCOUNT.blob.${o.realm}. Give the suffix after 'blob.', such as "${o.realm.substring(5)}"`);
+    }
 
     // Keys that only the 3.x driver parses (registry/storage/driver/azure/parser.go at v3.0.0); the 2.8.3 driver
     // reads accountname, accountkey, container and realm only (registry/storage/driver/azure/azure.go).
@@ -450,6 +455,6 @@ function requireContainerName(scope: IConstruct, property: string, value: string
 }
 
 function parseServiceUrl(scope: IConstruct, property: string, value: string): string {
-  parseEndpoint(scope, property, value, 'https://myaccount.blob.core.windows.net', { path: true, credentials: 'use AzureCredentials' });
+  parseEndpoint(scope, property, value, 'https://myaccount.blob.core.windows.net', { path: true, credentials: 'give it with AzureCredentials' });
   return value.replace(/\/+$/, '');
 }

@@ -97,7 +97,8 @@ export interface SwiftStorageOptions {
   readonly authVersion?: SwiftAuthVersion;
 
   /**
-   * The tenant (project) name. Keystone v2 needs `tenant` or `tenantId`.
+   * The tenant (project) name. Keystone v2 and v3 need `tenant` or `tenantId` (the project the token is scoped to),
+   * unless a v3 `trustId` scopes it.
    * @default - none
    */
   readonly tenant?: string;
@@ -230,6 +231,11 @@ export class SwiftStorage extends StorageBackend {
       throw propError(scope, 'storage.domain', 'is required with Keystone v3 auth (or domainId): a user name is only unique within its domain, such as "Default"');
     }
 
+    if (authVersion === SwiftAuthVersion.V3 && o.tenant === undefined && o.tenantId === undefined && o.trustId === undefined) {
+      throw propError(scope, 'storage.tenant', 'is required with Keystone v3 auth (or tenantId): without a project scope the token has no '
+        + 'object-store endpoint, and the registry exits at start ("swift authentication failed: Response didn\'t have storage url and auth token"). '
+        + 'Give the project name in tenant (its domain in tenantDomain if it is not the user\'s), or its id in tenantId');
+    }
     requireContainerName(scope, o.container);
     if (o.prefix !== undefined && (o.prefix.trim() === '' || /\s/.test(o.prefix) || o.prefix.endsWith('/'))) {
       throw propError(scope, 'storage.prefix', `(${JSON.stringify(o.prefix)}) must be an object name prefix such as "registry" or "/registry": `
@@ -271,7 +277,7 @@ export class SwiftStorage extends StorageBackend {
 
 /** Parses the auth URL: http(s), a host, a path. */
 function parseAuthUrl(scope: IConstruct, value: string): URL {
-  return parseEndpoint(scope, 'storage.authUrl', value, 'https://identity.example.com/v3', { path: true, credentials: 'use SwiftCredentials.fromSecret()' });
+  return parseEndpoint(scope, 'storage.authUrl', value, 'https://identity.example.com/v3', { path: true, credentials: 'give it with SwiftCredentials.fromSecret()' });
 }
 
 /** The identity version a URL path names, if any. */

@@ -51,6 +51,8 @@ export function requireCronSchedule(scope: IConstruct, property: string, express
     const problem = fieldProblem(FIELDS[i], text);
     if (problem) fail(`has an invalid ${FIELDS[i].name} field ${JSON.stringify(text)}: ${problem}`);
   });
+  const never = neverFiresProblem(fields);
+  if (never) fail(never);
   if (hourlyAtMostBecause !== undefined && !/^\d+$/.test(fields[0])) {
     fail(`fires more than once an hour, and ${hourlyAtMostBecause}: set the minute to one number, `
       + 'such as Cron.schedule({ minute: \'0\', hour: \'3\' }) (Cron.schedule leaves every field it is not given at \'*\')');
@@ -74,6 +76,37 @@ function fieldProblem(field: CronField, text: string): string | undefined {
     if (values.length === 2 && values[0]! > values[1]!) return `the range ${span} runs backwards`;
   }
   return undefined;
+}
+
+/** Days of each month (February with its leap day: the 29th fires in leap years). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The values a valid field selects. */
+function selected(field: CronField, text: string): number[] {
+  const out = new Set<number>();
+  for (const part of text.split(',')) {
+    const [span, step] = part.split('/');
+    let [low, high] = span === '*' || span === '?' ? [field.min, field.max] : span.split('-').map((b) => value(field, b)!);
+    if (high === undefined) high = step !== undefined ? field.max : low;
+    for (let n = low; n <= high; n += Number(step ?? 1)) out.add(n);
+  }
+  return [...out];
+}
+
+/**
+ * Why a valid schedule never fires, or undefined: a day of the month that no month it names has (`0 3 31 2 *`,
+ * `30 4 31 4,6,9,11 *`). The API server accepts such a schedule; the CronJob never starts a Job. With a day of the
+ * week restricted too, the schedule fires on either (robfig/cron), so it fires.
+ */
+function neverFiresProblem(fields: string[]): string | undefined {
+  const [, , dayField, monthField, weekdayField] = fields;
+  if (weekdayField !== '*' && weekdayField !== '?') return undefined;
+  const days = selected(FIELDS[2], dayField);
+  const months = selected(FIELDS[3], monthField);
+  if (months.some((m) => days.some((d) => d <= MONTH_DAYS[m - 1]))) return undefined;
+  const names = months.map((m) => FIELDS[3].names![m - 1].replace(/^./, (c) => c.toUpperCase()));
+  return `never fires: day ${dayField} of the month does not exist in ${names.join(', ')} (the API server accepts the schedule, `
+    + 'but the CronJob never starts a Job). Pick a day the named months have (1 to 28 exist in every month)';
 }
 
 function value(field: CronField, text: string): number | undefined {

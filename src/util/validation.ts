@@ -1,6 +1,8 @@
 import { isIPv6 } from 'net';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
+// eslint-disable-next-line import/no-cycle
+import { refuseCredentials, urlCredentials } from './credential-check';
 
 /**
  * Builds an error that names the construct path and the property at fault.
@@ -67,7 +69,7 @@ export function requireIntegerInRange(scope: IConstruct, property: string, value
 
 /** What `parseEndpoint` accepts besides scheme, host and port, and what its messages say. */
 export interface EndpointRules {
-  /** Where the credentials go instead of the URL, for the message. */
+  /** Where the credentials go instead of the URL, for the message (after "Store it in a Secret and"). */
   readonly credentials?: string;
   /** Where a user or password in the URL would land, for the message. */
   readonly lands?: string;
@@ -90,10 +92,8 @@ export function parseEndpoint(scope: IConstruct, property: string, value: string
   } catch {
     throw propError(scope, property, `(${JSON.stringify(value)}) is not a URL: give ${parts}, such as "${example}"`);
   }
-  if (url.username || url.password) {
-    throw propError(scope, property, `must not contain a user or password (it would land in the ${rules.lands ?? 'ConfigMap'}): `
-      + `${rules.credentials ?? 'give the credentials from a Secret'}`);
-  }
+  refuseCredentials(scope, property, urlCredentials(value).map((what) => `the URL's ${what}`),
+    { lands: rules.lands ?? 'config.yml (the ConfigMap)', advice: rules.credentials ?? 'give the credentials through their own props' });
   if ((url.search && !rules.query) || url.hash) {
     throw propError(scope, property, `(${JSON.stringify(value)}) must not have a ${rules.query ? 'fragment' : 'query or fragment'}: give ${parts}, such as "${example}"`);
   }

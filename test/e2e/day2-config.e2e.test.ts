@@ -50,6 +50,7 @@ describeVersions(e2eVersions(), ({ version }) => {
       remoteUrl: upstream.url,
       username: withLogin ? { secret: hub, key: 'username' } : undefined,
       password: withLogin ? { secret: hub, key: 'password' } : undefined,
+      allowInsecureRemote: true, // the loopback upstream speaks http
       ttl: version.supports(RegistryFeature.PROXY_TTL) ? Duration.hours(48) : undefined,
       cacheWriteTimeout: version.supports(RegistryFeature.PROXY_CACHE_WRITE_TIMEOUT) ? Duration.minutes(2) : undefined,
     }));
@@ -122,6 +123,37 @@ describeVersions(e2eVersions(), ({ version }) => {
     expect(listener.requests.flatMap(eventsOf).every((e) => e.target?.mediaType !== 'application/octet-stream')).toBe(true);
     await pod.stop();
     await redis.stop();
+  });
+});
+
+describeVersions(e2eVersions(), ({ version }) => {
+  test('ignoredActions alone: pulls are not sent (before 3.1 through the inert ignored media type), pushes are; blob events carry application/octet-stream', async () => {
+    // GIVEN a webhook that ignores pulls, and no ignored media type of the user's
+    const listener = await RecordingServer.start();
+    const chart = new Chart(Testing.app(), 'ignore-actions');
+    const registry = new RegistryDeployment(chart, 'Registry', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
+    registry.addPart(new Notifications({ endpoints: [{ name: 'audit', url: `${listener.url}/events`, ignoredActions: [NotificationAction.PULL] }] }));
+    const pod = new RegistryPod(validateChart(chart));
+    await pod.start();
+
+    // WHEN an image is pushed, pulled twice, and then a second tag is pushed
+    const image = buildImage({ sizeBytes: 64 * 1024 });
+    await pod.withLogs(() => push(image, `${pod.address}/team/app:v1`));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
+    expectSameContent(image, await pod.withLogs(() => pull(`${pod.address}/team/app:v1`)));
+    await pod.withLogs(() => push(image, `${pod.address}/team/app:v2`));
+
+    // THEN the webhook got both pushes; the endpoint's queue sends in order, so any pull event would have come first
+    await listener.waitFor((r) => eventsOf(r).some((e) => e.action === 'push' && e.target?.tag === 'v2'), pod);
+    const events = listener.requests.flatMap(eventsOf);
+    expect(events.some((e) => e.action === 'push' && e.target?.tag === 'v1')).toBe(true);
+    expect(events.filter((e) => e.action === 'pull')).toEqual([]);
+    // AND the blob (layer and config) push events carry application/octet-stream, what ignoredMediaTypes is checked against
+    const blobPushes = events.filter((e) => e.action === 'push' && e.target?.tag === undefined && e.target?.mediaType !== undefined
+      && !/manifest|index/.test(e.target.mediaType));
+    expect(blobPushes.length).toBeGreaterThan(0);
+    expect(new Set(blobPushes.map((e) => e.target.mediaType))).toEqual(new Set(['application/octet-stream']));
+    await pod.stop();
   });
 });
 

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
 import { Notifications, PullThroughCache, RedisBlobDescriptorCache } from '../../src';
@@ -69,7 +69,7 @@ describe('PullThroughCache', () => {
     expect(() => add(V3_1, { remoteUrl: 'https://r.example.com', cacheWriteTimeout: Duration.millis(500) })).toThrow(/'proxy.cacheWriteTimeout' \(0.5 s\) must be a whole number of seconds of at least 1/);
     expect(() => add(V3_1, { remoteUrl: 'registry-1.docker.io' })).toThrow(/'proxy.remoteUrl' \("registry-1.docker.io"\)/);
     expect(() => add(V3_1, { remoteUrl: 'https://r.example.com/v2/library' })).toThrow(/'proxy.remoteUrl' \("https:\/\/r.example.com\/v2\/library"\) must be an http:\/\/ or https:\/\/ URL with a host and optional port only, such as "https:\/\/registry-1.docker.io"/);
-    expect(() => add(V3_1, { remoteUrl: 'https://me:pw@r.example.com' })).toThrow(/'proxy.remoteUrl' must not contain a user or password \(it would land in the ConfigMap\): use username and password from a Secret/);
+    expect(() => add(V3_1, { remoteUrl: 'https://me:pw@r.example.com' })).toThrow(/'proxy.remoteUrl' puts what looks like a credential in config.yml \(the ConfigMap\) as plain text \(the URL's user and password\).*give it as username and password/);
     const { chart, registry } = registryOf(V3_1);
     const s = kplus.Secret.fromSecretName(chart, 'S', 's');
     expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://r.example.com', username: { secret: s, key: 'u' } }))).toThrow(/'proxy.password' is required with the other/);
@@ -86,9 +86,41 @@ describe('PullThroughCache', () => {
       .toThrow(/'redis.password.key' \(""\) is not a valid Secret key/);
   });
 
-  test('two proxies conflict by path', () => {
+  test('a second PullThroughCache is refused: one registry mirrors one upstream', () => {
     const { registry } = registryOf(V3_1);
-    registry.addPart(new PullThroughCache({ remoteUrl: 'https://a.example.com' }));
-    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://b.example.com' }))).toThrow(/config key 'proxy.remoteurl' is set to "https:\/\/a.example.com" by 'proxy' and to "https:\/\/b.example.com" by 'proxy'/);
+    registry.addPart(new PullThroughCache({ remoteUrl: 'https://registry-1.docker.io' }));
+    expect(() => registry.addPart(new PullThroughCache({ remoteUrl: 'https://ghcr.io' })))
+      .toThrow(/test\/Registry: 'proxy' is already given by another PullThroughCache part \("https:\/\/registry-1.docker.io"\): one registry mirrors one upstream. Create a second RegistryDeployment \(with its own name\) for "https:\/\/ghcr.io"/);
+  });
+
+  test('an http:// upstream with credentials needs an acknowledgement (the login would cross the network in clear)', () => {
+    const add = (props: any) => {
+      const { chart, registry } = registryOf(V3_1);
+      const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'hub');
+      registry.addPart(new PullThroughCache({ remoteUrl: 'http://mirror.internal:5000', username: { secret: hub, key: 'u' }, password: { secret: hub, key: 'p' }, ...props }));
+      return synthConfig(chart).config.proxy;
+    };
+    expect(() => add({})).toThrow(/test\/Registry: 'proxy.remoteUrl' \("http:\/\/mirror.internal:5000"\) is http:\/\/, so the cache's login \(username and password\) would cross the network in clear text: use an https:\/\/ upstream, or acknowledge it with allowInsecureRemote: true/);
+    expect(add({ allowInsecureRemote: true }).remoteurl).toBe('http://mirror.internal:5000');
+    // anonymous pulls from an http:// upstream send nothing secret
+    expect(add({ username: undefined, password: undefined }).remoteurl).toBe('http://mirror.internal:5000');
+  });
+
+  test('a hand-written proxy section with deletes disabled is refused: the cache could never expire anything', () => {
+    for (const version of [V2_8, V3_1]) {
+      const { chart, registry } = registryOf(version);
+      registry.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io' });
+      expect(() => Testing.synth(chart)).toThrow(/test\/Registry: 'addConfigSection' configures a pull-through cache \(proxy.remoteurl\) with storage deletes disabled: the registry removes content older than the ttl \(168h\) through the delete API, which answers "operation unsupported", so the cache grows forever. Set storageOptions.deleteEnabled to true \(clients still cannot delete from a proxy\), or use the PullThroughCache part/);
+    }
+    // deletes enabled, or content kept forever (3.x ttl 0), or the part: fine
+    const ok = registryOf(V3_1, { storageOptions: { deleteEnabled: true } });
+    ok.registry.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io' });
+    expect(synthConfig(ok.chart).config.storage.delete).toEqual({ enabled: true });
+    const forever = registryOf(V3_1);
+    forever.registry.addConfigSection('proxy', { remoteurl: 'https://registry-1.docker.io', ttl: '0s' });
+    synthConfig(forever.chart);
+    const custom = registryOf(V3_1);
+    custom.registry.addPart({ bind: () => ({ name: 'my-mirror', config: { proxy: { remoteurl: 'https://ghcr.io', ttl: '24h' } } }) });
+    expect(() => Testing.synth(custom.chart)).toThrow(/'my-mirror' configures a pull-through cache \(proxy.remoteurl\) with storage deletes disabled: .*ttl \(24h\)/);
   });
 });

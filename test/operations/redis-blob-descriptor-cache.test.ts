@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
-import { BlobDescriptorCache, RedisBlobDescriptorCache } from '../../src';
+import { BlobDescriptorCache, GarbageCollection, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, StorageBackend } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 
 function withRedis(version = V3_1, props: Partial<ConstructorParameters<typeof RedisBlobDescriptorCache>[0]> = {}) {
@@ -102,10 +102,46 @@ describe('RedisBlobDescriptorCache', () => {
   });
 
   test('an explicit in-memory cache contradicts redis; no credential outside a Secret', () => {
-    const { chart, registry } = registryOf(V3_1, { storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
-    registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'] }));
-    expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by the RegistryDeployment props and to "redis" by 'redis'/);
+    const { registry } = registryOf(V3_1, { storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
+    expect(() => registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'] })))
+      .toThrow(/test\/Registry: 'storageOptions.blobDescriptorCache' \(BlobDescriptorCache.INMEMORY\) contradicts the RedisBlobDescriptorCache part, which makes redis the blob descriptor cache: drop blobDescriptorCache \(the part sets it\), or drop the part/);
+    expect(() => registryOf(V3_1, { storageOptions: { blobDescriptorCache: BlobDescriptorCache.NONE } }).registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'] })))
+      .toThrow(/'storageOptions.blobDescriptorCache' \(BlobDescriptorCache.NONE\) contradicts/);
+    registryOf(V3_1, { storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } }).registry.addPart(new RedisBlobDescriptorCache({ addresses: ['r:6379'] }));
     const ok = withRedis(V3_1);
     expect(textOutsideSecrets(synthConfig(ok.chart).objects)).not.toMatch(/password: [^_]/);
+  });
+
+  test('sentinel addresses are refused: the part names no master, and a sentinel refuses cache commands', () => {
+    for (const version of [V2_8, V3_1]) {
+      expect(() => registryOf(version).registry.addPart(new RedisBlobDescriptorCache({ addresses: ['redis-sentinel.cache.svc:26379'] })))
+        .toThrow(/test\/Registry: 'redis.addresses' \("redis-sentinel.cache.svc:26379"\) is on the Redis Sentinel port \(26379\).*Give the address of the redis master, or of a Service that follows it/);
+    }
+    expect(() => registryOf(V3_1).registry.addPart(new RedisBlobDescriptorCache({ addresses: ['a:6379', 's1:26379'] }))).toThrow(/"s1:26379"\) is on the Redis Sentinel port/);
+  });
+
+  test('a redis password variable on 3.0 points to the part\'s password (3.0.0 cannot set inlined redis options from the environment)', () => {
+    const { chart, registry } = registryOf(V3_0);
+    expect(() => registry.addSecretEnv('REGISTRY_REDIS_PASSWORD', { secret: kplus.Secret.fromSecretName(chart, 'S', 'redis'), key: 'password' }))
+      .toThrow(/test\/Registry: 'addSecretEnv' sets 'REGISTRY_REDIS_PASSWORD', which is ignored by registry 3.0.0: REGISTRY_REDIS_PASSWORD is a key of an inlined struct, which 3.0.0 cannot set from the environment \(3.1.0 can\). Give it with the RedisBlobDescriptorCache part \(its 'password' takes a Secret reference\)/);
+    // 3.1 reads it
+    const ok = registryOf(V3_1);
+    ok.registry.addSecretEnv('REGISTRY_REDIS_PASSWORD', { secret: kplus.Secret.fromSecretName(ok.chart, 'S', 'redis'), key: 'password' });
+  });
+
+  test('a redisImage whose redis-cli is older than 7.0 (no -e) is refused, decided from its tag; untagged digests are assumed recent', () => {
+    const gc = (redisImage: string) => {
+      const chart = Testing.chart();
+      const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), version: V3_1, storage: StorageBackend.persistentVolumeClaim() });
+      registry.addPart(new RedisBlobDescriptorCache({ addresses: ['redis:6379'] }));
+      new GarbageCollection(chart, 'GC', { registry, redisImage });
+      return () => Testing.synth(chart);
+    };
+    expect(gc('redis:6.2.14-alpine')).toThrow(/test\/GC: 'redisImage' \("redis:6.2.14-alpine"\) is redis 6.2, whose redis-cli is older than the flags the flush after collection uses \(-e, redis 7.0\).*Use a redis 7.0 or later image, such as "redis:7.4.6-alpine"/);
+    expect(gc('mirror.example.com/library/redis:6')).toThrow(/is redis 6, whose redis-cli is older/);
+    expect(gc('redis:5.0.14')).toThrow(/is redis 5.0/);
+    expect(gc('redis:7.0.0')).not.toThrow();
+    expect(gc('redis:8.0-alpine')).not.toThrow();
+    expect(gc(`redis@sha256:${'a'.repeat(64)}`)).not.toThrow();
   });
 });

@@ -105,7 +105,7 @@ describe('RegistryTracing.otlp()', () => {
     expect(bad({})).toThrow(/'tracing.endpoint' is required: the collector's base URL/);
     expect(bad({ endpoint: 'otel-collector:4318' })).toThrow(/'tracing.endpoint' \("otel-collector:4318"\) must be an http:\/\/ or https:\/\/ URL/);
     expect(bad({ endpoint: 'collector' })).toThrow(/'tracing.endpoint' \("collector"\) is not a URL/);
-    expect(bad({ endpoint: 'https://u:p@c:4318' })).toThrow(/'tracing.endpoint' must not contain a user or password.*headers/);
+    expect(bad({ endpoint: 'https://u:p@c:4318' })).toThrow(/'tracing.endpoint' puts what looks like a credential in the Deployment \(an env value\) as plain text \(the URL's user and password\).*headers/);
     expect(bad({ endpoint: 'http://c:4318/v1/traces' })).toThrow(/leave out \/v1\/traces, the exporter appends it/);
     expect(bad({ endpoint: 'http://c:4318?x=1' })).toThrow(/must not have a query or fragment/);
     expect(bad({ endpoint: 'http://c:4318', protocol: 'http/json' })).toThrow(/'tracing.protocol' \("http\/json"\) must be one of "http\/protobuf", "grpc"/);
@@ -122,5 +122,16 @@ describe('RegistryTracing.otlp()', () => {
     expect(() => synthWith(V3_1, (chart) => RegistryTracing.otlp({
       endpoint: 'http://c:4318', headers: { Authorization: { secret: kplus.Secret.fromSecretName(chart, 'S', 'apm'), key: 'bad key' } },
     }))).toThrow(/'tracing.headers.Authorization' \("bad key"\) is not a valid Secret key/);
+  });
+
+  test('an exporter aimed at the other protocol\'s conventional port is refused: no trace would arrive', () => {
+    const bad = (options: Obj) => () => envOf(V3_1, RegistryTracing.otlp(options as any));
+    expect(bad({ endpoint: 'http://otel-collector.observability:4318', protocol: OtlpProtocol.GRPC }))
+      .toThrow(/test\/Registry: 'tracing.endpoint' \("http:\/\/otel-collector.observability:4318"\) is on port 4318, the collector's OTLP\/HTTP port, but the protocol is OtlpProtocol.GRPC: the exporter would speak grpc to it and no trace would arrive. Use port 4317, or protocol OtlpProtocol.HTTP_PROTOBUF/);
+    expect(bad({ endpoint: 'http://otel-collector.observability:4317' }))
+      .toThrow(/'tracing.endpoint' \("http:\/\/otel-collector.observability:4317"\) is on port 4317, the collector's OTLP\/gRPC port, but the protocol is OtlpProtocol.HTTP_PROTOBUF: .*Use port 4318, or protocol OtlpProtocol.GRPC/);
+    // other ports (a vendor's 443, a collector on its own port) are the user's to choose
+    expect(bad({ endpoint: 'https://otlp.vendor.example.com', protocol: OtlpProtocol.GRPC })).not.toThrow();
+    expect(bad({ endpoint: 'http://c:14317', protocol: OtlpProtocol.GRPC })).not.toThrow();
   });
 });

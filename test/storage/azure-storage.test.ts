@@ -178,6 +178,8 @@ describe('StorageBackend.azure: bad input', () => {
     expect(make({ serviceUrl: 'ftp://x.example.com' })).toThrow(/'storage.serviceUrl'.*must be an http:\/\/ or https:\/\/ URL/);
     expect(make({ serviceUrl: 'https://a.blob.core.windows.net', realm: 'core.windows.net' })).toThrow(/'storage.realm' is ignored when 'serviceUrl' is set/);
     expect(make({ realm: 'https://core.windows.net' })).toThrow(/'storage.realm' \("https:\/\/core.windows.net"\) must be a lower-case DNS name such as "core.windows.net"/);
+    // the driver builds https://ACCOUNT.blob.REALM (2.8.2: azure-sdk-for-go storage client.go; 3.1.1: azure/parser.go)
+    expect(make({ realm: 'blob.core.chinacloudapi.cn' })).toThrow(/'storage.realm' \("blob.core.chinacloudapi.cn"\) starts with 'blob.': the driver builds https:\/\/ACCOUNT.blob.REALM, so the registry would call ACCOUNT.blob.blob.core.chinacloudapi.cn. Give the suffix after 'blob.', such as "core.chinacloudapi.cn"/);
     expect(make({ rootDirectory: '../x' })).toThrow(/'storage.rootDirectory'/);
     expect(make({ maxRetries: -2 })).toThrow(/'storage.maxRetries' \(-2\) must be a whole number from -1/);
     expect(make({ retryDelay: Duration.millis(0) })).toThrow(/'storage.retryDelay'/);

@@ -155,7 +155,7 @@ describe('StorageBackend.s3', () => {
       ['s3.example.com/bucket', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
       ['ftp://s3.example.com', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
       ['https://s3.example.com/bucket', /must be an http:\/\/ or https:\/\/ URL with a host and optional port only/],
-      ['https://user:pw@s3.example.com', /must not contain a user or password \(it would land in the ConfigMap\): give the credentials from a Secret/],
+      ['https://user:pw@s3.example.com', /'storage.regionEndpoint' puts what looks like a credential in config.yml \(the ConfigMap\) as plain text \(the URL's user and password\).*Store it in a Secret/],
     ])('regionEndpoint %j', (regionEndpoint, message) => {
       expect(construct(s3({ regionEndpoint }))).toThrow(/'storage.regionEndpoint'/);
       expect(construct(s3({ regionEndpoint }))).toThrow(message);

@@ -105,6 +105,11 @@ describe('StorageBackend.swift', () => {
       expect(construct(swift({ tenant: undefined }))).toThrow(/'storage.tenant' is required with Keystone v2 auth \(or tenantId\)/);
       expect(construct(StorageBackend.swift({ authUrl: 'https://k.example.com/v3', container: 'c', credentials: creds() })))
         .toThrow(/'storage.domain' is required with Keystone v3 auth \(or domainId\)/);
+      // Keystone v3 without a project scope: the token has no object-store endpoint, and the registry exits at start
+      expect(construct(StorageBackend.swift({ authUrl: 'https://k.example.com/v3', container: 'c', domain: 'Default', credentials: creds() })))
+        .toThrow(/test\/Registry: 'storage.tenant' is required with Keystone v3 auth \(or tenantId\): without a project scope the token has no object-store endpoint, and the registry exits at start .*Give the project name in tenant/);
+      expect(construct(StorageBackend.swift({ authUrl: 'https://k.example.com/v3', container: 'c', domain: 'Default', tenantId: 'abc123', credentials: creds() }))).not.toThrow();
+      expect(construct(StorageBackend.swift({ authUrl: 'https://k.example.com/v3', container: 'c', domain: 'Default', trustId: 't1', credentials: creds() }))).not.toThrow();
       expect(construct(swift({ tenant: ' registry' }))).toThrow(/'storage.tenant' \(" registry"\) must not be empty nor have surrounding spaces/);
     });
 
