@@ -2,9 +2,7 @@
  * Renames move nothing: with `name`, every object a registry and its parts emit is named from it, and nothing in the
  * output depends on construct ids or charts. Synthesized, renamed (chart ids, construct ids), moved to other charts
  * of the same namespace, synthesized again: the same objects, byte for byte.
- *
- * The garbage collection's objects are left out of the comparison: their names and labels are being redesigned
- * with the collection's maintenance window (issue 17, item 1 to 5), and are asserted by that work.
+ * The garbage collection's objects included (`<name>-gc`).
  */
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -71,17 +69,11 @@ function buildApp(layout: Layout, platform: Platform): Obj[] {
   // One app, validated as a whole: a way in in one chart points at the Service of another.
   const objects = app.charts.flatMap((chart) => Testing.synth(chart));
   expect(manifestErrors(objects)).toEqual([]);
-  return withoutGarbageCollection(objects);
+  return objects;
 }
 
-/** The objects without the garbage collection's: those labelled with its component, and the RoleBinding of its account. */
-function withoutGarbageCollection(objects: Obj[]): Obj[] {
-  const isGc = (o: Obj) => o.metadata?.labels?.['app.kubernetes.io/component'] === 'garbage-collection';
-  const accounts = new Set(objects.filter((o) => o.kind === 'ServiceAccount' && isGc(o)).map((o) => o.metadata.name));
-  return objects.filter((o) => !isGc(o) && !(o.kind === 'RoleBinding' && (o.subjects ?? []).some((s: Obj) => accounts.has(s.name))));
-}
 
-/** The objects keyed by kind and name, without the garbage collection's, as YAML. */
+/** The objects keyed by kind and name, as YAML. */
 function byIdentity(objects: Obj[]): { [key: string]: string } {
   const out: { [key: string]: string } = {};
   for (const o of objects) {
@@ -125,7 +117,7 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
   test('renaming chart and construct ids and moving the registry to another chart changes no object', () => {
     const before = buildApp(ORIGINAL, platform);
     const after = buildApp(RENAMED, platform);
-    // THEN every object but the garbage collection's has the same identity and the same bytes
+    // THEN every object has the same identity and the same bytes
     expect(byIdentity(after)).toEqual(byIdentity(before));
     // AND nothing in them names a construct id or a chart
     const text = Object.values(byIdentity(after)).join('\n');
@@ -140,6 +132,7 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'ConfigMap/registry-config', 'Deployment/registry', 'HorizontalPodAutoscaler/registry', 'NetworkPolicy/registry',
       'PodDisruptionBudget/registry', 'Secret/registry-htpasswd', 'Service/registry', 'Service/registry-metrics',
       'ServiceAccount/registry', 'ServiceMonitor/registry',
+      'CronJob/registry-gc', 'Role/registry-gc', 'RoleBinding/registry-gc', 'ServiceAccount/registry-gc',
       ...(platform === Platform.OPENSHIFT ? ['Route/registry'] : ['Ingress/registry', 'Service/registry-lb']),
     ].sort();
     expect(names).toEqual(expected);
@@ -153,6 +146,10 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'Service/registry-metrics': 'metrics',
       'Secret/registry-htpasswd': 'htpasswd',
       'ServiceMonitor/registry': 'metrics',
+      'CronJob/registry-gc': 'garbage-collection',
+      'Role/registry-gc': 'garbage-collection',
+      'RoleBinding/registry-gc': 'garbage-collection',
+      'ServiceAccount/registry-gc': 'garbage-collection',
       ...(platform === Platform.OPENSHIFT ? { 'Route/registry': 'route' } : { 'Ingress/registry': 'ingress', 'Service/registry-lb': 'load-balancer' }),
     });
   });

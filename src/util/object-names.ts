@@ -49,7 +49,7 @@ function isAttached(c: IConstruct): boolean {
 }
 
 /** The longest CronJob name the API server takes: its Jobs add an 11-character suffix and must stay within 63. */
-const MAX_CRON_JOB_NAME = 52;
+export const MAX_CRON_JOB_NAME = 52;
 
 /** The rule the API server applies to `metadata.name` of a kind, as the kind's validation in Kubernetes has it. */
 function nameRule(kind: string): { valid: (name: string) => boolean; says: string } {

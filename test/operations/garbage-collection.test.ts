@@ -212,6 +212,24 @@ describe('GarbageCollection', () => {
       .toThrow(/there\/GC: 'registry' \(here\/Registry\) is in namespace registry, but this collection is in ops: its pod mounts the registry's claim.*Create the GarbageCollection in the registry's chart/);
   });
 
+  test('names: from the registry\'s name (<name>-gc) or the collection\'s own, never from the construct path; too long is refused', () => {
+    const named = synth({ name: 'images', storageOptions: { deleteEnabled: true } });
+    const names = (objects: Obj[]) => objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'garbage-collection')
+      .map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(names(named.objects)).toEqual(['CronJob/images-gc', 'Role/images-gc', 'RoleBinding/images-gc', 'ServiceAccount/images-gc']);
+    const binding = named.objects.find((o) => o.kind === 'RoleBinding')!;
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'images-gc' });
+    expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'images-gc' })]);
+    expect(named.pod.serviceAccountName).toBe('images-gc');
+    const own = synth({ name: 'images', storageOptions: { deleteEnabled: true } }, { name: 'nightly-sweep' });
+    expect(names(own.objects)).toEqual(['CronJob/nightly-sweep', 'Role/nightly-sweep', 'RoleBinding/nightly-sweep', 'ServiceAccount/nightly-sweep']);
+    expect(() => synth({ name: 'images' }, { name: 'Nightly' })).toThrow(/test\/GC: 'name' .*DNS-1123 label/);
+    expect(() => synth({ name: 'images' }, { name: 'x'.repeat(53) })).toThrow(/test\/GC: 'name' .* longer than the 52 characters of a CronJob name/);
+    expect(() => synth({ name: 'r'.repeat(50) })).toThrow(/test\/GC: 'name' is needed: the registry's name "r{50}" makes "r{50}-gc", longer than the 52 characters/);
+    // AND without any name, cdk8s generates them from the construct path, as before
+    expect(names(synth().objects).every((n) => /-gc-/.test(n) || /gc/.test(n))).toBe(true);
+  });
+
   test('env added to the registry after the job was declared reaches the job (derived at synth, not copied)', () => {
     const { byName } = synth({}, {}, (r) => r.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret: kplus.Secret.fromSecretName(r, 'P', 'proxy'), key: 'password' }));
     expect(byName('garbage-collect').env).toContainEqual({ name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'proxy', key: 'password' } } });
