@@ -1,5 +1,6 @@
 /**
- * The README's TypeScript examples are compiled and run, so they cannot drift from the library.
+ * The TypeScript examples of the README and of every guide in docs/ are compiled and run, so they cannot drift from
+ * the library.
  * Every ```ts block is either a whole program importing from 'cdk8s-registry', or a fragment written as if
  * inside a Chart's constructor (with `this`, an `auth` method and a `keys`/`secret` Secret in scope). Each is
  * type-checked and executed with `app.synth()` redirected to a temp folder; what it writes must pass the
