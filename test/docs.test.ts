@@ -195,4 +195,21 @@ describe('docs/migrating-from-helm.md', () => {
     expect(section).toMatch(/\*\*Secrets by reference\.\*\*/);
     expect(section).toMatch(/\*\*A version-aware config path and model\.\*\*/);
   });
+
+  test('the differences that lose data or change behaviour silently each have their answer', () => {
+    const expected: [string, RegExp][] = [
+      ['the chart\'s claim, reused', /StorageBackend\.existingClaim\('registry-docker-registry'\)/],
+      ['helm uninstall deletes it; the keep annotation on the live claim is not read', /helm uninstall`\s+deletes it[\s\S]*helm\.sh\/resource-policy=keep[\s\S]*helm\/helm#8132/],
+      ['the selector changes: delete and recreate', /selector cannot change/],
+      ['autoscaling: memory metric and behavior', /memory[\s\S]*`behavior`[\s\S]*JsonPatch\.add\('\/spec\/behavior'/],
+      ['podDisruptionBudget.minAvailable', /JsonPatch\.add\('\/spec\/minAvailable'/],
+      ['GC defaults and cron conversion', /"0 1 \* \* \*"[\s\S]*Cron\.schedule\(\{ minute: 'M', hour: 'H', day: 'DoM', month: 'Mon', weekDay: 'DoW' \}\)/],
+      ['where GC resources land', /sizes kubectl, not the collection/],
+      ['extra env that is not REGISTRY_*', /registry\.container\.env\.addVariable/],
+      ['custom http headers (CORS) with a part', /class CorsHeaders implements IRegistryPart/],
+      ['cert-manager keeps the chart\'s TLS Secret', /secretName: 'registry-tls'/],
+      ['metrics on the main Service every 15 s', /every 15 s[\s\S]*scrapeInterval: Duration\.seconds\(15\)/],
+    ];
+    expect(expected.filter(([, re]) => !re.test(GUIDE)).map(([what]) => what)).toEqual([]);
+  });
 });

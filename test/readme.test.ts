@@ -51,7 +51,7 @@ function asProgram(code: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const names = Object.keys(require('../src')).sort();
   return [
-    "import { App, Chart, Duration, Size } from 'cdk8s';",
+    "import { App, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';",
     "import * as kplus from 'cdk8s-plus-27';",
     `import { ${names.join(', ')} } from 'cdk8s-registry';`,
     'const app = new App();',
@@ -61,7 +61,7 @@ function asProgram(code: string): string {
     '    const auth = RegistryAuth.none();',
     "    const keys = kplus.Secret.fromSecretName(this, 'ReadmeKeys', 'readme-keys');",
     '    const secret = keys;',
-    '    void auth; void secret; void Duration; void Size;',
+    '    void auth; void secret; void Cron; void Duration; void JsonPatch; void Size;',
     '    {',
     code,
     '    }',
