@@ -106,6 +106,14 @@ describe('the README, for users', () => {
     }
   });
 
+  test('fast synth: the cdk8s.yaml app is the fast command shown, with the type check kept for CI', () => {
+    const fast = README.slice(README.indexOf('## Fast synth'), README.indexOf('\n## ', README.indexOf('## Fast synth') + 3));
+    const commands = fast.match(/^```sh\n([\s\S]*?)^```$/m)![1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    expect(commands).toEqual([expect.stringMatching(/transpile-only main\.ts$/), 'npx tsc --noEmit']);
+    expect(fast.match(/^```yaml\n[\s\S]*?^app: (.+)$/m)![1]).toBe(commands[0]);
+    expect(fast).toMatch(/benchmarks\.md#whole-process-synth-as-a-user-runs-it/);
+  });
+
   test('no words of the project\'s own history ("seed 001"), in the README or a guide', () => {
     for (const file of ['README.md', 'CONTRIBUTING.md', ...GUIDES]) {
       expect({ file, seeds: read(file).match(/\bseeds?\s+0\d\d/gi) ?? [] }).toEqual({ file, seeds: [] });
