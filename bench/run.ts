@@ -10,6 +10,7 @@ import * as path from 'path';
 import { bcryptBenchmark } from './bcrypt.bench';
 import { scaleBenchmark } from './scale.bench';
 import { synthBenchmark } from './synth.bench';
+import { userSynthBenchmark } from './user-synth.bench';
 
 async function main(): Promise<void> {
   const env = Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).sort().map((k) => `${k}=${process.env[k]}`);
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   };
   section(synthBenchmark());
   section(scaleBenchmark());
+  section(userSynthBenchmark());
   section(await bcryptBenchmark());
   const out = path.join(__dirname, '..', '..', 'bench.txt');
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -691,7 +691,9 @@ export class RegistryDeployment extends Construct {
   public addConfigSection(section: string, value: any): void {
     const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
     if (modelled.includes(section)) {
-      throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders: use the matching props (${modelled.join(', ')} are modelled)`);
+      throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
+        + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
+        + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
     }
     if (this.partsConfig.document[section] !== undefined) {
       throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.partsConfig.ownerOf(section)})`);

@@ -18,6 +18,7 @@ function packedFiles(): string[] {
 /** What a user of the library needs, and nothing else. */
 const ALLOWED: RegExp[] = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^\.jsii$/,
+  /^\.jsii\.tabl\.json$/, // the rosetta tablet: Construct Hub's translations of the README's examples (npx projen rosetta)
   /^lib\/.+\.(js|d\.ts)$/,
   /^node_modules\/bcryptjs\//, // bundled: HtpasswdAuth hashes with it at synth time
 ];
@@ -34,7 +35,7 @@ describe('npm pack', () => {
 
   test('ships no repository tooling, sources, tests, examples or benchmarks', () => {
     const unwanted = files.filter((f) => /^(\.ci|bench|examples|src|test|docs|dist|projenrc|\.projen)\//.test(f)
-      || /^(cdk8s\.yaml|API\.md|tsconfig\.json|\.projenrc\.ts|\.eslintrc\.json)$/.test(f)
+      || /^(cdk8s\.yaml|API\.md|CONTRIBUTING\.md|tsconfig\.json|\.projenrc\.ts|\.eslintrc\.json)$/.test(f)
       || /\.test\.(js|d\.ts)$/.test(f));
     expect(unwanted).toEqual([]);
   });
@@ -45,6 +46,11 @@ describe('npm pack', () => {
     for (const required of ['lib/index.js', 'lib/index.d.ts', '.jsii']) {
       expect(files).toContain(required);
     }
+  });
+
+  // The tablet exists once `npx projen rosetta` ran (CI runs it before the tests); .ci/rosetta-count checks its content.
+  (fs.existsSync(path.join(ROOT, '.jsii.tabl.json')) ? test : test.skip)('ships the rosetta tablet beside the assembly', () => {
+    expect(files).toContain('.jsii.tabl.json');
   });
 });
 

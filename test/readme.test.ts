@@ -1,5 +1,6 @@
 /**
- * The README's TypeScript examples are compiled and run, so they cannot drift from the library.
+ * The TypeScript examples of the README and of every guide in docs/ are compiled and run, so they cannot drift from
+ * the library.
  * Every ```ts block is either a whole program importing from 'cdk8s-registry', or a fragment written as if
  * inside a Chart's constructor (with `this`, an `auth` method and a `keys`/`secret` Secret in scope). Each is
  * type-checked and executed with `app.synth()` redirected to a temp folder; what it writes must pass the
@@ -50,7 +51,7 @@ function asProgram(code: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const names = Object.keys(require('../src')).sort();
   return [
-    "import { App, Chart, Duration, Size } from 'cdk8s';",
+    "import { App, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';",
     "import * as kplus from 'cdk8s-plus-27';",
     `import { ${names.join(', ')} } from 'cdk8s-registry';`,
     'const app = new App();',
@@ -60,7 +61,7 @@ function asProgram(code: string): string {
     '    const auth = RegistryAuth.none();',
     "    const keys = kplus.Secret.fromSecretName(this, 'ReadmeKeys', 'readme-keys');",
     '    const secret = keys;',
-    '    void auth; void secret; void Duration; void Size;',
+    '    void auth; void secret; void Cron; void Duration; void JsonPatch; void Size;',
     '    {',
     code,
     '    }',

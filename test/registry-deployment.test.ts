@@ -294,6 +294,18 @@ describe('RegistryDeployment: bad input', () => {
     registry.addConfigSection('validation', { disabled: true });
     expect(parseConfig(Testing.synth(chart).find((o) => o.kind === 'ConfigMap')!.data['config.yml']).validation).toEqual({ disabled: true });
   });
+  test("the error for a modelled section names the way that works: a part whose config holds the keys (CORS headers under 'http')", () => {
+    // GIVEN the message for 'http'
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    expect(() => registry.addConfigSection('http', { headers: {} }))
+      .toThrow(/cannot replace 'http'.*such as http\.headers.*registry\.addPart\(\{ bind: \(\) => \(\{ name: 'my-http', config: \{ http: /);
+    // WHEN doing what it says (the part of docs/migrating-from-helm.md)
+    registry.addPart({ bind: () => ({ name: 'cors', config: { http: { headers: { 'Access-Control-Allow-Origin': ['https://ui.example.com'] } } } }) });
+    // THEN the header joins the library's own
+    const config = parseConfig(Testing.synth(chart).find((o) => o.kind === 'ConfigMap')!.data['config.yml']);
+    expect(config.http.headers).toEqual({ 'X-Content-Type-Options': ['nosniff'], 'Access-Control-Allow-Origin': ['https://ui.example.com'] });
+  });
 });
 
 describe('RegistryDeployment: addSecretEnv', () => {
