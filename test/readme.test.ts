@@ -220,7 +220,10 @@ test("the garbage collection YAML in docs/day-2-operations.md is what the guide'
   });
   expect(errors).toEqual([]);
   // Every step of the job's pod is shown: a step added or renamed must reach the guide.
-  const steps = (job: any) => [...job.spec.jobTemplate.spec.template.spec.initContainers, ...job.spec.jobTemplate.spec.template.spec.containers].map((c: any) => c.name);
+  const steps = (job: any) => {
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    return [...pod.initContainers, ...pod.containers].map((c: any) => c.name);
+  };
   expect(steps(shown.find((o) => o.kind === 'CronJob'))).toEqual(steps(objects.find((o) => o.kind === 'CronJob')));
   // The numbered steps of the prose name the same steps, in the same order.
   const prose = [...section.matchAll(/^\d\. `([a-z-]+)`/gm)].map((m) => m[1]).filter((name) => name !== 'flush-blob-descriptor-cache');
