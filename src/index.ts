@@ -1,6 +1,7 @@
 export * from './platform';
 export * from './registry-mount';
 export * from './registry-part';
+export * from './registry';
 export * from './secret-key-reference';
 export * from './config/registry-version';
 export * from './storage/storage-backend';

@@ -16,11 +16,12 @@ import { RegistryVersion } from './config/registry-version';
 import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
+import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding } from './storage/storage-backend';
-import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
+import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
@@ -37,17 +38,6 @@ const REGISTRY_PORT = 5000;
 
 /** Construct id of the disruption budget the registry adds by itself. */
 const DEFAULT_BUDGET_ID = 'DisruptionBudget';
-
-/**
- * A way in declared for a registry: what a network policy must admit for it.
- * @internal
- */
-export interface RegistryWayIn {
-  /** The way in. */
-  readonly construct: IConstruct;
-  /** Which kind: an Ingress (its controller's pods connect), an OpenShift Route (the router), an AWS load balancer. */
-  readonly kind: 'ingress' | 'route' | 'load-balancer';
-}
 
 /** Port of the registry's debug server when metrics are enabled. */
 const METRICS_PORT = 5001;
@@ -270,7 +260,7 @@ export interface RegistryDeploymentProps {
  * Secure by default (Pod Security Standards "restricted"), rolled out safely for its storage,
  * and deterministic: the same app always synthesizes the same bytes.
  */
-export class RegistryDeployment extends Construct {
+export class RegistryDeployment extends Construct implements IRegistry {
   /** The registry release that runs. */
   public readonly version: RegistryVersion;
 
@@ -325,17 +315,24 @@ export class RegistryDeployment extends Construct {
   /** The number of replicas the Deployment is given (`replicas`, default 1), unless an autoscaler takes over. */
   public readonly replicas: number;
 
-  /** @internal `replicas` as the user gave it, if given. */
-  public readonly _explicitReplicas?: number;
+  /**
+   * `replicas` as the user gave it, if given (an autoscaler takes it as its floor).
+   * @default - not given
+   */
+  public readonly requestedReplicas?: number;
 
-  /** @internal The ways in declared for the registry (`_exposeThrough`), in order. */
-  public readonly _waysIn: RegistryWayIn[] = [];
+  /** The storage driver in config.yml (`filesystem`, `s3`, `azure`, ...). */
+  public readonly storageDriver: string;
 
-  /** @internal The disruption budget of the registry's pods, if any (`_useDisruptionBudget`). */
-  public _disruptionBudget?: IConstruct;
+  /**
+   * The blob descriptor cache asked for in `storageOptions`, if given.
+   * @default - not given
+   */
+  public readonly requestedBlobDescriptorCache?: BlobDescriptorCache;
 
-  /** @internal The autoscaler of the registry, if any, with its fewest replicas. */
-  public _autoscaler?: { readonly construct: IConstruct; readonly minReplicas: number };
+  private readonly declaredWaysIn: RegistryWayIn[] = [];
+  private budget?: IConstruct;
+  private scaling?: RegistryAutoscaling;
 
   private readonly lifecycle: LifecyclePlan;
 
@@ -348,20 +345,16 @@ export class RegistryDeployment extends Construct {
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
   private readonly partsConfig = new ConfigFragments();
-  private readonly parts: IRegistryPart[] = [];
+  private readonly addedParts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
   private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
-  /**
-   * Counts the changes of the model config.yml and the env are rendered and checked from (a contribution, an env
-   * variable, the external URL: see `modelChanged`). What was derived from one revision is kept until the next.
-   */
-  private modelRevision = 0;
-  /** config.yml as last written: the ConfigMap and the checksum share one rendering per revision. */
-  private lastRenderedConfig?: { readonly revision: number; readonly yaml: string; checksum?: string };
-  private configProblems?: { readonly revision: number; readonly problems: string[] };
+  /** The config fragments applied so far, in order: the model only grows, so its size names its state. */
+  private readonly fragments: string[] = [];
+  /** What was derived from the model (merged config, config.yml, checks), with the state it was derived from. */
+  private derived?: { readonly state: string; readonly config: { [key: string]: any }; yaml?: string; checksum?: string; problems?: string[] };
   private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
@@ -380,7 +373,7 @@ export class RegistryDeployment extends Construct {
     const replicas = props.replicas ?? 1;
     requireIntegerInRange(this, 'replicas', replicas, 1, 100);
     this.replicas = replicas;
-    this._explicitReplicas = props.replicas;
+    this.requestedReplicas = props.replicas;
     const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
     this.platform = platform;
     requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
@@ -411,6 +404,8 @@ export class RegistryDeployment extends Construct {
     };
     this.labels = labels;
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
+    this.storageDriver = this.storageBinding.driver;
+    this.requestedBlobDescriptorCache = props.storageOptions?.blobDescriptorCache;
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
@@ -567,11 +562,10 @@ export class RegistryDeployment extends Construct {
   /**
    * Registers the disruption budget of the registry's pods. The budget the registry adds by itself gives way to a
    * `RegistryDisruptionBudget` made for it; any other second budget is an error, since Kubernetes refuses every
-   * eviction of a pod that two budgets select.
-   * @internal
+   * eviction of a pod that two budgets select. Called by `RegistryDisruptionBudget`.
    */
-  public _useDisruptionBudget(budget: IConstruct): void {
-    const current = this._disruptionBudget;
+  public useDisruptionBudget(budget: IConstruct): void {
+    const current = this.budget;
     if (current !== undefined && current !== budget) {
       const ownDefault = current.node.scope === this && current.node.id === DEFAULT_BUDGET_ID;
       if (ownDefault && this.props.disruptionBudget === undefined) {
@@ -584,7 +578,41 @@ export class RegistryDeployment extends Construct {
           + `eviction of a pod that two budgets select, so node drains and cluster upgrades would block. Give one budget per registry: ${fix}`);
       }
     }
-    this._disruptionBudget = budget;
+    this.budget = budget;
+  }
+
+  /**
+   * The disruption budget of the registry's pods, if any (`useDisruptionBudget`).
+   * @default - none
+   */
+  public get disruptionBudget(): IConstruct | undefined {
+    return this.budget;
+  }
+
+  /**
+   * Registers the autoscaler that sets the registry's replica count from now on. A second one is an error: two
+   * HorizontalPodAutoscalers of one Deployment fight over its replica count. Called by `RegistryAutoscaler`.
+   */
+  public useAutoscaler(autoscaler: IConstruct, minReplicas: number): void {
+    if (this.scaling) {
+      throw propError(autoscaler, 'registry', `(${this.node.path}) is already scaled by ${this.scaling.construct.node.path}: `
+        + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
+    }
+    this.deployment.markHasAutoscaler();
+    this.scaling = { construct: autoscaler, minReplicas };
+  }
+
+  /**
+   * The autoscaler of the registry, if any, with its fewest replicas (`useAutoscaler`).
+   * @default - none
+   */
+  public get autoscaler(): RegistryAutoscaling | undefined {
+    return this.scaling;
+  }
+
+  /** The ways in declared for the registry (`exposeThrough`), in order. */
+  public get waysIn(): RegistryWayIn[] {
+    return [...this.declaredWaysIn];
   }
 
   /**
@@ -633,7 +661,6 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
     this._externalUrl = normalized;
-    this.modelChanged();
   }
 
   /**
@@ -642,17 +669,12 @@ export class RegistryDeployment extends Construct {
    */
   public addPart(part: IRegistryPart): void {
     this.applyContribution(part.bind(this));
-    this.parts.push(part);
+    this.addedParts.push(part);
   }
 
-  /** @internal The props as given, for parts that check theirs against them. */
-  public get _props(): RegistryDeploymentProps {
-    return this.props;
-  }
-
-  /** @internal The parts added with `addPart`, in order, for constructs that derive from them (garbage collection). */
-  public get _parts(): IRegistryPart[] {
-    return [...this.parts];
+  /** The parts added with `addPart`, in order. */
+  public get parts(): IRegistryPart[] {
+    return [...this.addedParts];
   }
 
   /**
@@ -660,17 +682,13 @@ export class RegistryDeployment extends Construct {
    * `addConfigSection` or a part's config). The ConfigMap holds only the placeholder; an init container
    * writes the value into the config the registry reads, in an in-memory volume. Works on every version,
    * including where `REGISTRY_*` variables cannot reach (list items on 2.8, redis options on 3.0.0).
+   * @param secret the Secret holding the credential
+   * @param key the key of the Secret holding it
+   * @param property the prop that gave it, which errors about the Secret or key name name (such as a part's
+   * `proxy.password.key`); `secretValue` when not given
    */
-  public secretValue(secret: kplus.ISecret, key: string): string {
-    return this.secrets.placeholder('secretValue', secret, key);
-  }
-
-  /**
-   * `secretValue` for a part's prop: errors about the Secret or key name `property` (such as `proxy.password.key`).
-   * @internal
-   */
-  public _secretValue(property: string, ref: SecretKeyReference): string {
-    return this.secrets.placeholder(property, ref.secret, ref.key);
+  public secretValue(secret: kplus.ISecret, key: string, property?: string): string {
+    return this.secrets.placeholder(property ?? 'secretValue', secret, key);
   }
 
   /**
@@ -701,13 +719,11 @@ export class RegistryDeployment extends Construct {
 
   /**
    * Refuses exposure through a way in that contradicts the registry: another namespace, or a public way in to
-   * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`. Called by the ways in.
-   * @param wayIn the way in (ElbTlsService, RegistryIngress, RegistryRoute)
-   * @param publicAccess whether the way in is reachable from outside the cluster's network
-   * @param way what the way in is, for a network policy that must admit it
-   * @internal
+   * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`; records the way in for a network
+   * policy that must admit it (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute).
    */
-  public _exposeThrough(wayIn: IConstruct, publicAccess: boolean, way?: RegistryWayIn): void {
+  public exposeThrough(wayIn: IConstruct, options: ExposeOptions): void {
+    const publicAccess = options.publicAccess;
     const here = Chart.of(this).namespace;
     const there = Chart.of(wayIn).namespace;
     if (here !== there) {
@@ -719,7 +735,7 @@ export class RegistryDeployment extends Construct {
       throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
         + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
     }
-    if (way) this._waysIn.push(way);
+    this.declaredWaysIn.push({ construct: wayIn, kind: options.kind });
   }
 
   /**
@@ -739,34 +755,43 @@ export class RegistryDeployment extends Construct {
   }
 
   /**
-   * config.yml, written at most once for a revision of the model. Both the ConfigMap and the checksum annotation are
-   * lazy, so that `add*` calls made after the constructor still count; each asks for the rendering when the synth
-   * resolves it, and the merge and the YAML writer run again only if the model changed since.
+   * The value at a dotted path of the merged config model (`storage.delete.enabled`), as config.yml will hold it
+   * with what was added so far; `undefined` where unset.
    */
-  private renderedConfig(): { readonly yaml: string; checksum?: string } {
-    if (this.lastRenderedConfig?.revision !== this.modelRevision) {
-      const yaml = Yaml.stringify(this.renderConfig());
-      this.secrets.checkRendered(yaml);
-      this.lastRenderedConfig = { revision: this.modelRevision, yaml };
+  public configValue(dottedPath: string): any {
+    let value: any = this.model().config;
+    for (const key of dottedPath.split('.')) {
+      if (value === undefined || value === null || typeof value !== 'object') return undefined;
+      value = value[key];
     }
-    return this.lastRenderedConfig;
+    return value;
   }
 
   /**
-   * Records a change of the model config.yml and the env are derived from, so the rendering and the checks are
-   * redone. Every change goes through here: the config (`applyContribution`), an env variable (`addEnv`), the
-   * external URL (`useExternalUrl`); all else is fixed in the constructor, and merged fragments are copies.
+   * What is derived from the model: the merged config, config.yml, its checksum and its problems, kept while the
+   * model is the same. The model only grows (config fragments, env variables) and the external URL is set once,
+   * so their sizes and the URL name its state: nothing needs to be told of a change. Both the ConfigMap and the
+   * checksum annotation are lazy, so that `add*` calls made after the constructor still count.
    */
-  private modelChanged(): void {
-    this.modelRevision += 1;
+  private model(): { readonly config: { [key: string]: any }; yaml?: string; checksum?: string; problems?: string[] } {
+    const state = `${this.fragments.length}/${this.env.size}/${this._externalUrl ?? ''}`;
+    if (this.derived?.state !== state) {
+      this.derived = { state, config: this.mergeConfig() };
+    }
+    return this.derived;
   }
 
-  /** @internal The merged config.yml as a plain object, for parts that derive from it (garbage collection). */
-  public _renderConfig(): { [key: string]: any } {
-    return this.renderConfig();
+  private renderedConfig(): { readonly yaml: string; checksum?: string } {
+    const model = this.model();
+    if (model.yaml === undefined) {
+      const yaml = Yaml.stringify(model.config);
+      this.secrets.checkRendered(yaml);
+      model.yaml = yaml;
+    }
+    return model as { readonly yaml: string; checksum?: string };
   }
 
-  private renderConfig(): { [key: string]: any } {
+  private mergeConfig(): { [key: string]: any } {
     const merged = new ConfigFragments();
     merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');
     const conflicts = merged.merge(this.partsConfig.document, 'parts');
@@ -785,8 +810,9 @@ export class RegistryDeployment extends Construct {
    * variable or the external URL), or synthesis would grow with the square of the charts.
    */
   private validateConfig(): string[] {
-    if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
-    const config = this.renderConfig();
+    const model = this.model();
+    if (model.problems) return model.problems;
+    const config = model.config;
     const errors = checkRenderedConfig(config);
     const debugProblem = debugAddressProblem(config.http?.debug?.addr, REGISTRY_PORT, 'http.debug.addr');
     if (debugProblem) errors.push(propError(this, this.partsConfig.ownerOf('http.debug.addr')?.replace(/'/g, '') ?? 'metrics', debugProblem).message);
@@ -796,7 +822,7 @@ export class RegistryDeployment extends Construct {
       const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
       if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
     }
-    this.configProblems = { revision: this.modelRevision, problems: errors };
+    model.problems = errors;
     return errors;
   }
 
@@ -808,7 +834,7 @@ export class RegistryDeployment extends Construct {
         if (problem) throw propError(this, c.name, problem);
       }
       const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
-      this.modelChanged();
+      this.fragments.push(c.name);
       if (conflicts.length > 0) {
         throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
       }
@@ -932,7 +958,6 @@ export class RegistryDeployment extends Construct {
       throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
     }
     this.env.set(name, `'${source}'`);
-    this.modelChanged();
     this.container.env.addVariable(name, value);
   }
 }

@@ -41,7 +41,7 @@ export class RegistryDisruptionBudget extends Construct {
     if (Object.keys(registry.selectorLabels).length === 0) {
       throw propError(this, 'registry', 'has no pod selector to protect');
     }
-    registry._useDisruptionBudget(this);
+    registry.useDisruptionBudget(this);
     this.node.addValidation({ validate: () => this.replicaProblems(maxUnavailable) });
     this.apiObject = new kplus.k8s.KubePodDisruptionBudget(this, 'Resource', {
       metadata: {
@@ -60,7 +60,7 @@ export class RegistryDisruptionBudget extends Construct {
   /** A budget that lets every replica go at once protects nothing; checked once the autoscaler, if any, is known. */
   private replicaProblems(maxUnavailable: number): string[] {
     const registry = this.registry;
-    const autoscaler = registry._autoscaler;
+    const autoscaler = registry.autoscaler;
     const fewest = autoscaler?.minReplicas ?? registry.replicas;
     const which = autoscaler ? `its autoscaler's minReplicas (${fewest})` : `its replicas (${fewest})`;
     const own = this.node.scope === registry;

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
 import { propError, requireCidrs, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
@@ -160,7 +161,7 @@ export class ElbTlsService extends Construct {
     if (props.name === undefined && name !== undefined && name.length > 63) {
       throw propError(this, 'name', `is not given, and the name made from the registry's (${JSON.stringify(name)}) is longer than the 63 characters of a Service name: give 'name'`);
     }
-    registry._exposeThrough(this, !props.internal, { construct: this, kind: 'load-balancer' });
+    registry.exposeThrough(this, { publicAccess: !props.internal, kind: WayInKind.LOAD_BALANCER });
     this.service = new kplus.Service(this, 'Resource', {
       metadata: {
         ...(name !== undefined ? { name } : {}),

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
 import { requireSecretName } from '../util/secret-env';
@@ -178,7 +179,7 @@ export class RegistryIngress extends Construct {
     const sorted: { [key: string]: string } = {};
     for (const key of Object.keys(annotations).sort()) sorted[key] = annotations[key];
 
-    registry._exposeThrough(this, true, { construct: this, kind: 'ingress' });
+    registry.exposeThrough(this, { publicAccess: true, kind: WayInKind.INGRESS });
     const name = props.name ?? registry.name;
     this.ingress = new kplus.Ingress(this, 'Resource', {
       metadata: {

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Platform } from '../platform';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
 import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
@@ -182,7 +183,7 @@ export class RegistryRoute extends Construct {
     const timeout = wholeSeconds(this, 'timeout', props.timeout ?? Duration.minutes(15), 1);
     const termination = (props.termination ?? RouteTermination.edge()).bind(this, registry);
 
-    registry._exposeThrough(this, true, { construct: this, kind: 'route' });
+    registry.exposeThrough(this, { publicAccess: true, kind: WayInKind.ROUTE });
     const name = props.name ?? registry.name;
     this.route = new ApiObject(this, 'Resource', {
       apiVersion: 'route.openshift.io/v1',

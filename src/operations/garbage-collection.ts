@@ -272,7 +272,7 @@ export class GarbageCollection extends Construct {
   /** What the registry's parts need done after a collection that deletes (a redis cache flushed), in part order. */
   private afterCollection(container: Obj): AfterCollectionSteps {
     const context = { collection: this, registryContainer: container, redisImage: this.redisImage };
-    const steps = this.registry._parts.map((part) => part._afterCollection?.(context));
+    const steps = this.registry.parts.map((part) => part.afterCollection?.(context));
     return {
       containers: steps.flatMap((s) => s?.containers ?? []),
       problems: steps.flatMap((s) => s?.problems ?? []),
@@ -296,23 +296,18 @@ export class GarbageCollection extends Construct {
     return { template, pod, container, selector: deployment.spec.selector.matchLabels, strategy: deployment.spec.strategy?.type };
   }
 
-  private renderedConfig(): Obj {
-    return this.registry._renderConfig();
-  }
-
   private configSaysReadOnly(): boolean {
-    return this.renderedConfig().storage?.maintenance?.readonly?.enabled === true;
+    return this.registry.configValue('storage.maintenance.readonly.enabled') === true;
   }
 
   /** Storage the job can reach, and a cache it can make fresh; called at synth time. */
   private validateStorage(): string[] {
-    const config = this.renderedConfig();
-    const storage: Obj = config.storage ?? {};
+    const storage: Obj = this.registry.configValue('storage') ?? {};
     const errors: string[] = [];
     if ('inmemory' in storage) {
       errors.push(`${this.node.path}: 'registry' stores images in the registry process (inmemory driver): a garbage collection job cannot reach them`);
     }
-    if (config.proxy?.remoteurl) {
+    if (this.registry.configValue('proxy.remoteurl')) {
       errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
     }
     const { pod, container } = this.registryPodSpec();
