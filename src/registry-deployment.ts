@@ -20,7 +20,7 @@ import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
-import { StorageBackend, StorageBinding } from './storage/storage-backend';
+import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
 import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
 import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
@@ -330,6 +330,12 @@ export class RegistryDeployment extends Construct implements IRegistry {
    */
   public readonly requestedBlobDescriptorCache?: BlobDescriptorCache;
 
+  /**
+   * The volume holding the images (filesystem backends): its claim and access mode, where the registry mounts it.
+   * @default - the images are not on a volume of the pod (object storage, in memory)
+   */
+  public readonly dataVolume?: StorageDataVolume;
+
   private readonly declaredWaysIn: RegistryWayIn[] = [];
   private budget?: IConstruct;
   private scaling?: RegistryAutoscaling;
@@ -405,6 +411,7 @@ export class RegistryDeployment extends Construct implements IRegistry {
     this.labels = labels;
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
     this.storageDriver = this.storageBinding.driver;
+    this.dataVolume = this.storageBinding.dataVolume;
     this.requestedBlobDescriptorCache = props.storageOptions?.blobDescriptorCache;
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });

@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { RegistryVersion } from './config/registry-version';
 import type { IRegistryPart } from './registry-part';
+import { StorageDataVolume } from './storage/storage-backend';
 import { BlobDescriptorCache } from './storage/storage-options';
 
 /**
@@ -45,6 +46,12 @@ export interface IRegistry extends IConstruct {
    * @default - not known: the registry derives URLs from each request
    */
   readonly externalUrl?: string;
+
+  /**
+   * The volume holding the images (filesystem backends): its claim and access mode, where the registry mounts it.
+   * @default - the images are not on a volume of the pod (object storage, in memory)
+   */
+  readonly dataVolume?: StorageDataVolume;
 
   /** The parts added so far with `addPart`, in order. */
   readonly parts: IRegistryPart[];

@@ -159,6 +159,7 @@ export class GarbageCollection extends Construct {
   private readonly redisImage: string;
   private readonly timeoutSeconds: number;
   private readonly labels: { [key: string]: string };
+  private storageChecked?: { readonly storage?: Obj; readonly parts: number; readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
     super(scope, id);
@@ -300,9 +301,23 @@ export class GarbageCollection extends Construct {
     return this.registry.configValue('storage.maintenance.readonly.enabled') === true;
   }
 
-  /** Storage the job can reach, and a cache it can make fresh; called at synth time. */
+  /**
+   * Storage the job can reach, and a cache it can make fresh; called at synth time. cdk8s validates the whole app
+   * once per chart, so the verdict is kept while what it was drawn from is the same: the registry's config model
+   * (the same object until it changes), its parts and the escape-hatch patches of its Deployment.
+   */
   private validateStorage(): string[] {
-    const storage: Obj = this.registry.configValue('storage') ?? {};
+    const storage: Obj | undefined = this.registry.configValue('storage');
+    const parts = this.registry.parts.length;
+    const patches: number | undefined = (ApiObject.of(this.registry.deployment) as any).patches?.length;
+    const last = this.storageChecked;
+    if (last && last.storage === storage && last.parts === parts && patches !== undefined && last.patches === patches) return last.problems;
+    const problems = this.storageProblems(storage ?? {});
+    this.storageChecked = { storage, parts, patches, problems };
+    return problems;
+  }
+
+  private storageProblems(storage: Obj): string[] {
     const errors: string[] = [];
     if ('inmemory' in storage) {
       errors.push(`${this.node.path}: 'registry' stores images in the registry process (inmemory driver): a garbage collection job cannot reach them`);
@@ -310,28 +325,19 @@ export class GarbageCollection extends Construct {
     if (this.registry.configValue('proxy.remoteurl')) {
       errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
     }
-    const { pod, container } = this.registryPodSpec();
     if (!this.props.dryRun) {
-      const after = this.afterCollection(container);
+      const after = this.afterCollection(this.registryPodSpec().container);
       errors.push(...after.problems);
       if (storage.cache?.blobdescriptor === 'redis' && after.containers.length === 0 && after.problems.length === 0) {
         errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures (addConfigSection?), so the job cannot flush it after collection, and a push could skip uploading a blob that is gone. Configure redis with registry.addPart(new RedisBlobDescriptorCache({...})), or use BlobDescriptorCache.INMEMORY or NONE`);
       }
     }
-    const rootDirectory = storage.filesystem?.rootdirectory;
-    if (rootDirectory) {
-      const mount = (container.volumeMounts as Obj[] ?? []).find((m) => m.mountPath === rootDirectory);
-      const volume = (pod.volumes as Obj[] ?? []).find((v) => v.name === mount?.name);
-      if (volume?.emptyDir) {
-        errors.push(`${this.node.path}: 'registry' keeps its images on an emptyDir volume, which only the registry pod can see: use a PersistentVolumeClaim to collect garbage`);
-      }
-      const claimName = volume?.persistentVolumeClaim?.claimName;
-      const claim = this.node.root.node.findAll().map((c) => c instanceof ApiObject ? c : undefined)
-        .find((o) => o?.kind === 'PersistentVolumeClaim' && o.name === claimName);
-      const modes: string[] = claim ? claim.toJson().spec?.accessModes ?? [] : [];
-      if (modes.includes('ReadWriteOncePod')) {
-        errors.push(`${this.node.path}: 'registry' keeps its images on the ReadWriteOncePod claim ${claimName}, which the job's pod cannot mount while the registry runs: use ReadWriteOnce or ReadWriteMany`);
-      }
+    const data = this.registry.dataVolume;
+    if (data?.podLocal) {
+      errors.push(`${this.node.path}: 'registry' keeps its images on an emptyDir volume, which only the registry pod can see: use a PersistentVolumeClaim to collect garbage`);
+    }
+    if (data?.claim && data.accessMode === kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD) {
+      errors.push(`${this.node.path}: 'registry' keeps its images on the ReadWriteOncePod claim ${data.claim.name}, which the job's pod cannot mount while the registry runs: use ReadWriteOnce or ReadWriteMany`);
     }
     return errors;
   }

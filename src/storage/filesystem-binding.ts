@@ -8,12 +8,14 @@ export const FILESYSTEM_ROOT = '/var/lib/registry';
  * The binding shared by every filesystem backend: the `filesystem` driver rooted at the
  * data volume, mounted writable.
  */
-export function filesystemBinding(volume: kplus.Volume, singleReplicaReason: string | undefined, subPath?: string): StorageBinding {
+export function filesystemBinding(volume: kplus.Volume, singleReplicaReason: string | undefined, subPath?: string,
+  data: { podLocal: boolean; claim?: kplus.IPersistentVolumeClaim; accessMode?: kplus.PersistentVolumeAccessMode } = { podLocal: false }): StorageBinding {
   return {
     driver: 'filesystem',
     parameters: { rootdirectory: FILESYSTEM_ROOT },
     mounts: [{ volume, path: FILESYSTEM_ROOT, subPath, readOnly: false }],
     singleReplicaReason,
+    dataVolume: { volume, path: FILESYSTEM_ROOT, ...data },
   };
 }
 
