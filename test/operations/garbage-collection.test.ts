@@ -394,7 +394,7 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
       .toThrow(/GC: 'registry' uses a redis blob descriptor cache at 2 addresses \(a cluster\): the job flushes the cache of a single redis only/);
   });
 
-  test('any part can add steps after collection through the internal seam, in part order, after the redis flush if added later', () => {
+  test('any part can add steps after collection through the public seam (afterCollection), in part order, after the redis flush if added later', () => {
     // GIVEN a part that is not a redis cache but needs a step after collection (the seam the redis cache uses)
     const part: IRegistryPart = {
       bind: () => ({ name: 'search-index' }),
