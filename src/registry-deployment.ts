@@ -17,6 +17,7 @@ import { RegistryTls, TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
+import { RegistryConstruct } from './registry-construct';
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
@@ -27,7 +28,7 @@ import { imageReferenceProblem } from './util/image-reference';
 import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
 import { debugAddressProblem } from './util/listen-address';
-import { claimName, validateObjectNames } from './util/object-names';
+import { claimName } from './util/object-names';
 import { proxyExpiryProblem } from './util/proxy-expiry';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
@@ -260,7 +261,7 @@ export interface RegistryDeploymentProps {
  * Secure by default (Pod Security Standards "restricted"), rolled out safely for its storage,
  * and deterministic: the same app always synthesizes the same bytes.
  */
-export class RegistryDeployment extends Construct implements IRegistry {
+export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   /** The registry release that runs. */
   public readonly version: RegistryVersion;
 
@@ -365,7 +366,6 @@ export class RegistryDeployment extends Construct implements IRegistry {
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
-    validateObjectNames(this);
     this.props = requireProp(this, 'props', props, 'give at least { auth }');
     requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {

@@ -265,12 +265,12 @@ describe('a user\'s part uses the seam RedisBlobDescriptorCache uses', () => {
   class PushWebhook implements IRegistryPart {
     public constructor(private readonly props: { readonly url: string; readonly token: SecretKeyReference }) {}
 
-    public bind(registry: IRegistry): RegistryContribution {
-      if (registry.configValue('storage.maintenance.readonly.enabled') === true) {
-        throw new Error(`${registry.node.path}: 'webhook' hears of pushes, and a read-only registry takes none`);
+    public bind(target: IRegistry): RegistryContribution {
+      if (target.configValue('storage.maintenance.readonly.enabled') === true) {
+        throw new Error(`${target.node.path}: 'webhook' hears of pushes, and a read-only registry takes none`);
       }
-      const token = registry.secretValue(this.props.token.secret, this.props.token.key, 'webhook.token.key');
-      const ignore = registry.version.supports(RegistryFeature.NOTIFICATIONS_IGNORE_ACTIONS_ALONE) ? { ignore: { actions: ['pull'] } } : {};
+      const token = target.secretValue(this.props.token.secret, this.props.token.key, 'webhook.token.key');
+      const ignore = target.version.supports(RegistryFeature.NOTIFICATIONS_IGNORE_ACTIONS_ALONE) ? { ignore: { actions: ['pull'] } } : {};
       return {
         name: 'webhook',
         config: { notifications: { endpoints: [{ name: 'push-webhook', url: this.props.url, headers: { Authorization: [token] }, ...ignore }] } },

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -36,13 +36,12 @@ export interface RegistryAutoscalerProps {
  * The Deployment's `replicas` is then left to the autoscaler, and the registry's `replicas`, when given, becomes
  * its `minReplicas`.
  */
-export class RegistryAutoscaler extends Construct {
+export class RegistryAutoscaler extends RegistryConstruct {
   /** The HorizontalPodAutoscaler object. */
   public readonly apiObject: kplus.k8s.KubeHorizontalPodAutoscalerV2;
 
   public constructor(scope: Construct, id: string, props: RegistryAutoscalerProps) {
     super(scope, id);
-    validateObjectNames(this);
     const registry = props.registry;
     if (registry.autoscaler) {
       throw propError(this, 'registry', `(${registry.node.path}) is already scaled by ${registry.autoscaler.construct.node.path}: `
@@ -76,7 +75,7 @@ export class RegistryAutoscaler extends Construct {
     this.apiObject = new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'autoscaler' },
+        labels: this.componentLabels(registry, 'autoscaler'),
       },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: registry.deployment.name },

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -26,7 +26,7 @@ export interface RegistryDisruptionBudgetProps {
  * registry replaces it (Kubernetes refuses every eviction of a pod that two budgets select), and a second one is
  * an error.
  */
-export class RegistryDisruptionBudget extends Construct {
+export class RegistryDisruptionBudget extends RegistryConstruct {
   /** The PodDisruptionBudget object. */
   public readonly apiObject: kplus.k8s.KubePodDisruptionBudget;
 
@@ -34,7 +34,6 @@ export class RegistryDisruptionBudget extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryDisruptionBudgetProps) {
     super(scope, id);
-    validateObjectNames(this);
     const maxUnavailable = props.maxUnavailable ?? 1;
     requireIntegerInRange(this, 'maxUnavailable', maxUnavailable, 1, 100);
     const registry = props.registry;
@@ -46,7 +45,7 @@ export class RegistryDisruptionBudget extends Construct {
     this.apiObject = new kplus.k8s.KubePodDisruptionBudget(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'disruption-budget' },
+        labels: this.componentLabels(registry, 'disruption-budget'),
       },
       spec: {
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),

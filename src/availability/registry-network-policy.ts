@@ -2,9 +2,9 @@ import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { WayInKind } from '../registry';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
 import { requireLabels } from '../util/labels';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireCidrs, requireDns1123Label } from '../util/validation';
 
 /**
@@ -73,13 +73,12 @@ const OPENSHIFT_INGRESS_POLICY_GROUP = 'policy-group.network.openshift.io/ingres
  * `ingressControllerNamespace` (or `allowFromCidrs` for a controller on the host network); an `ElbTlsService`
  * needs `allowFromCidrs` with the nodes' or the load balancer's addresses.
  */
-export class RegistryNetworkPolicy extends Construct {
+export class RegistryNetworkPolicy extends RegistryConstruct {
   /** The NetworkPolicy object. */
   public readonly apiObject: kplus.k8s.KubeNetworkPolicy;
 
   public constructor(scope: Construct, id: string, props: RegistryNetworkPolicyProps) {
     super(scope, id);
-    validateObjectNames(this);
     const registry = props.registry;
     const namespaces = [...(props.allowFromNamespaces ?? [])];
     if (props.ingressControllerNamespace !== undefined) namespaces.push(props.ingressControllerNamespace);
@@ -126,7 +125,7 @@ export class RegistryNetworkPolicy extends Construct {
     this.apiObject = new kplus.k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'network-policy' },
+        labels: this.componentLabels(registry, 'network-policy'),
       },
       spec: {
         podSelector: { matchLabels: registry.selectorLabels },

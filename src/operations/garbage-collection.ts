@@ -2,11 +2,12 @@ import { ApiObject, Chart, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RegistryFeature } from '../config/registry-version';
+import { RegistryConstruct } from '../registry-construct';
 import { RegistryDeployment } from '../registry-deployment';
 import { AfterCollectionSteps } from '../registry-part';
 import { requireCronSchedule, requireTimeZone } from '../util/cron-schedule';
 import { imageReferenceProblem, splitImage } from '../util/image-reference';
-import { newCronJob, validateObjectNames } from '../util/object-names';
+import { newCronJob } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
 /** The kubectl image of the maintenance window, pinned by tag (the official image, built by Kubernetes). */
@@ -131,7 +132,7 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * The job runs as its own ServiceAccount, allowed to create, patch and delete the switch only, to read the
  * registry's Deployment, and to list, watch and delete pods.
  */
-export class GarbageCollection extends Construct {
+export class GarbageCollection extends RegistryConstruct {
   /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
   public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
 
@@ -163,7 +164,6 @@ export class GarbageCollection extends Construct {
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
     super(scope, id);
-    validateObjectNames(this);
     this.props = props;
     this.registry = props.registry;
     if (!this.registry) {

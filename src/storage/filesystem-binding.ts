@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { StorageBinding } from './storage-backend';
+import { StorageBinding, StorageDataVolume } from './storage-backend';
 
 /** Where filesystem backends mount their volume; also the upstream image's declared VOLUME. */
 export const FILESYSTEM_ROOT = '/var/lib/registry';
@@ -9,7 +9,7 @@ export const FILESYSTEM_ROOT = '/var/lib/registry';
  * data volume, mounted writable.
  */
 export function filesystemBinding(volume: kplus.Volume, singleReplicaReason: string | undefined, subPath?: string,
-  data: { podLocal: boolean; claim?: kplus.IPersistentVolumeClaim; accessMode?: kplus.PersistentVolumeAccessMode } = { podLocal: false }): StorageBinding {
+  data: Omit<StorageDataVolume, 'volume' | 'path'> = { podLocal: false }): StorageBinding {
   return {
     driver: 'filesystem',
     parameters: { rootdirectory: FILESYSTEM_ROOT },

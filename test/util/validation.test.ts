@@ -5,11 +5,11 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { validateChart } from './validate-manifests';
-import { propError, RegistryValidationError } from '../../src/util/validation';
 import {
   BlobDescriptorCache, ElbTlsService, HtpasswdAuth, LogLevel, Platform, RegistryAuth, RegistryDeployment, RegistryDeploymentProps,
   RegistryIngress, RegistryRoute, RegistryTls, RegistryVersion, S3Credentials, StorageBackend, SwiftCredentials, TokenAuth, TokenAuthFile,
 } from '../../src';
+import { propError, RegistryValidationError } from '../../src/util/validation';
 
 const ARN = 'arn:aws:iam::123456789012:server-certificate/registry';
 const HASH = '$2y$05$' + 'a'.repeat(53);
