@@ -162,7 +162,7 @@ export class ElbTlsService extends RegistryWayInBase {
     }
     this.admit(registry, !props.internal);
     this.service = new kplus.Service(this, 'Resource', {
-      metadata: this.objectMetadata(registry, name, sortedObject(annotations)),
+      metadata: this.objectMetadata(registry, sortedObject(annotations), name),
       type: kplus.ServiceType.LOAD_BALANCER,
       ports: [{ name: 'https', port: 443, targetPort: registry.port, protocol: kplus.Protocol.TCP }],
       selector: registry.deployment,

@@ -181,7 +181,7 @@ export class RegistryIngress extends RegistryWayInBase {
     this.admit(registry, true);
     const name = props.name ?? registry.name;
     this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: this.objectMetadata(registry, name, sorted),
+      metadata: this.objectMetadata(registry, sorted, name),
       className: props.ingressClassName,
       tls: tls ? [{ hosts: [host], secret: tls.secret }] : undefined,
     });

@@ -187,7 +187,7 @@ export class RegistryRoute extends RegistryWayInBase {
     this.route = new ApiObject(this, 'Resource', {
       apiVersion: 'route.openshift.io/v1',
       kind: 'Route',
-      metadata: this.objectMetadata(registry, name, { 'haproxy.router.openshift.io/timeout': `${timeout}s` }),
+      metadata: this.objectMetadata(registry, { 'haproxy.router.openshift.io/timeout': `${timeout}s` }, name),
       spec: {
         host,
         to: { kind: 'Service', name: registry.service.name, weight: 100 },
