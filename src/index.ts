@@ -27,6 +27,7 @@ export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
 export * from './expose/registry-way-in-base';
+export * from './registry-deployment-props';
 export * from './registry-deployment';
 export * from './registry-chart';
 export * from './availability/placement';

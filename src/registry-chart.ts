@@ -5,7 +5,8 @@ import { ElbTlsService, ElbTlsServiceOptions } from './expose/elb-tls-service';
 import { RegistryIngress, RegistryIngressOptions } from './expose/registry-ingress';
 import { RegistryRoute, RegistryRouteOptions } from './expose/registry-route';
 import { GarbageCollection, GarbageCollectionOptions } from './operations/garbage-collection';
-import { RegistryDeployment, RegistryDeploymentProps } from './registry-deployment';
+import { RegistryDeployment } from './registry-deployment';
+import { RegistryDeploymentProps } from './registry-deployment-props';
 import { propError, requireDns1123Label, requireProp } from './util/validation';
 
 /**

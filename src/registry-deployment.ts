@@ -1,35 +1,32 @@
-import { createHash } from 'crypto';
 import * as path from 'path';
-import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
+import { AuthBinding } from './auth/registry-auth';
 import { LifecyclePlan, lifecycleProblem, planLifecycle } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
-import { applyPlacement, PlacementOptions } from './availability/placement';
+import { applyPlacement } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
-import { ConfigFragments, describeConflict } from './config/config-merge';
-import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
-import { configSectionProblem, registryEnvProblem } from './config/config-structure';
-import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
+import { RegistryConfigModel } from './config/config-model';
+import { ConfigSecrets, RENDERED_DIR } from './config/config-secrets';
+import { RegistryConfigDocument } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
-import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { chooseRelease } from './config/release-choice';
+import { TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
 import { RegistryConstruct } from './registry-construct';
+import { LogFormat, LogLevel, RegistryDeploymentProps } from './registry-deployment-props';
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
-import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
-import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
+import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions } from './storage/storage-options';
+import { ANNOTATION_ROUTE, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
-import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
-import { debugAddressProblem } from './util/listen-address';
 import { claimName } from './util/object-names';
-import { proxyExpiryProblem } from './util/proxy-expiry';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
@@ -45,214 +42,6 @@ const METRICS_PORT = 5001;
 
 /** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
-
-/**
- * Verbosity of the registry's log.
- */
-export enum LogLevel {
-  /** Errors only. */
-  ERROR = 'error',
-  /** Warnings and errors. */
-  WARN = 'warn',
-  /** The registry's default. */
-  INFO = 'info',
-  /** Everything, including request details. */
-  DEBUG = 'debug',
-}
-
-/**
- * Format of the registry's log lines.
- */
-export enum LogFormat {
-  /** `key=value` text, the registry's default. */
-  TEXT = 'text',
-  /** One JSON object a line, for log pipelines. */
-  JSON = 'json',
-  /** Logstash JSON. */
-  LOGSTASH = 'logstash',
-}
-
-/**
- * Properties of a `RegistryDeployment`.
- */
-export interface RegistryDeploymentProps {
-  /**
-   * How clients authenticate. Required, so that an open registry is a decision:
-   * `RegistryAuth.none()` says it out loud.
-   */
-  readonly auth: IRegistryAuth;
-
-  /**
-   * Where images are stored.
-   * @default StorageBackend.persistentVolumeClaim() - a 10 GiB ReadWriteOnce claim, so nothing is lost on restart
-   */
-  readonly storage?: StorageBackend;
-
-  /**
-   * Storage settings shared by every backend: delete API, redirects, upload purging, read-only mode, caches.
-   * @default - delete disabled, redirects as the driver does, upload purging as the registry does
-   */
-  readonly storageOptions?: StorageOptions;
-
-  /**
-   * The registry release. Decides the config path, the drivers available and the config keys.
-   * @default - read from `image`'s tag if given; otherwise the newest release with the storage backend's driver
-   * (RegistryVersion.V3_1, or RegistryVersion.V2_8 for swift and oss)
-   */
-  readonly version?: RegistryVersion;
-
-  /**
-   * The container image, for a mirror or a private build. Its tag picks `version` when that is not
-   * given: `registry:2` (older setups' floating tag) reads as 2.8; a tag that floats over releases whose
-   * config differs (`3`, `latest`) is a synth-time error saying what to pin.
-   * @default - the official image of `version`, pinned to its tag (for example `registry:3.1.2`)
-   */
-  readonly image?: string;
-
-  /**
-   * Number of registry pods. More than one needs storage that all of them share
-   * (object storage or a ReadWriteMany claim) and `httpSecret`. With a `RegistryAutoscaler` it is the
-   * autoscaler's `minReplicas` (giving both with different values is an error).
-   * @default 1
-   */
-  readonly replicas?: number;
-
-  /**
-   * The `http.secret` all replicas share to sign upload state, read from a Secret.
-   * Required for more than one replica; stable across synths because it is never generated here.
-   * @default - each registry process generates its own (fine for one replica)
-   */
-  readonly httpSecret?: SecretKeyReference;
-
-  /**
-   * The cluster flavour, which decides how the pod's user and group are set.
-   * @default Platform.KUBERNETES
-   */
-  readonly platform?: Platform;
-
-  /**
-   * UID and GID the registry runs as on Kubernetes (also the pod's fsGroup, so the data volume is writable).
-   * Ignored on OpenShift, which assigns them.
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * TLS terminated by the registry itself. Probes switch to HTTPS.
-   * @default - the registry serves plain HTTP inside the cluster; terminate TLS at a load balancer, Ingress or Route
-   */
-  readonly tls?: RegistryTls;
-
-  /**
-   * The URL clients use to reach the registry (`http.host`), used for redirects and upload locations
-   * behind a proxy. Ways in (`ElbTlsService`, Ingress, Route) set it for you.
-   * @default - derived by the registry from each request
-   */
-  readonly externalUrl?: string;
-
-  /**
-   * Return relative URLs in `Location` headers (`http.relativeurls`).
-   * @default false
-   */
-  readonly relativeUrls?: boolean;
-
-  /**
-   * Check the storage driver periodically (`health.storagedriver`). While it fails the registry answers 503,
-   * so the readiness probe takes the pod out of the Service, and a rollout never admits a pod whose storage
-   * does not work: the readiness probe waits for the check's first verdict, and `minReadySeconds` for a second.
-   * @default true
-   */
-  readonly storageHealthCheck?: boolean;
-
-  /**
-   * How often the storage health check runs (`health.storagedriver.interval`), in whole seconds. Together with
-   * the threshold it decides how long a new pod waits before it can be Ready (interval x (threshold + 1)).
-   * @default Duration.seconds(5)
-   */
-  readonly storageHealthCheckInterval?: Duration;
-
-  /**
-   * Failed storage checks in a row before the registry answers 503 (`health.storagedriver.threshold`), 1 to 10.
-   * @default 2
-   */
-  readonly storageHealthCheckThreshold?: number;
-
-  /**
-   * How long the registry finishes requests in flight (uploads, pulls) after SIGTERM (`http.draintimeout`).
-   * Without it the registry dies on the signal and every upload in flight fails. The pod's
-   * `terminationGracePeriodSeconds` is set to `preStopPause` + `drainTimeout` + 5 s.
-   * @default Duration.seconds(60)
-   */
-  readonly drainTimeout?: Duration;
-
-  /**
-   * How long the pod keeps serving after it was told to stop, before the registry gets SIGTERM (a preStop
-   * `sleep`): Services, Ingress controllers and load balancers stop sending new requests meanwhile, since the
-   * registry refuses new connections once it drains. `Duration.seconds(0)` renders no hook (for images without
-   * a `sleep` binary; the official images have one).
-   * @default Duration.seconds(10)
-   */
-  readonly preStopPause?: Duration;
-
-  /**
-   * Where the pods run: spread across nodes and zones, anti-affinity, priority class, node selector,
-   * tolerations and node affinity.
-   * @default - with more than one replica, spread evenly across nodes and zones where possible; otherwise no constraint
-   */
-  readonly placement?: PlacementOptions;
-
-  /**
-   * Render a PodDisruptionBudget allowing one pod at a time to be evicted (node drains, cluster upgrades).
-   * A `RegistryDisruptionBudget` made for the registry replaces this one (a pod that two budgets select can
-   * never be evicted). `true` with a single replica is an error: a budget then protects nothing or blocks every drain.
-   * @default - true with more than one replica
-   */
-  readonly disruptionBudget?: boolean;
-
-  /**
-   * Serve Prometheus metrics on port 5001 at `/metrics` (`http.debug`).
-   * @default false - the debug server also serves pprof, so it stays off unless asked for
-   */
-  readonly metrics?: boolean;
-
-  /**
-   * OpenTelemetry tracing (registry 3.x): `RegistryTracing.otlp({ endpoint })` exports the registry's traces to a
-   * collector. Registry 2.8 has no tracing, so `otlp()` is an error there.
-   * @default RegistryTracing.disabled() - 3.x exports nothing (`OTEL_TRACES_EXPORTER=none`) instead of trying
-   * https://localhost:4318 and logging an error every few seconds
-   */
-  readonly tracing?: RegistryTracing;
-
-  /**
-   * Log verbosity.
-   * @default LogLevel.INFO
-   */
-  readonly logLevel?: LogLevel;
-
-  /**
-   * Log format.
-   * @default LogFormat.TEXT
-   */
-  readonly logFormat?: LogFormat;
-
-  /**
-   * CPU and memory of the registry container.
-   * @default - requests 100m CPU and 256Mi memory, limits 2 CPUs and 1Gi memory
-   */
-  readonly resources?: kplus.ContainerResources;
-
-  /**
-   * Base name of every object (Deployment, Service, ServiceAccount, ConfigMap, the data claim `NAME-data`), and of
-   * the objects of its parts and ways in that are not given a `name` of their own (`NAME-lb` for an
-   * `ElbTlsService`, `NAME` for an Ingress, Route, budget, policy and autoscaler, `NAME-metrics`, `NAME-htpasswd`),
-   * a DNS-1035 label; also the `app.kubernetes.io/instance` label and, with `app.kubernetes.io/name`, the
-   * Deployment's selector. With a name, renaming construct ids or charts, or moving the registry to another chart
-   * of the same namespace, changes nothing in the cluster.
-   * @default - names generated by cdk8s from the construct path: renaming a construct id or chart renames every
-   * object, so the registry would start on a new, empty claim and the Deployment's selector would change
-   */
-  readonly name?: string;
-}
 
 /**
  * A CNCF distribution registry: Deployment, Service, ServiceAccount and the ConfigMap holding
@@ -351,17 +140,12 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   private readonly authBinding: AuthBinding;
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
-  private readonly partsConfig = new ConfigFragments();
+  private readonly model: RegistryConfigModel;
   private readonly addedParts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
-  private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
-  /** The config fragments applied so far, in order: the model only grows, so its size names its state. */
-  private readonly fragments: string[] = [];
-  /** What was derived from the model (merged config, config.yml, checks), with the state it was derived from. */
-  private derived?: { readonly state: string; readonly config: { [key: string]: any }; yaml?: string; checksum?: string; problems?: string[] };
   private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
@@ -389,7 +173,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
 
     const storage = props.storage ?? StorageBackend.persistentVolumeClaim();
-    this.version = this.resolveVersion(storage);
+    this.version = chooseRelease(this, { version: props.version, image: props.image, driver: storage.driver });
     this.image = props.image ?? this.version.image;
     if (this.image.trim() === '') {
       throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
@@ -418,6 +202,16 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.tlsBinding = props.tls?.bind(this);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
+    this.model = new RegistryConfigModel({
+      scope: this,
+      version: this.version,
+      driver: this.storageBinding.driver,
+      port: REGISTRY_PORT,
+      document: () => this.configDocument(),
+      documentState: () => this._externalUrl ?? '',
+      defaults: this.storageOptions.defaults,
+      checkRendered: (yaml) => this.secrets.checkRendered(yaml),
+    });
 
     if (replicas > 1 && this.storageBinding.singleReplicaReason) {
       throw propError(this, 'replicas', `(${replicas}) must be 1 with this storage: ${this.storageBinding.singleReplicaReason}. Use object storage or a ReadWriteMany claim for more replicas`);
@@ -474,7 +268,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     // Before any Service is made from the Deployment: every other selector names the component.
     (this.deployment as NamedDeployment).podSelectorExtraLabels = { 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] };
     this.selectorLabels = (this.deployment as NamedDeployment).podSelectorLabels;
-    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
+    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.model.checksum() }) as any);
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
@@ -550,7 +344,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     for (const contribution of (props.tracing ?? RegistryTracing.disabled()).bind(this)) {
       this.applyContribution(contribution);
     }
-    this.node.addValidation({ validate: () => this.validateConfig() });
+    this.node.addValidation({ validate: () => this.model.problems() });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
@@ -625,7 +419,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   /**
    * A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. Only a JSON
    * patch of the Deployment can change the grace period or the preStop hook once constructed, so the check is redone
-   * only when the patches changed: cdk8s validates the whole app once per chart (see `validateConfig`).
+   * only when the patches changed: cdk8s validates the whole app once per chart (see `RegistryConfigModel.problems`).
    */
   private validateLifecycle(): string[] {
     const api = ApiObject.of(this.deployment);
@@ -718,8 +512,8 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     if (modelled.includes(section)) {
       throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders: use the matching props (${modelled.join(', ')} are modelled)`);
     }
-    if (this.partsConfig.document[section] !== undefined) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.partsConfig.ownerOf(section)})`);
+    if (this.model.hasSection(section)) {
+      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.model.ownerOf(section)})`);
     }
     this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
   }
@@ -758,7 +552,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
 
   /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
   public renderConfigYaml(): string {
-    return this.renderedConfig().yaml;
+    return this.model.yaml();
   }
 
   /**
@@ -766,86 +560,11 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * with what was added so far; `undefined` where unset.
    */
   public configValue(dottedPath: string): any {
-    let value: any = this.model().config;
-    for (const key of dottedPath.split('.')) {
-      if (value === undefined || value === null || typeof value !== 'object') return undefined;
-      value = value[key];
-    }
-    return value;
-  }
-
-  /**
-   * What is derived from the model: the merged config, config.yml, its checksum and its problems, kept while the
-   * model is the same. The model only grows (config fragments, env variables) and the external URL is set once,
-   * so their sizes and the URL name its state: nothing needs to be told of a change. Both the ConfigMap and the
-   * checksum annotation are lazy, so that `add*` calls made after the constructor still count.
-   */
-  private model(): { readonly config: { [key: string]: any }; yaml?: string; checksum?: string; problems?: string[] } {
-    const state = `${this.fragments.length}/${this.env.size}/${this._externalUrl ?? ''}`;
-    if (this.derived?.state !== state) {
-      this.derived = { state, config: this.mergeConfig() };
-    }
-    return this.derived;
-  }
-
-  private renderedConfig(): { readonly yaml: string; checksum?: string } {
-    const model = this.model();
-    if (model.yaml === undefined) {
-      const yaml = Yaml.stringify(model.config);
-      this.secrets.checkRendered(yaml);
-      model.yaml = yaml;
-    }
-    return model as { readonly yaml: string; checksum?: string };
-  }
-
-  private mergeConfig(): { [key: string]: any } {
-    const merged = new ConfigFragments();
-    merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');
-    const conflicts = merged.merge(this.partsConfig.document, 'parts');
-    if (conflicts.length > 0) {
-      const c = conflicts[0];
-      throw propError(this, 'config', `${describeConflict({ ...c, newSource: this.partsConfig.ownerOf(c.path) ?? c.newSource })}: a key has one value`);
-    }
-    merged.merge(this.storageOptions.defaults ?? {}, 'defaults', true);
-    return orderSections(merged.document);
-  }
-
-  /**
-   * Checks that need every part added: the rendered config, and list indexes of REGISTRY_* variables.
-   * cdk8s validates the whole app once per chart (docs/benchmarks.md), so with a Chart per registry this runs once
-   * per chart for every registry: the checks are redone only when the model changed (a contribution, an env
-   * variable or the external URL), or synthesis would grow with the square of the charts.
-   */
-  private validateConfig(): string[] {
-    const model = this.model();
-    if (model.problems) return model.problems;
-    const config = model.config;
-    const errors = checkRenderedConfig(config);
-    const debugProblem = debugAddressProblem(config.http?.debug?.addr, REGISTRY_PORT, 'http.debug.addr');
-    if (debugProblem) errors.push(propError(this, this.partsConfig.ownerOf('http.debug.addr')?.replace(/'/g, '') ?? 'metrics', debugProblem).message);
-    const proxyProblem = proxyExpiryProblem(this.version, config);
-    if (proxyProblem) errors.push(propError(this, this.partsConfig.ownerOf('proxy.remoteurl')?.replace(/'/g, '') ?? 'proxy', proxyProblem).message);
-    for (const [name, source] of this.env) {
-      const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
-      if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
-    }
-    model.problems = errors;
-    return errors;
+    return this.model.value(dottedPath);
   }
 
   private applyContribution(c: RegistryContribution): void {
-    if (c.config) {
-      refuseCredentials(this, c.name, findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v)), CONFIG_ROUTE);
-      for (const section of Object.keys(c.config)) {
-        const problem = configSectionProblem(this.version, section, c.config[section]);
-        if (problem) throw propError(this, c.name, problem);
-      }
-      const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
-      this.fragments.push(c.name);
-      if (conflicts.length > 0) {
-        throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
-      }
-    }
+    if (c.config) this.model.addFragment(c.name, c.config);
     for (const name of Object.keys(c.env ?? {}).sort()) {
       this.addEnv(name, c.env![name], c.name);
     }
@@ -896,45 +615,6 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     };
   }
 
-  private configChecksum(): string {
-    const rendered = this.renderedConfig();
-    rendered.checksum ??= createHash('sha256').update(rendered.yaml).digest('hex');
-    return rendered.checksum;
-  }
-
-  private resolveVersion(storage: StorageBackend): RegistryVersion {
-    const props = this.props;
-    const driver = storage.driver;
-    let version: RegistryVersion | undefined;
-    try {
-      version = props.version ?? (props.image !== undefined ? RegistryVersion.tryFromImage(props.image) : undefined);
-    } catch (e) {
-      throw propError(this, props.version ? 'version' : 'image', `${(e as Error).message}`);
-    }
-    const floating = !version && props.image !== undefined ? floatingTagAdvice(props.image) : undefined;
-    if (floating) {
-      throw propError(this, 'image', `('${props.image}') ${floating}`);
-    }
-    if (props.version && props.image !== undefined) {
-      const problem = imageTagProblem(props.version, props.image, driver);
-      if (problem) throw propError(this, 'image', problem);
-    }
-    if (!version && props.image !== undefined) {
-      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
-    }
-    const supporting = RegistryVersion.DEFAULTS.filter((v) => v.supportsStorageDriver(driver)).map((v) => v.major === 2 ? '2.8.x' : '3.x');
-    if (!version) {
-      version = RegistryVersion.DEFAULTS.find((v) => v.supportsStorageDriver(driver));
-      if (!version) {
-        throw propError(this, 'storage', `uses driver '${driver}', which no supported registry release has`);
-      }
-    }
-    if (!version.supportsStorageDriver(driver)) {
-      throw propError(this, 'version', `(${version}) has no '${driver}' storage driver (its drivers: ${version.storageDrivers.join(', ')}); '${driver}' exists in registry ${supporting.join(' and ')}: pin RegistryVersion.V2_8 or an image such as registry:2.8.3`);
-    }
-    return version;
-  }
-
   private addMount(mount: RegistryMount): void {
     if (!mount.path.startsWith('/')) {
       throw propError(this, 'mount', `path '${mount.path}' must be absolute`);
@@ -951,20 +631,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   }
 
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {
-    if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
-      throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
-    }
-    refuseCredentials(this, source, envCredentials(name, value.value), ENV_ROUTE);
-    const debugProblem = name === 'REGISTRY_HTTP_DEBUG_ADDR' ? debugAddressProblem(value.value, REGISTRY_PORT, name) : undefined;
-    if (debugProblem) throw propError(this, source, debugProblem);
-    const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
-    if (problem) {
-      throw propError(this, source, `sets '${name}', which ${problem}`);
-    }
-    if (this.env.has(name)) {
-      throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
-    }
-    this.env.set(name, `'${source}'`);
+    this.model.addEnv(name, value, source);
     this.container.env.addVariable(name, value);
   }
 }
