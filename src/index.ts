@@ -34,6 +34,7 @@ export * from './availability/placement';
 export * from './availability/registry-disruption-budget';
 export * from './availability/registry-autoscaler';
 export * from './availability/registry-network-policy';
+export * from './operations/garbage-collection-props';
 export * from './operations/garbage-collection';
 export * from './operations/registry-metrics';
 export * from './operations/registry-tracing';
