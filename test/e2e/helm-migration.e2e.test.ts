@@ -9,15 +9,10 @@
  * chart's default values; helm is not installed here, so they are written out by hand from those templates.
  */
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Yaml } from 'cdk8s';
-import * as ts from 'typescript';
-import { buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment } from './harness';
+import { buildImage, cleanupAll, describeVersions, e2eVersions, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, synthesizeDocProgram } from './harness';
 import { RegistryVersion } from '../../src';
 import { manifestErrors } from '../util/validate-manifests';
 
-const ROOT = path.join(__dirname, '..', '..');
 const RELEASE = 'registry';
 const FULLNAME = 'registry-docker-registry'; // "<release>-docker-registry": the release name lacks "docker-registry"
 
@@ -120,26 +115,7 @@ function chartObjects(image: string, configPath: string): any[] {
 
 /** The guide's cut-over program, as written (the first ```ts block of its "Keep the images" section), and what it wrote. */
 function synthesizeGuideProgram(): { code: string; objects: any[] } {
-  const guide = fs.readFileSync(path.join(ROOT, 'docs', 'migrating-from-helm.md'), 'utf-8');
-  const start = guide.search(/^## Keep the images/m);
-  expect(start).toBeGreaterThan(0);
-  const section = guide.slice(start, start + 3 + guide.slice(start + 3).search(/^## /m));
-  const code = section.match(/^```ts\n([\s\S]*?)^```$/m)![1];
-  const js = ts.transpileModule(code.replace(/from 'cdk8s-registry'/g, `from ${JSON.stringify(path.join(ROOT, 'src'))}`),
-    { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-migration-'));
-  const previous = process.env.CDK8S_OUTDIR;
-  process.env.CDK8S_OUTDIR = outdir;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('require', 'module', 'exports', js)(require, { exports: {} }, {});
-  } finally {
-    if (previous === undefined) delete process.env.CDK8S_OUTDIR;
-    else process.env.CDK8S_OUTDIR = previous;
-  }
-  const objects = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).flatMap((f) => Yaml.load(path.join(outdir, f)));
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return { code, objects };
+  return synthesizeDocProgram('docs/migrating-from-helm.md', /^## Keep the images/m);
 }
 
 beforeAll(() => requireEnvironment());

@@ -3,38 +3,14 @@
  * the README's own code block, on the release it picks), and Kyma's seeds' floating `image: 'registry:2'`
  * (read as 2.8, run on the 2.8 binary).
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Testing, Yaml } from 'cdk8s';
-import * as ts from 'typescript';
-import { buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment } from './harness';
+import { Testing } from 'cdk8s';
+import { buildImage, cleanupAll, expectSameContent, listTags, pull, push, RegistryPod, requireEnvironment, synthesizeDocProgram } from './harness';
 import { RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend } from '../../src';
 import { manifestErrors, validateChart } from '../util/validate-manifests';
 
-const ROOT = path.join(__dirname, '..', '..');
-
 /** The README's quick start, run as a user runs it (its `app.synth()` writes into a temp folder), and what it wrote. */
 function synthesizeQuickStart(): any[] {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-  const start = readme.search(/^## Quick start/m);
-  const section = readme.slice(start, start + 3 + readme.slice(start + 3).search(/^## /m));
-  const code = section.match(/^```ts\n([\s\S]*?)^```$/m)![1]
-    .replace(/from 'cdk8s-registry'/g, `from ${JSON.stringify(path.join(ROOT, 'src'))}`);
-  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'quick-start-'));
-  const previous = process.env.CDK8S_OUTDIR;
-  process.env.CDK8S_OUTDIR = outdir;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('require', 'module', 'exports', js)(require, { exports: {} }, {});
-  } finally {
-    if (previous === undefined) delete process.env.CDK8S_OUTDIR;
-    else process.env.CDK8S_OUTDIR = previous;
-  }
-  const objects = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).flatMap((f) => Yaml.load(path.join(outdir, f)));
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return objects;
+  return synthesizeDocProgram('README.md', /^## Quick start/m).objects;
 }
 
 async function pushAndPull(pod: RegistryPod, repository: string): Promise<void> {

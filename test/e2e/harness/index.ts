@@ -14,3 +14,4 @@ export * from './certificates';
 export * from './token-server';
 export * from './recording-server';
 export * from './kube-api-stand-in';
+export * from './doc-program';
