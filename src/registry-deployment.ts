@@ -1,10 +1,9 @@
 import * as path from 'path';
-import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AuthBinding } from './auth/registry-auth';
-import { LifecyclePlan, lifecycleProblem, planLifecycle } from './availability/lifecycle';
-import { NamedDeployment } from './availability/named-deployment';
+import { LifecyclePlan, planLifecycle } from './availability/lifecycle';
 import { applyPlacement } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
 import { RegistryConfigModel } from './config/config-model';
@@ -18,8 +17,8 @@ import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
 import { RegistryConstruct } from './registry-construct';
 import { LogFormat, LogLevel, RegistryDeploymentProps } from './registry-deployment-props';
-import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
+import { RegistryPod } from './registry-pod';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
 import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions } from './storage/storage-options';
@@ -40,8 +39,7 @@ const DEFAULT_BUDGET_ID = 'DisruptionBudget';
 /** Port of the registry's debug server when metrics are enabled. */
 const METRICS_PORT = 5001;
 
-/** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
-export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
+export { CONFIG_CHECKSUM_ANNOTATION } from './registry-pod';
 
 /**
  * A CNCF distribution registry: Deployment, Service, ServiceAccount and the ConfigMap holding
@@ -143,10 +141,8 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   private readonly model: RegistryConfigModel;
   private readonly addedParts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
-  private readonly mountedPaths = new Set<string>();
-  private readonly annotationSources = new Map<string, string>();
+  private readonly pod: RegistryPod;
   private _externalUrl?: string;
-  private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
@@ -234,103 +230,37 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { ...named('config'), labels } });
     this.configMap.addData(path.basename(this.version.configPath), Lazy.any({ produce: () => this.renderConfigYaml() }) as any);
 
-    const idSettings = platform === Platform.KUBERNETES ? { user: runAsUser, group: runAsUser } : {};
-    this.deployment = new NamedDeployment(this, 'Deployment', {
-      metadata: { ...named(''), labels },
-      podMetadata: { labels: { ...this.storageBinding.podLabels, ...labels } },
-      // With a name, the selector is the name: it must never change, and Kubernetes refuses to change it.
-      select: props.name === undefined,
-      replicas,
-      minReady: Duration.seconds(this.lifecycle.minReadySeconds),
-      strategy: this.storageBinding.singleReplicaReason
-        ? kplus.DeploymentStrategy.recreate()
-        // One new pod at a time, never below the wanted count.
-        : kplus.DeploymentStrategy.rollingUpdate({
-          maxSurge: kplus.PercentOrAbsolute.absolute(1),
-          maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-        }),
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: {
-        ensureNonRoot: true,
-        ...idSettings,
-        fsGroup: platform === Platform.KUBERNETES ? runAsUser : undefined,
-        // A registry volume holds millions of files: chown them only when the root does not match.
-        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-      },
-      terminationGracePeriod: Duration.seconds(this.lifecycle.terminationGraceSeconds),
-    });
-    if (props.name !== undefined) {
-      this.deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': props.name } }));
-      // cdk8s-plus labels every pod with its construct path; with a name nothing may depend on the path.
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
-    }
-    // Before any Service is made from the Deployment: every other selector names the component.
-    (this.deployment as NamedDeployment).podSelectorExtraLabels = { 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] };
-    this.selectorLabels = (this.deployment as NamedDeployment).podSelectorLabels;
-    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.model.checksum() }) as any);
-    // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
-    ApiObject.of(this.deployment).addJsonPatch(
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-    );
-
-    const scheme = this.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
-    const timings = this.lifecycle.readiness;
-    const readinessTimings = {
-      initialDelaySeconds: Duration.seconds(timings.initialDelaySeconds),
-      periodSeconds: Duration.seconds(timings.periodSeconds),
-      failureThreshold: timings.failureThreshold,
-      timeoutSeconds: Duration.seconds(timings.timeoutSeconds),
-    };
-    const portName = this.servesTls ? 'https' : 'http';
-    const securityContext: kplus.ContainerSecurityContextProps = {
-      ensureNonRoot: true,
-      ...idSettings,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
-      capabilities: { drop: ['ALL' as kplus.Capability] },
-    };
-    this.container = this.deployment.addContainer({
-      name: 'registry',
+    this.pod = new RegistryPod(this, {
+      port: REGISTRY_PORT,
+      metricsPort: this.metricsPort,
       image: this.image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: ['registry'],
-      args: ['serve', this.configFilePath],
-      ports: [
-        { number: REGISTRY_PORT, name: portName },
-        ...(props.metrics ? [{ number: METRICS_PORT, name: 'metrics' }] : []),
-      ],
-      securityContext,
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
-        memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
-      },
-      // Ready only when the registry answers (503 while the storage health check fails). The kubelet cannot
-      // present a client certificate, so with required client certificates readiness is a TCP check.
-      readiness: this.tlsBinding?.clientCaPaths?.length
-        ? kplus.Probe.fromTcpSocket({ port: REGISTRY_PORT, ...readinessTimings })
-        : kplus.Probe.fromHttpGet('/', { port: REGISTRY_PORT, scheme, ...readinessTimings }),
-      // Alive while it accepts connections: a storage outage must not restart every pod.
-      liveness: kplus.Probe.fromTcpSocket({
-        port: REGISTRY_PORT, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(20), failureThreshold: 6,
-      }),
-      // Services and load balancers stop sending before the registry stops accepting (it drains on SIGTERM).
-      lifecycle: this.lifecycle.preStopSeconds > 0
-        ? { preStop: kplus.Handler.fromCommand(['sleep', String(this.lifecycle.preStopSeconds)]) }
-        : undefined,
+      name: props.name,
+      labels,
+      podLabels: this.storageBinding.podLabels,
+      replicas,
+      singleReplicaReason: this.storageBinding.singleReplicaReason,
+      platform,
+      runAsUser,
+      lifecycle: this.lifecycle,
+      serviceAccount: this.serviceAccount,
+      configMap: this.configMap,
+      configFilePath: this.configFilePath,
+      configPath: this.version.configPath,
+      servesTls: this.servesTls,
+      requiresClientCertificates: (this.tlsBinding?.clientCaPaths?.length ?? 0) > 0,
+      resources: props.resources,
+      checksum: () => this.model.checksum(),
     });
-
-    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
-    this.mount(configVolume, path.dirname(this.version.configPath), true);
-    this.mount(kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
+    this.deployment = this.pod.deployment;
+    this.container = this.pod.container;
+    this.selectorLabels = this.pod.selectorLabels;
+    const portName = this.pod.portName;
     this.secrets = new ConfigSecrets(this, () => ({
       deployment: this.deployment,
       container: this.container,
-      configVolume,
+      configVolume: this.pod.configVolume,
       image: this.image,
-      securityContext,
+      securityContext: this.pod.securityContext,
       configFile: path.basename(this.version.configPath),
     }));
 
@@ -357,7 +287,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     if (props.disruptionBudget ?? replicas > 1) {
       new RegistryDisruptionBudget(this, DEFAULT_BUDGET_ID, { registry: this });
     }
-    this.node.addValidation({ validate: () => this.validateLifecycle() });
+    this.node.addValidation({ validate: () => this.pod.validateLifecycle() });
   }
 
   /**
@@ -414,22 +344,6 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   /** The ways in declared for the registry (`exposeThrough`), in order. */
   public get waysIn(): RegistryWayIn[] {
     return [...this.declaredWaysIn];
-  }
-
-  /**
-   * A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. Only a JSON
-   * patch of the Deployment can change the grace period or the preStop hook once constructed, so the check is redone
-   * only when the patches changed: cdk8s validates the whole app once per chart (see `RegistryConfigModel.problems`).
-   */
-  private validateLifecycle(): string[] {
-    const api = ApiObject.of(this.deployment);
-    const patches: number | undefined = (api as any).patches?.length;
-    if (patches !== undefined && this.lifecycleChecked?.patches === patches) return this.lifecycleChecked.problems;
-    const pod = api.toJson().spec?.template?.spec ?? {};
-    const problem = lifecycleProblem(pod, this.container.name, this.lifecycle);
-    const problems = problem ? [`${this.node.path}: ${problem}`] : [];
-    this.lifecycleChecked = { patches, problems };
-    return problems;
   }
 
   /** The URL clients use to reach the registry, if known (`http.host`). */
@@ -571,16 +485,11 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       this.addEnv(name, c.env![name], c.name);
     }
     for (const mount of c.mounts ?? []) {
-      this.addMount(mount);
+      this.pod.addMount(mount);
     }
     refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
     for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      const previous = this.annotationSources.get(name);
-      if (previous !== undefined) {
-        throw propError(this, c.name, `sets pod annotation '${name}', which ${previous} already sets`);
-      }
-      this.annotationSources.set(name, `'${c.name}'`);
-      this.deployment.podMetadata.addAnnotation(name, value);
+      this.pod.addAnnotation(name, value, c.name);
     }
   }
 
@@ -617,23 +526,8 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     };
   }
 
-  private addMount(mount: RegistryMount): void {
-    if (!mount.path.startsWith('/')) {
-      throw propError(this, 'mount', `path '${mount.path}' must be absolute`);
-    }
-    this.mount(mount.volume, mount.path, mount.readOnly ?? true, mount.subPath);
-  }
-
-  private mount(volume: kplus.Volume, mountPath: string, readOnly: boolean, subPath?: string): void {
-    if (this.mountedPaths.has(mountPath)) {
-      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS, added parts) ask for the same path`);
-    }
-    this.mountedPaths.add(mountPath);
-    this.container.mount(mountPath, volume, { readOnly, subPath });
-  }
-
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {
     this.model.addEnv(name, value, source);
-    this.container.env.addVariable(name, value);
+    this.pod.addEnv(name, value);
   }
 }
