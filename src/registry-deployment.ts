@@ -1,43 +1,35 @@
 import * as path from 'path';
-import { Chart, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AuthBinding } from './auth/registry-auth';
 import { LifecyclePlan, planLifecycle } from './availability/lifecycle';
 import { applyPlacement } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
+import { propsConfigDocument } from './config/config-document';
 import { RegistryConfigModel } from './config/config-model';
 import { ConfigSecrets, RENDERED_DIR } from './config/config-secrets';
-import { RegistryConfigDocument } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { chooseRelease } from './config/release-choice';
 import { TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
+import { RegistryAttachments } from './registry-attachments';
 import { RegistryConstruct } from './registry-construct';
-import { LogFormat, LogLevel, RegistryDeploymentProps } from './registry-deployment-props';
+import { checkImage, checkRegistryProps, checkReplicas, externalOrigin } from './registry-deployment-checks';
+import { RegistryDeploymentProps } from './registry-deployment-props';
 import { IRegistryPart, RegistryContribution } from './registry-part';
-import { RegistryPod } from './registry-pod';
+import { METRICS_PORT, REGISTRY_PORT, RegistryPod } from './registry-pod';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
 import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions } from './storage/storage-options';
-import { ANNOTATION_ROUTE, findCredentialLiterals, refuseCredentials } from './util/credential-check';
-import { imageReferenceProblem } from './util/image-reference';
-import { toLabelValue } from './util/labels';
-import { claimName } from './util/object-names';
-import { checkResources } from './util/resources';
+import { registryLabels } from './util/labels';
 import { secretEnv } from './util/secret-env';
-import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
-
-/** Port the registry listens on inside the pod. */
-const REGISTRY_PORT = 5000;
+import { propError } from './util/validation';
 
 /** Construct id of the disruption budget the registry adds by itself. */
 const DEFAULT_BUDGET_ID = 'DisruptionBudget';
-
-/** Port of the registry's debug server when metrics are enabled. */
-const METRICS_PORT = 5001;
 
 export { CONFIG_CHECKSUM_ANNOTATION } from './registry-pod';
 
@@ -124,9 +116,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    */
   public readonly dataVolume?: StorageDataVolume;
 
-  private readonly declaredWaysIn: RegistryWayIn[] = [];
-  private budget?: IConstruct;
-  private scaling?: RegistryAutoscaling;
+  private readonly attachments: RegistryAttachments;
 
   private readonly lifecycle: LifecyclePlan;
 
@@ -146,48 +136,22 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
-    this.props = requireProp(this, 'props', props, 'give at least { auth }');
-    requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
-    if (props.name !== undefined) {
-      requireDns1035Label(this, 'name', props.name); // it names the Service too
-      const claim = claimName(this, 'RegistryDeployment', props.name);
-      if (claim) {
-        throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${claim.twin.node.path} in ${claim.where}: `
-          + 'their Deployments, Services and ConfigMaps would overwrite each other. Give each registry its own name, or put the registries in charts of different namespaces');
-      }
-    }
-    const replicas = props.replicas ?? 1;
-    requireIntegerInRange(this, 'replicas', replicas, 1, 100);
+    const { replicas, platform, runAsUser } = checkRegistryProps(this, props);
+    this.props = props;
     this.replicas = replicas;
     this.requestedReplicas = props.replicas;
-    const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
     this.platform = platform;
-    requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
-    requireOneOf(this, 'logFormat', props.logFormat ?? LogFormat.TEXT, Object.values(LogFormat));
-    if (props.resources) checkResources(this, props.resources);
-    const runAsUser = props.runAsUser ?? 1000;
-    requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
 
     const storage = props.storage ?? StorageBackend.persistentVolumeClaim();
     this.version = chooseRelease(this, { version: props.version, image: props.image, driver: storage.driver });
     this.image = props.image ?? this.version.image;
-    if (this.image.trim() === '') {
-      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
-    }
-    const imageProblem = imageReferenceProblem(this.image);
-    if (imageProblem) throw propError(this, 'image', `(${JSON.stringify(this.image)}) ${imageProblem}, such as "registry:3.1.2"`);
+    checkImage(this, this.image);
 
     this.name = props.name;
     this.httpSecret = props.httpSecret;
     this.metricsPort = props.metrics ? METRICS_PORT : undefined;
     this.lifecycle = planLifecycle(this, props);
-    const labels = {
-      'app.kubernetes.io/name': 'registry',
-      'app.kubernetes.io/instance': props.name ?? toLabelValue(id, 'registry'),
-      'app.kubernetes.io/version': toLabelValue(this.version.version, 'unknown'),
-      'app.kubernetes.io/component': 'registry',
-      'app.kubernetes.io/managed-by': 'cdk8s-registry',
-    };
+    const labels = registryLabels(id, props.name, this.version.version);
     this.labels = labels;
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
     this.storageDriver = this.storageBinding.driver;
@@ -196,6 +160,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
+    this.attachments = new RegistryAttachments(this, DEFAULT_BUDGET_ID, props, this.authBinding);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
     this.model = new RegistryConfigModel({
@@ -203,18 +168,23 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       version: this.version,
       driver: this.storageBinding.driver,
       port: REGISTRY_PORT,
-      document: () => this.configDocument(),
+      document: () => propsConfigDocument({
+        ...props,
+        storage: this.storageBinding,
+        storageOptions: this.storageOptions,
+        auth: this.authBinding,
+        tls: this.tlsBinding,
+        port: REGISTRY_PORT,
+        metricsPort: this.metricsPort,
+        externalUrl: this._externalUrl,
+        lifecycle: this.lifecycle,
+      }),
       documentState: () => this._externalUrl ?? '',
       defaults: this.storageOptions.defaults,
       checkRendered: (yaml) => this.secrets.checkRendered(yaml),
     });
 
-    if (replicas > 1 && this.storageBinding.singleReplicaReason) {
-      throw propError(this, 'replicas', `(${replicas}) must be 1 with this storage: ${this.storageBinding.singleReplicaReason}. Use object storage or a ReadWriteMany claim for more replicas`);
-    }
-    if (replicas > 1 && !props.httpSecret) {
-      throw propError(this, 'httpSecret', `is required with ${replicas} replicas: every replica must sign upload state with the same http.secret, or uploads fail when requests land on another pod. Reference a Secret key holding a long random value`);
-    }
+    checkReplicas(this, replicas, this.storageBinding.singleReplicaReason, props.httpSecret);
     if (props.externalUrl !== undefined) {
       this.useExternalUrl(props.externalUrl);
     }
@@ -231,22 +201,9 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.configMap.addData(path.basename(this.version.configPath), Lazy.any({ produce: () => this.renderConfigYaml() }) as any);
 
     this.pod = new RegistryPod(this, {
-      port: REGISTRY_PORT,
-      metricsPort: this.metricsPort,
-      image: this.image,
-      name: props.name,
-      labels,
-      podLabels: this.storageBinding.podLabels,
-      replicas,
-      singleReplicaReason: this.storageBinding.singleReplicaReason,
-      platform,
       runAsUser,
       lifecycle: this.lifecycle,
-      serviceAccount: this.serviceAccount,
-      configMap: this.configMap,
-      configFilePath: this.configFilePath,
-      configPath: this.version.configPath,
-      servesTls: this.servesTls,
+      podLabels: this.storageBinding.podLabels,
       requiresClientCertificates: (this.tlsBinding?.clientCaPaths?.length ?? 0) > 0,
       resources: props.resources,
       checksum: () => this.model.checksum(),
@@ -254,15 +211,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.deployment = this.pod.deployment;
     this.container = this.pod.container;
     this.selectorLabels = this.pod.selectorLabels;
-    const portName = this.pod.portName;
-    this.secrets = new ConfigSecrets(this, () => ({
-      deployment: this.deployment,
-      container: this.container,
-      configVolume: this.pod.configVolume,
-      image: this.image,
-      securityContext: this.pod.securityContext,
-      configFile: path.basename(this.version.configPath),
-    }));
+    this.secrets = new ConfigSecrets(this, () => this.pod);
 
     if (props.httpSecret) {
       this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
@@ -279,7 +228,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
       type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: portName, port: REGISTRY_PORT, targetPort: REGISTRY_PORT }],
+      ports: [{ name: this.pod.portName, port: REGISTRY_PORT, targetPort: REGISTRY_PORT }],
       selector: this.deployment,
     });
 
@@ -296,20 +245,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * eviction of a pod that two budgets select. Called by `RegistryDisruptionBudget`.
    */
   public useDisruptionBudget(budget: IConstruct): void {
-    const current = this.budget;
-    if (current !== undefined && current !== budget) {
-      const ownDefault = current.node.scope === this && current.node.id === DEFAULT_BUDGET_ID;
-      if (ownDefault && this.props.disruptionBudget === undefined) {
-        this.node.tryRemoveChild(DEFAULT_BUDGET_ID);
-      } else {
-        const fix = ownDefault
-          ? 'set \'disruptionBudget: false\' on the registry to use this budget, or drop this one'
-          : `keep one of them (drop ${budget.node.path}, or ${current.node.path})`;
-        throw propError(budget, 'registry', `(${this.node.path}) already has a PodDisruptionBudget (${current.node.path}): Kubernetes refuses every `
-          + `eviction of a pod that two budgets select, so node drains and cluster upgrades would block. Give one budget per registry: ${fix}`);
-      }
-    }
-    this.budget = budget;
+    this.attachments.useDisruptionBudget(budget);
   }
 
   /**
@@ -317,7 +253,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * @default - none
    */
   public get disruptionBudget(): IConstruct | undefined {
-    return this.budget;
+    return this.attachments.budget;
   }
 
   /**
@@ -325,12 +261,8 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * HorizontalPodAutoscalers of one Deployment fight over its replica count. Called by `RegistryAutoscaler`.
    */
   public useAutoscaler(autoscaler: IConstruct, minReplicas: number): void {
-    if (this.scaling) {
-      throw propError(autoscaler, 'registry', `(${this.node.path}) is already scaled by ${this.scaling.construct.node.path}: `
-        + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
-    }
+    this.attachments.useAutoscaler(autoscaler, minReplicas);
     this.deployment.markHasAutoscaler();
-    this.scaling = { construct: autoscaler, minReplicas };
   }
 
   /**
@@ -338,12 +270,12 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * @default - none
    */
   public get autoscaler(): RegistryAutoscaling | undefined {
-    return this.scaling;
+    return this.attachments.scaling;
   }
 
   /** The ways in declared for the registry (`exposeThrough`), in order. */
   public get waysIn(): RegistryWayIn[] {
-    return [...this.declaredWaysIn];
+    return [...this.attachments.waysIn];
   }
 
   /** The URL clients use to reach the registry, if known (`http.host`). */
@@ -360,18 +292,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       throw propError(this, 'relativeUrls', `(true) would be ignored: the registry returns absolute URLs as soon as http.host is set, and it is being set to ${JSON.stringify(url)} `
         + '(by externalUrl or a way in such as ElbTlsService, RegistryIngress or RegistryRoute). Drop relativeUrls, or the way in');
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) is not a URL: give one such as "https://registry.example.com"`);
-    }
-    const httpOrigin = (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.pathname === '/'
-      && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
-    if (!httpOrigin) {
-      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) must be an http(s) URL with a host and optional port only, such as "https://registry.example.com"`);
-    }
-    const normalized = `${parsed.protocol}//${parsed.host}`;
+    const normalized = externalOrigin(this, url);
     if (this._externalUrl !== undefined && this._externalUrl !== normalized) {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
@@ -422,16 +343,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * place. Prefer the typed parts (`RedisBlobDescriptorCache`, `Notifications`, `PullThroughCache`).
    */
   public addConfigSection(section: string, value: any): void {
-    const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
-    if (modelled.includes(section)) {
-      throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
-        + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
-        + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
-    }
-    if (this.model.hasSection(section)) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.model.ownerOf(section)})`);
-    }
-    this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
+    this.model.addSection(section, value);
   }
 
   /**
@@ -440,19 +352,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * policy that must admit it (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute).
    */
   public exposeThrough(wayIn: IConstruct, options: ExposeOptions): void {
-    const publicAccess = options.publicAccess;
-    const here = Chart.of(this).namespace;
-    const there = Chart.of(wayIn).namespace;
-    if (here !== there) {
-      throw propError(wayIn, 'registry', `(${this.node.path}) is in namespace ${here ?? '(none: the kubectl default)'}, but this way in is in `
-        + `${there ?? '(none: the kubectl default)'}: a Service, Ingress or Route only reaches pods of its own namespace. Create the way in in the registry's chart`);
-    }
-    if (publicAccess && !this.authBinding.method && !this.authBinding.publicAccessAllowed) {
-      const deletes = this.props.storageOptions?.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
-      throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
-        + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
-    }
-    this.declaredWaysIn.push({ construct: wayIn, kind: options.kind });
+    this.attachments.exposeThrough(wayIn, options);
   }
 
   /**
@@ -487,43 +387,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     for (const mount of c.mounts ?? []) {
       this.pod.addMount(mount);
     }
-    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
-    for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      this.pod.addAnnotation(name, value, c.name);
-    }
-  }
-
-  private configDocument(): RegistryConfigDocument {
-    const props = this.props;
-    return {
-      log: {
-        level: props.logLevel ?? LogLevel.INFO,
-        formatter: props.logFormat ?? LogFormat.TEXT,
-        fields: { service: 'registry' },
-      },
-      storage: {
-        driver: this.storageBinding.driver,
-        parameters: this.storageBinding.parameters,
-        ...this.storageOptions,
-      },
-      auth: this.authBinding.method ? { method: this.authBinding.method, parameters: this.authBinding.parameters ?? {} } : undefined,
-      http: {
-        addr: `:${REGISTRY_PORT}`,
-        host: this._externalUrl,
-        relativeUrls: this.props.relativeUrls,
-        drainTimeout: this.lifecycle.drainTimeout,
-        headers: { 'X-Content-Type-Options': ['nosniff'] },
-        tls: this.tlsBinding ? {
-          certificate: this.tlsBinding.certificatePath,
-          key: this.tlsBinding.keyPath,
-          clientCas: this.tlsBinding.clientCaPaths,
-          minimumTls: this.tlsBinding.minimumTls,
-        } : undefined,
-        debugAddr: props.metrics ? `:${METRICS_PORT}` : undefined,
-        prometheusPath: props.metrics ? '/metrics' : undefined,
-      },
-      health: this.lifecycle.healthCheck ? { storageDriver: this.lifecycle.healthCheck } : undefined,
-    };
+    this.pod.addAnnotations(c.podAnnotations ?? {}, c.name);
   }
 
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {

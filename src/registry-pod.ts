@@ -4,41 +4,46 @@ import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { LifecyclePlan, lifecycleProblem } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
+import { SecretRenderingTarget } from './config/config-secrets';
+import { RegistryVersion } from './config/registry-version';
 import { Platform } from './platform';
 import { RegistryMount } from './registry-mount';
+import { ANNOTATION_ROUTE, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { propError } from './util/validation';
+
+/** Port the registry listens on inside the pod. */
+export const REGISTRY_PORT = 5000;
+
+/** Port of the registry's debug server when metrics are enabled. */
+export const METRICS_PORT = 5001;
 
 /** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
 
-/** What the registry's pod is built from (internal: the core gives it, nothing else). */
-export interface RegistryPodProps {
-  /** The port the registry listens on. */
+/** The registry the pod belongs to: its public facts, set before the pod is built (the core). */
+export interface RegistryPodHost extends IConstruct {
   readonly port: number;
-  /** The port of the debug server, if metrics are on. */
   readonly metricsPort?: number;
-  /** The image that runs. */
   readonly image: string;
-  /** The base name given to the registry, if any (fixes the Deployment's name and selector). */
   readonly name?: string;
-  /** The labels of every object of the registry. */
   readonly labels: { [key: string]: string };
-  /** Extra labels of the pods (the storage's). */
-  readonly podLabels?: { [key: string]: string };
   readonly replicas: number;
-  /** Why the storage limits the registry to one replica (a Recreate strategy), if it does. */
   readonly singleReplicaReason?: string;
   readonly platform: Platform;
-  readonly runAsUser: number;
-  readonly lifecycle: LifecyclePlan;
   readonly serviceAccount: kplus.ServiceAccount;
   readonly configMap: kplus.ConfigMap;
   /** The path of the config file the registry reads (a token). */
   readonly configFilePath: string;
-  /** The version's config path (its directory is where the ConfigMap is mounted). */
-  readonly configPath: string;
-  /** Whether the pod itself serves HTTPS. */
+  readonly version: RegistryVersion;
   readonly servesTls: boolean;
+}
+
+/** What the registry's pod is built from besides the registry's public facts (internal: the core gives it). */
+export interface RegistryPodProps {
+  readonly runAsUser: number;
+  readonly lifecycle: LifecyclePlan;
+  /** Extra labels of the pods (the storage's). */
+  readonly podLabels?: { [key: string]: string };
   /** Whether clients must present a certificate (readiness is then a TCP check). */
   readonly requiresClientCertificates: boolean;
   readonly resources?: kplus.ContainerResources;
@@ -51,7 +56,7 @@ export interface RegistryPodProps {
  * with its probes and security contexts, the config and tmp volumes, and the one place mounts, environment and pod
  * annotations are added. Its constructs are made in the core's scope, so their paths and names stay as they were.
  */
-export class RegistryPod {
+export class RegistryPod implements SecretRenderingTarget {
   /** The registry's pods. */
   public readonly deployment: kplus.Deployment;
   /** The registry container. */
@@ -64,29 +69,36 @@ export class RegistryPod {
   public readonly selectorLabels: { [key: string]: string };
   /** The name of the registry's port (`http` or `https`). */
   public readonly portName: string;
+  /** The image of the registry container (the init container that renders credentials runs it too). */
+  public readonly image: string;
+  /** The name of the config file in the ConfigMap. */
+  public readonly configFile: string;
 
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
-  public constructor(private readonly scope: IConstruct, private readonly props: RegistryPodProps) {
-    const { labels, lifecycle, platform, runAsUser, port } = props;
+  public constructor(private readonly scope: RegistryPodHost, private readonly props: RegistryPodProps) {
+    const { lifecycle, runAsUser } = props;
+    const { labels, platform, port } = scope;
+    this.image = scope.image;
+    this.configFile = path.basename(scope.version.configPath);
     const idSettings = platform === Platform.KUBERNETES ? { user: runAsUser, group: runAsUser } : {};
     const deployment = new NamedDeployment(scope, 'Deployment', {
-      metadata: { ...(props.name ? { name: props.name } : {}), labels },
+      metadata: { ...(scope.name ? { name: scope.name } : {}), labels },
       podMetadata: { labels: { ...props.podLabels, ...labels } },
       // With a name, the selector is the name: it must never change, and Kubernetes refuses to change it.
-      select: props.name === undefined,
-      replicas: props.replicas,
+      select: scope.name === undefined,
+      replicas: scope.replicas,
       minReady: Duration.seconds(lifecycle.minReadySeconds),
-      strategy: props.singleReplicaReason
+      strategy: scope.singleReplicaReason
         ? kplus.DeploymentStrategy.recreate()
         // One new pod at a time, never below the wanted count.
         : kplus.DeploymentStrategy.rollingUpdate({
           maxSurge: kplus.PercentOrAbsolute.absolute(1),
           maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
         }),
-      serviceAccount: props.serviceAccount,
+      serviceAccount: scope.serviceAccount,
       automountServiceAccountToken: false,
       securityContext: {
         ensureNonRoot: true,
@@ -98,8 +110,8 @@ export class RegistryPod {
       terminationGracePeriod: Duration.seconds(lifecycle.terminationGraceSeconds),
     });
     this.deployment = deployment;
-    if (props.name !== undefined) {
-      deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': props.name } }));
+    if (scope.name !== undefined) {
+      deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': scope.name } }));
       // cdk8s-plus labels every pod with its construct path; with a name nothing may depend on the path.
       ApiObject.of(deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
     }
@@ -112,7 +124,7 @@ export class RegistryPod {
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     );
 
-    const scheme = props.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
+    const scheme = scope.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
     const timings = lifecycle.readiness;
     const readinessTimings = {
       initialDelaySeconds: Duration.seconds(timings.initialDelaySeconds),
@@ -120,7 +132,7 @@ export class RegistryPod {
       failureThreshold: timings.failureThreshold,
       timeoutSeconds: Duration.seconds(timings.timeoutSeconds),
     };
-    this.portName = props.servesTls ? 'https' : 'http';
+    this.portName = scope.servesTls ? 'https' : 'http';
     this.securityContext = {
       ensureNonRoot: true,
       ...idSettings,
@@ -132,13 +144,13 @@ export class RegistryPod {
     };
     this.container = deployment.addContainer({
       name: 'registry',
-      image: props.image,
+      image: scope.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['registry'],
-      args: ['serve', props.configFilePath],
+      args: ['serve', scope.configFilePath],
       ports: [
         { number: port, name: this.portName },
-        ...(props.metricsPort !== undefined ? [{ number: props.metricsPort, name: 'metrics' }] : []),
+        ...(scope.metricsPort !== undefined ? [{ number: scope.metricsPort, name: 'metrics' }] : []),
       ],
       securityContext: this.securityContext,
       resources: props.resources ?? {
@@ -160,8 +172,8 @@ export class RegistryPod {
         : undefined,
     });
 
-    this.configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', props.configMap, { name: 'config' });
-    this.mount(this.configVolume, path.dirname(props.configPath), true);
+    this.configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', scope.configMap, { name: 'config' });
+    this.mount(this.configVolume, path.dirname(scope.version.configPath), true);
     this.mount(kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
   }
 
@@ -178,14 +190,20 @@ export class RegistryPod {
     this.container.env.addVariable(name, value);
   }
 
-  /** Adds a pod annotation; `source` names who sets it, for the error when two set the same one. */
-  public addAnnotation(name: string, value: string, source: string): void {
-    const previous = this.annotationSources.get(name);
-    if (previous !== undefined) {
-      throw propError(this.scope, source, `sets pod annotation '${name}', which ${previous} already sets`);
+  /**
+   * Adds pod annotations, in name order; `source` names who sets them, for the errors: no credential as a literal
+   * (checksums aside), and no annotation set twice.
+   */
+  public addAnnotations(annotations: { [name: string]: string }, source: string): void {
+    refuseCredentials(this.scope, source, findCredentialLiterals(annotations, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
+    for (const [name, value] of Object.entries(annotations).sort(([a], [b]) => a.localeCompare(b))) {
+      const previous = this.annotationSources.get(name);
+      if (previous !== undefined) {
+        throw propError(this.scope, source, `sets pod annotation '${name}', which ${previous} already sets`);
+      }
+      this.annotationSources.set(name, `'${source}'`);
+      this.deployment.podMetadata.addAnnotation(name, value);
     }
-    this.annotationSources.set(name, `'${source}'`);
-    this.deployment.podMetadata.addAnnotation(name, value);
   }
 
   /**
