@@ -1,47 +1,37 @@
 import * as path from 'path';
-import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AuthBinding } from './auth/registry-auth';
-import { LifecyclePlan, lifecycleProblem, planLifecycle } from './availability/lifecycle';
-import { NamedDeployment } from './availability/named-deployment';
+import { LifecyclePlan, planLifecycle } from './availability/lifecycle';
 import { applyPlacement } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
+import { propsConfigDocument } from './config/config-document';
 import { RegistryConfigModel } from './config/config-model';
 import { ConfigSecrets, RENDERED_DIR } from './config/config-secrets';
-import { RegistryConfigDocument } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
 import { chooseRelease } from './config/release-choice';
 import { TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
+import { RegistryAttachments } from './registry-attachments';
 import { RegistryConstruct } from './registry-construct';
-import { LogFormat, LogLevel, RegistryDeploymentProps } from './registry-deployment-props';
-import { RegistryMount } from './registry-mount';
+import { checkImage, checkRegistryProps, checkReplicas, externalOrigin } from './registry-deployment-checks';
+import { RegistryDeploymentProps } from './registry-deployment-props';
 import { IRegistryPart, RegistryContribution } from './registry-part';
+import { METRICS_PORT, REGISTRY_PORT, RegistryPod } from './registry-pod';
 import { SecretKeyReference } from './secret-key-reference';
 import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
 import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions } from './storage/storage-options';
-import { ANNOTATION_ROUTE, findCredentialLiterals, refuseCredentials } from './util/credential-check';
-import { imageReferenceProblem } from './util/image-reference';
-import { toLabelValue } from './util/labels';
-import { claimName } from './util/object-names';
-import { checkResources } from './util/resources';
+import { registryLabels } from './util/labels';
 import { secretEnv } from './util/secret-env';
-import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
-
-/** Port the registry listens on inside the pod. */
-const REGISTRY_PORT = 5000;
+import { propError } from './util/validation';
 
 /** Construct id of the disruption budget the registry adds by itself. */
 const DEFAULT_BUDGET_ID = 'DisruptionBudget';
 
-/** Port of the registry's debug server when metrics are enabled. */
-const METRICS_PORT = 5001;
-
-/** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
-export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
+export { CONFIG_CHECKSUM_ANNOTATION } from './registry-pod';
 
 /**
  * A CNCF distribution registry: Deployment, Service, ServiceAccount and the ConfigMap holding
@@ -126,9 +116,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    */
   public readonly dataVolume?: StorageDataVolume;
 
-  private readonly declaredWaysIn: RegistryWayIn[] = [];
-  private budget?: IConstruct;
-  private scaling?: RegistryAutoscaling;
+  private readonly attachments: RegistryAttachments;
 
   private readonly lifecycle: LifecyclePlan;
 
@@ -143,55 +131,27 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   private readonly model: RegistryConfigModel;
   private readonly addedParts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
-  private readonly mountedPaths = new Set<string>();
-  private readonly annotationSources = new Map<string, string>();
+  private readonly pod: RegistryPod;
   private _externalUrl?: string;
-  private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
-    this.props = requireProp(this, 'props', props, 'give at least { auth }');
-    requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
-    if (props.name !== undefined) {
-      requireDns1035Label(this, 'name', props.name); // it names the Service too
-      const claim = claimName(this, 'RegistryDeployment', props.name);
-      if (claim) {
-        throw propError(this, 'name', `(${JSON.stringify(props.name)}) is already the name of registry ${claim.twin.node.path} in ${claim.where}: `
-          + 'their Deployments, Services and ConfigMaps would overwrite each other. Give each registry its own name, or put the registries in charts of different namespaces');
-      }
-    }
-    const replicas = props.replicas ?? 1;
-    requireIntegerInRange(this, 'replicas', replicas, 1, 100);
+    const { replicas, platform, runAsUser } = checkRegistryProps(this, props);
+    this.props = props;
     this.replicas = replicas;
     this.requestedReplicas = props.replicas;
-    const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
     this.platform = platform;
-    requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
-    requireOneOf(this, 'logFormat', props.logFormat ?? LogFormat.TEXT, Object.values(LogFormat));
-    if (props.resources) checkResources(this, props.resources);
-    const runAsUser = props.runAsUser ?? 1000;
-    requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
 
     const storage = props.storage ?? StorageBackend.persistentVolumeClaim();
     this.version = chooseRelease(this, { version: props.version, image: props.image, driver: storage.driver });
     this.image = props.image ?? this.version.image;
-    if (this.image.trim() === '') {
-      throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
-    }
-    const imageProblem = imageReferenceProblem(this.image);
-    if (imageProblem) throw propError(this, 'image', `(${JSON.stringify(this.image)}) ${imageProblem}, such as "registry:3.1.2"`);
+    checkImage(this, this.image);
 
     this.name = props.name;
     this.httpSecret = props.httpSecret;
     this.metricsPort = props.metrics ? METRICS_PORT : undefined;
     this.lifecycle = planLifecycle(this, props);
-    const labels = {
-      'app.kubernetes.io/name': 'registry',
-      'app.kubernetes.io/instance': props.name ?? toLabelValue(id, 'registry'),
-      'app.kubernetes.io/version': toLabelValue(this.version.version, 'unknown'),
-      'app.kubernetes.io/component': 'registry',
-      'app.kubernetes.io/managed-by': 'cdk8s-registry',
-    };
+    const labels = registryLabels(id, props.name, this.version.version);
     this.labels = labels;
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
     this.storageDriver = this.storageBinding.driver;
@@ -200,6 +160,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
+    this.attachments = new RegistryAttachments(this, DEFAULT_BUDGET_ID, props, this.authBinding);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
     this.model = new RegistryConfigModel({
@@ -207,18 +168,23 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       version: this.version,
       driver: this.storageBinding.driver,
       port: REGISTRY_PORT,
-      document: () => this.configDocument(),
+      document: () => propsConfigDocument({
+        ...props,
+        storage: this.storageBinding,
+        storageOptions: this.storageOptions,
+        auth: this.authBinding,
+        tls: this.tlsBinding,
+        port: REGISTRY_PORT,
+        metricsPort: this.metricsPort,
+        externalUrl: this._externalUrl,
+        lifecycle: this.lifecycle,
+      }),
       documentState: () => this._externalUrl ?? '',
       defaults: this.storageOptions.defaults,
       checkRendered: (yaml) => this.secrets.checkRendered(yaml),
     });
 
-    if (replicas > 1 && this.storageBinding.singleReplicaReason) {
-      throw propError(this, 'replicas', `(${replicas}) must be 1 with this storage: ${this.storageBinding.singleReplicaReason}. Use object storage or a ReadWriteMany claim for more replicas`);
-    }
-    if (replicas > 1 && !props.httpSecret) {
-      throw propError(this, 'httpSecret', `is required with ${replicas} replicas: every replica must sign upload state with the same http.secret, or uploads fail when requests land on another pod. Reference a Secret key holding a long random value`);
-    }
+    checkReplicas(this, replicas, this.storageBinding.singleReplicaReason, props.httpSecret);
     if (props.externalUrl !== undefined) {
       this.useExternalUrl(props.externalUrl);
     }
@@ -234,105 +200,18 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { ...named('config'), labels } });
     this.configMap.addData(path.basename(this.version.configPath), Lazy.any({ produce: () => this.renderConfigYaml() }) as any);
 
-    const idSettings = platform === Platform.KUBERNETES ? { user: runAsUser, group: runAsUser } : {};
-    this.deployment = new NamedDeployment(this, 'Deployment', {
-      metadata: { ...named(''), labels },
-      podMetadata: { labels: { ...this.storageBinding.podLabels, ...labels } },
-      // With a name, the selector is the name: it must never change, and Kubernetes refuses to change it.
-      select: props.name === undefined,
-      replicas,
-      minReady: Duration.seconds(this.lifecycle.minReadySeconds),
-      strategy: this.storageBinding.singleReplicaReason
-        ? kplus.DeploymentStrategy.recreate()
-        // One new pod at a time, never below the wanted count.
-        : kplus.DeploymentStrategy.rollingUpdate({
-          maxSurge: kplus.PercentOrAbsolute.absolute(1),
-          maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-        }),
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: {
-        ensureNonRoot: true,
-        ...idSettings,
-        fsGroup: platform === Platform.KUBERNETES ? runAsUser : undefined,
-        // A registry volume holds millions of files: chown them only when the root does not match.
-        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-      },
-      terminationGracePeriod: Duration.seconds(this.lifecycle.terminationGraceSeconds),
+    this.pod = new RegistryPod(this, {
+      runAsUser,
+      lifecycle: this.lifecycle,
+      podLabels: this.storageBinding.podLabels,
+      requiresClientCertificates: (this.tlsBinding?.clientCaPaths?.length ?? 0) > 0,
+      resources: props.resources,
+      checksum: () => this.model.checksum(),
     });
-    if (props.name !== undefined) {
-      this.deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': props.name } }));
-      // cdk8s-plus labels every pod with its construct path; with a name nothing may depend on the path.
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
-    }
-    // Before any Service is made from the Deployment: every other selector names the component.
-    (this.deployment as NamedDeployment).podSelectorExtraLabels = { 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] };
-    this.selectorLabels = (this.deployment as NamedDeployment).podSelectorLabels;
-    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.model.checksum() }) as any);
-    // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
-    ApiObject.of(this.deployment).addJsonPatch(
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-    );
-
-    const scheme = this.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
-    const timings = this.lifecycle.readiness;
-    const readinessTimings = {
-      initialDelaySeconds: Duration.seconds(timings.initialDelaySeconds),
-      periodSeconds: Duration.seconds(timings.periodSeconds),
-      failureThreshold: timings.failureThreshold,
-      timeoutSeconds: Duration.seconds(timings.timeoutSeconds),
-    };
-    const portName = this.servesTls ? 'https' : 'http';
-    const securityContext: kplus.ContainerSecurityContextProps = {
-      ensureNonRoot: true,
-      ...idSettings,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      // 'ALL' is what the restricted profile asks for; cdk8s-plus's enum lists single capabilities only.
-      capabilities: { drop: ['ALL' as kplus.Capability] },
-    };
-    this.container = this.deployment.addContainer({
-      name: 'registry',
-      image: this.image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: ['registry'],
-      args: ['serve', this.configFilePath],
-      ports: [
-        { number: REGISTRY_PORT, name: portName },
-        ...(props.metrics ? [{ number: METRICS_PORT, name: 'metrics' }] : []),
-      ],
-      securityContext,
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
-        memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
-      },
-      // Ready only when the registry answers (503 while the storage health check fails). The kubelet cannot
-      // present a client certificate, so with required client certificates readiness is a TCP check.
-      readiness: this.tlsBinding?.clientCaPaths?.length
-        ? kplus.Probe.fromTcpSocket({ port: REGISTRY_PORT, ...readinessTimings })
-        : kplus.Probe.fromHttpGet('/', { port: REGISTRY_PORT, scheme, ...readinessTimings }),
-      // Alive while it accepts connections: a storage outage must not restart every pod.
-      liveness: kplus.Probe.fromTcpSocket({
-        port: REGISTRY_PORT, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(20), failureThreshold: 6,
-      }),
-      // Services and load balancers stop sending before the registry stops accepting (it drains on SIGTERM).
-      lifecycle: this.lifecycle.preStopSeconds > 0
-        ? { preStop: kplus.Handler.fromCommand(['sleep', String(this.lifecycle.preStopSeconds)]) }
-        : undefined,
-    });
-
-    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
-    this.mount(configVolume, path.dirname(this.version.configPath), true);
-    this.mount(kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }), '/tmp', false);
-    this.secrets = new ConfigSecrets(this, () => ({
-      deployment: this.deployment,
-      container: this.container,
-      configVolume,
-      image: this.image,
-      securityContext,
-      configFile: path.basename(this.version.configPath),
-    }));
+    this.deployment = this.pod.deployment;
+    this.container = this.pod.container;
+    this.selectorLabels = this.pod.selectorLabels;
+    this.secrets = new ConfigSecrets(this, () => this.pod);
 
     if (props.httpSecret) {
       this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
@@ -349,7 +228,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
       type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: portName, port: REGISTRY_PORT, targetPort: REGISTRY_PORT }],
+      ports: [{ name: this.pod.portName, port: REGISTRY_PORT, targetPort: REGISTRY_PORT }],
       selector: this.deployment,
     });
 
@@ -357,7 +236,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     if (props.disruptionBudget ?? replicas > 1) {
       new RegistryDisruptionBudget(this, DEFAULT_BUDGET_ID, { registry: this });
     }
-    this.node.addValidation({ validate: () => this.validateLifecycle() });
+    this.node.addValidation({ validate: () => this.pod.validateLifecycle() });
   }
 
   /**
@@ -366,20 +245,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * eviction of a pod that two budgets select. Called by `RegistryDisruptionBudget`.
    */
   public useDisruptionBudget(budget: IConstruct): void {
-    const current = this.budget;
-    if (current !== undefined && current !== budget) {
-      const ownDefault = current.node.scope === this && current.node.id === DEFAULT_BUDGET_ID;
-      if (ownDefault && this.props.disruptionBudget === undefined) {
-        this.node.tryRemoveChild(DEFAULT_BUDGET_ID);
-      } else {
-        const fix = ownDefault
-          ? 'set \'disruptionBudget: false\' on the registry to use this budget, or drop this one'
-          : `keep one of them (drop ${budget.node.path}, or ${current.node.path})`;
-        throw propError(budget, 'registry', `(${this.node.path}) already has a PodDisruptionBudget (${current.node.path}): Kubernetes refuses every `
-          + `eviction of a pod that two budgets select, so node drains and cluster upgrades would block. Give one budget per registry: ${fix}`);
-      }
-    }
-    this.budget = budget;
+    this.attachments.useDisruptionBudget(budget);
   }
 
   /**
@@ -387,7 +253,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * @default - none
    */
   public get disruptionBudget(): IConstruct | undefined {
-    return this.budget;
+    return this.attachments.budget;
   }
 
   /**
@@ -395,12 +261,8 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * HorizontalPodAutoscalers of one Deployment fight over its replica count. Called by `RegistryAutoscaler`.
    */
   public useAutoscaler(autoscaler: IConstruct, minReplicas: number): void {
-    if (this.scaling) {
-      throw propError(autoscaler, 'registry', `(${this.node.path}) is already scaled by ${this.scaling.construct.node.path}: `
-        + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
-    }
+    this.attachments.useAutoscaler(autoscaler, minReplicas);
     this.deployment.markHasAutoscaler();
-    this.scaling = { construct: autoscaler, minReplicas };
   }
 
   /**
@@ -408,28 +270,12 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * @default - none
    */
   public get autoscaler(): RegistryAutoscaling | undefined {
-    return this.scaling;
+    return this.attachments.scaling;
   }
 
   /** The ways in declared for the registry (`exposeThrough`), in order. */
   public get waysIn(): RegistryWayIn[] {
-    return [...this.declaredWaysIn];
-  }
-
-  /**
-   * A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. Only a JSON
-   * patch of the Deployment can change the grace period or the preStop hook once constructed, so the check is redone
-   * only when the patches changed: cdk8s validates the whole app once per chart (see `RegistryConfigModel.problems`).
-   */
-  private validateLifecycle(): string[] {
-    const api = ApiObject.of(this.deployment);
-    const patches: number | undefined = (api as any).patches?.length;
-    if (patches !== undefined && this.lifecycleChecked?.patches === patches) return this.lifecycleChecked.problems;
-    const pod = api.toJson().spec?.template?.spec ?? {};
-    const problem = lifecycleProblem(pod, this.container.name, this.lifecycle);
-    const problems = problem ? [`${this.node.path}: ${problem}`] : [];
-    this.lifecycleChecked = { patches, problems };
-    return problems;
+    return [...this.attachments.waysIn];
   }
 
   /** The URL clients use to reach the registry, if known (`http.host`). */
@@ -446,18 +292,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       throw propError(this, 'relativeUrls', `(true) would be ignored: the registry returns absolute URLs as soon as http.host is set, and it is being set to ${JSON.stringify(url)} `
         + '(by externalUrl or a way in such as ElbTlsService, RegistryIngress or RegistryRoute). Drop relativeUrls, or the way in');
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) is not a URL: give one such as "https://registry.example.com"`);
-    }
-    const httpOrigin = (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.pathname === '/'
-      && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
-    if (!httpOrigin) {
-      throw propError(this, 'externalUrl', `(${JSON.stringify(url)}) must be an http(s) URL with a host and optional port only, such as "https://registry.example.com"`);
-    }
-    const normalized = `${parsed.protocol}//${parsed.host}`;
+    const normalized = externalOrigin(this, url);
     if (this._externalUrl !== undefined && this._externalUrl !== normalized) {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
@@ -508,16 +343,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * place. Prefer the typed parts (`RedisBlobDescriptorCache`, `Notifications`, `PullThroughCache`).
    */
   public addConfigSection(section: string, value: any): void {
-    const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
-    if (modelled.includes(section)) {
-      throw propError(this, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
-        + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
-        + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
-    }
-    if (this.model.hasSection(section)) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.model.ownerOf(section)})`);
-    }
-    this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
+    this.model.addSection(section, value);
   }
 
   /**
@@ -526,19 +352,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * policy that must admit it (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute).
    */
   public exposeThrough(wayIn: IConstruct, options: ExposeOptions): void {
-    const publicAccess = options.publicAccess;
-    const here = Chart.of(this).namespace;
-    const there = Chart.of(wayIn).namespace;
-    if (here !== there) {
-      throw propError(wayIn, 'registry', `(${this.node.path}) is in namespace ${here ?? '(none: the kubectl default)'}, but this way in is in `
-        + `${there ?? '(none: the kubectl default)'}: a Service, Ingress or Route only reaches pods of its own namespace. Create the way in in the registry's chart`);
-    }
-    if (publicAccess && !this.authBinding.method && !this.authBinding.publicAccessAllowed) {
-      const deletes = this.props.storageOptions?.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
-      throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
-        + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
-    }
-    this.declaredWaysIn.push({ construct: wayIn, kind: options.kind });
+    this.attachments.exposeThrough(wayIn, options);
   }
 
   /**
@@ -571,69 +385,13 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       this.addEnv(name, c.env![name], c.name);
     }
     for (const mount of c.mounts ?? []) {
-      this.addMount(mount);
+      this.pod.addMount(mount);
     }
-    refuseCredentials(this, c.name, findCredentialLiterals(c.podAnnotations ?? {}, () => false).filter((a) => !a.startsWith('checksum/')), ANNOTATION_ROUTE);
-    for (const [name, value] of Object.entries(c.podAnnotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      const previous = this.annotationSources.get(name);
-      if (previous !== undefined) {
-        throw propError(this, c.name, `sets pod annotation '${name}', which ${previous} already sets`);
-      }
-      this.annotationSources.set(name, `'${c.name}'`);
-      this.deployment.podMetadata.addAnnotation(name, value);
-    }
-  }
-
-  private configDocument(): RegistryConfigDocument {
-    const props = this.props;
-    return {
-      log: {
-        level: props.logLevel ?? LogLevel.INFO,
-        formatter: props.logFormat ?? LogFormat.TEXT,
-        fields: { service: 'registry' },
-      },
-      storage: {
-        driver: this.storageBinding.driver,
-        parameters: this.storageBinding.parameters,
-        ...this.storageOptions,
-      },
-      auth: this.authBinding.method ? { method: this.authBinding.method, parameters: this.authBinding.parameters ?? {} } : undefined,
-      http: {
-        addr: `:${REGISTRY_PORT}`,
-        host: this._externalUrl,
-        relativeUrls: this.props.relativeUrls,
-        drainTimeout: this.lifecycle.drainTimeout,
-        headers: { 'X-Content-Type-Options': ['nosniff'] },
-        tls: this.tlsBinding ? {
-          certificate: this.tlsBinding.certificatePath,
-          key: this.tlsBinding.keyPath,
-          clientCas: this.tlsBinding.clientCaPaths,
-          minimumTls: this.tlsBinding.minimumTls,
-        } : undefined,
-        debugAddr: props.metrics ? `:${METRICS_PORT}` : undefined,
-        prometheusPath: props.metrics ? '/metrics' : undefined,
-      },
-      health: this.lifecycle.healthCheck ? { storageDriver: this.lifecycle.healthCheck } : undefined,
-    };
-  }
-
-  private addMount(mount: RegistryMount): void {
-    if (!mount.path.startsWith('/')) {
-      throw propError(this, 'mount', `path '${mount.path}' must be absolute`);
-    }
-    this.mount(mount.volume, mount.path, mount.readOnly ?? true, mount.subPath);
-  }
-
-  private mount(volume: kplus.Volume, mountPath: string, readOnly: boolean, subPath?: string): void {
-    if (this.mountedPaths.has(mountPath)) {
-      throw propError(this, 'mount', `path '${mountPath}' is mounted twice: two parts of the registry (storage, auth, TLS, added parts) ask for the same path`);
-    }
-    this.mountedPaths.add(mountPath);
-    this.container.mount(mountPath, volume, { readOnly, subPath });
+    this.pod.addAnnotations(c.podAnnotations ?? {}, c.name);
   }
 
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {
     this.model.addEnv(name, value, source);
-    this.container.env.addVariable(name, value);
+    this.pod.addEnv(name, value);
   }
 }

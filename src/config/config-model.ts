@@ -64,6 +64,24 @@ export class RegistryConfigModel {
     return this.parts.document[section] !== undefined;
   }
 
+  /**
+   * Adds a top-level section the library does not model (`RegistryDeployment.addConfigSection`): never one the
+   * props render, never one given before.
+   */
+  public addSection(section: string, value: any): void {
+    const scope = this.context.scope;
+    const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
+    if (modelled.includes(section)) {
+      throw propError(scope, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
+        + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
+        + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
+    }
+    if (this.hasSection(section)) {
+      throw propError(scope, 'addConfigSection', `was already given section '${section}' (by ${this.ownerOf(section)})`);
+    }
+    this.addFragment('addConfigSection', { [section]: value });
+  }
+
   /** Adds a part's fragment: no credential as a literal, sections known to the release, no key given twice. */
   public addFragment(name: string, config: { [key: string]: any }): void {
     const scope = this.context.scope;

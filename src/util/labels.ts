@@ -51,3 +51,14 @@ export function toLabelValue(text: string, fallback: string): string {
   const hash = createHash('sha256').update(text).digest('hex').substring(0, 8);
   return `${cleaned.substring(0, 54).replace(/[^a-z0-9]+$/, '')}-${hash}`;
 }
+
+/** The `app.kubernetes.io/*` labels of every object of a registry (its name, or its construct id, as instance). */
+export function registryLabels(id: string, name: string | undefined, version: string): { [key: string]: string } {
+  return {
+    'app.kubernetes.io/name': 'registry',
+    'app.kubernetes.io/instance': name ?? toLabelValue(id, 'registry'),
+    'app.kubernetes.io/version': toLabelValue(version, 'unknown'),
+    'app.kubernetes.io/component': 'registry',
+    'app.kubernetes.io/managed-by': 'cdk8s-registry',
+  };
+}
