@@ -32,6 +32,7 @@ export * from './availability/registry-autoscaler';
 export * from './availability/registry-network-policy';
 export * from './operations/garbage-collection';
 export * from './operations/registry-metrics';
+export * from './operations/registry-alerts';
 export * from './operations/registry-tracing';
 export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';

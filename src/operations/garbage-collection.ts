@@ -140,6 +140,14 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * registry's Deployment, and to list, watch and delete pods.
  */
 export class GarbageCollection extends Construct {
+  /**
+   * The collection of a registry, if it has one (one registry, one collection). Parts that watch the registry,
+   * such as `RegistryAlerts`, find its window through it.
+   */
+  public static of(registry: RegistryDeployment): GarbageCollection | undefined {
+    return COLLECTIONS.get(registry);
+  }
+
   /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
   public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
 
@@ -160,6 +168,12 @@ export class GarbageCollection extends Construct {
    * deleted by the job, never synthesized). Undefined without a window.
    */
   public readonly maintenanceSwitch?: string;
+
+  /**
+   * How long each of the window's three waits may take (the `rolloutTimeout` prop, or its default): the restart
+   * into read-only mode, the read-only replicas becoming ready, and the restart into writable mode.
+   */
+  public readonly rolloutTimeout: Duration;
 
   private readonly registry: RegistryDeployment;
   private readonly props: GarbageCollectionProps;
@@ -199,6 +213,7 @@ export class GarbageCollection extends Construct {
     this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
     // at least 30 s: a restart waits for the registry's grace period
     this.timeoutSeconds = wholeSeconds(this, 'rolloutTimeout', props.rolloutTimeout ?? Duration.minutes(10), 30);
+    this.rolloutTimeout = Duration.seconds(this.timeoutSeconds);
     this.maintenanceWindow = !props.dryRun && !this.configSaysReadOnly();
     COLLECTIONS.set(this.registry, this);
 
