@@ -311,7 +311,7 @@ export class RegistryAlerts extends Construct {
         for: promDuration(s.window),
         severity: 'critical',
         summary: `Registry ${registry.deployment.name} answers pushes and pulls with server errors`,
-        description: `More than ${s.errorRatio * 100}% of blob, upload and manifest requests answered 5xx over ${promDuration(s.window)} (now {{ $value | humanizePercentage }}): usually the storage backend fails.`,
+        description: `More than ${s.errorRatio * 100}% of blob, upload and manifest requests answered 5xx over ${promDuration(s.window)} (see the dashboard for the share): usually the storage backend fails.`,
       },
       {
         alert: 'RegistryManifestLatencyHigh',
@@ -319,7 +319,7 @@ export class RegistryAlerts extends Construct {
         for: '15m',
         severity: 'warning',
         summary: `Registry ${registry.deployment.name} answers manifest requests slowly`,
-        description: `The ${pct} of manifest GET/HEAD durations is {{ $value | humanizeDuration }}, above ${s.manifestLatency}s.`,
+        description: `The ${pct} of manifest GET/HEAD durations has been above ${s.manifestLatency}s for 15 minutes.`,
       },
       {
         alert: 'RegistryBlobLatencyHigh',
@@ -327,7 +327,7 @@ export class RegistryAlerts extends Construct {
         for: '15m',
         severity: 'warning',
         summary: `Registry ${registry.deployment.name} answers blob requests slowly`,
-        description: `The ${pct} of blob GET/HEAD durations (downloads included) is {{ $value | humanizeDuration }}, above ${s.blobLatency}s.`,
+        description: `The ${pct} of blob GET/HEAD durations (downloads included) has been above ${s.blobLatency}s for 15 minutes.`,
       },
     ];
     const gc = this.collection;
@@ -340,14 +340,14 @@ export class RegistryAlerts extends Construct {
         for: '0s',
         severity: 'critical',
         summary: `Registry ${registry.deployment.name} has been read-only for longer than its garbage collection may take`,
-        description: `The maintenance switch ConfigMap ${gc.maintenanceSwitch} has existed for {{ $value | humanizeDuration }}, longer than the collection's budget of ${budget}s: every push is refused until the window is closed.`,
+        description: `The maintenance switch ConfigMap ${gc.maintenanceSwitch} has existed for longer than the collection's budget of ${budget}s: every push is refused until the window is closed.`,
       }, {
         alert: 'RegistryGarbageCollectionFailed',
         expr: `kube_job_status_failed${this.matchers({}, { job_name: `${gc.cronJob.name}-[0-9]+` })} > 0`,
         for: '0s',
         severity: 'warning',
         summary: `Garbage collection of registry ${registry.deployment.name} failed`,
-        description: 'Job {{ $labels.job_name }} of CronJob ' + gc.cronJob.name + ' has {{ $value }} failed pod(s): the window may be left open (read-only) and storage is not reclaimed.',
+        description: 'Job {{ $labels.job_name }} of CronJob ' + gc.cronJob.name + ' has failed pods: the window may be left open (read-only) and storage is not reclaimed.',
       });
     }
     return rules;
