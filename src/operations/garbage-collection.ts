@@ -140,6 +140,12 @@ export interface GarbageCollectionProps extends GarbageCollectionOptions {
  * registry's Deployment, and to list, watch and delete pods.
  */
 export class GarbageCollection extends Construct {
+  /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
+  public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
+
+  /** The redis image used unless `redisImage` is given, pinned by tag. */
+  public static readonly DEFAULT_REDIS_IMAGE: string = DEFAULT_REDIS_IMAGE;
+
   /**
    * The collection of a registry, if it has one (one registry, one collection). Parts that watch the registry,
    * such as `RegistryAlerts`, find its window through it.
@@ -147,12 +153,6 @@ export class GarbageCollection extends Construct {
   public static of(registry: RegistryDeployment): GarbageCollection | undefined {
     return COLLECTIONS.get(registry);
   }
-
-  /** The kubectl image used unless `kubectlImage` is given, pinned by tag. */
-  public static readonly DEFAULT_KUBECTL_IMAGE: string = DEFAULT_KUBECTL_IMAGE;
-
-  /** The redis image used unless `redisImage` is given, pinned by tag. */
-  public static readonly DEFAULT_REDIS_IMAGE: string = DEFAULT_REDIS_IMAGE;
 
   /** The CronJob that runs the collection. */
   public readonly cronJob: ApiObject;

@@ -118,6 +118,18 @@ interface AlertRule {
   readonly description: string;
 }
 
+/** The props as the rules use them: durations in seconds. */
+interface AlertSettings {
+  readonly unavailableFor: number;
+  readonly errorRatio: number;
+  readonly window: number;
+  readonly quantile: number;
+  readonly manifestLatency: number;
+  readonly blobLatency: number;
+  readonly collectionTime: number;
+  readonly runbookUrl: string;
+}
+
 /** One panel of the dashboard. */
 interface Panel {
   readonly title: string;
@@ -150,10 +162,7 @@ export class RegistryAlerts extends Construct {
 
   private readonly metrics: RegistryMetrics;
   private readonly namespace?: string;
-  private readonly settings: {
-    unavailableFor: number; errorRatio: number; window: number; quantile: number;
-    manifestLatency: number; blobLatency: number; collectionTime: number; runbookUrl: string;
-  };
+  private readonly settings: AlertSettings;
 
   public constructor(scope: Construct, id: string, props: RegistryAlertsProps) {
     super(scope, id);

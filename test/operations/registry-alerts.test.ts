@@ -43,7 +43,14 @@ describe('RegistryAlerts', () => {
   });
 
   test('thresholds are props', () => {
-    const { byName } = synth({ errorRatio: 0.2, window: Duration.minutes(10), latencyQuantile: 0.99, manifestLatency: Duration.millis(500), blobLatency: Duration.seconds(8), unavailableFor: Duration.minutes(2) });
+    const { byName } = synth({
+      errorRatio: 0.2,
+      window: Duration.minutes(10),
+      latencyQuantile: 0.99,
+      manifestLatency: Duration.millis(500),
+      blobLatency: Duration.seconds(8),
+      unavailableFor: Duration.minutes(2),
+    });
     expect(byName('RegistryStorageErrors').expr).toMatch(/\[10m\].*> 0\.2$/);
     expect(byName('RegistryManifestLatencyHigh').expr).toMatch(/^histogram_quantile\(0\.99,.* > 0\.5$/);
     expect(byName('RegistryBlobLatencyHigh').expr).toMatch(/ > 8$/);
