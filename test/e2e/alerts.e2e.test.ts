@@ -204,3 +204,59 @@ describeVersions(e2eVersions(), ({ version }) => test('promtool: the rules pass 
     }
   }
 }, 300_000));
+
+test('promtool: the kube-state-metrics alerts select this registry\'s Deployment, switch and collection Jobs only', () => {
+  // GIVEN the alerts of a named registry with a collection; series as kube-state-metrics exports them (no cluster here:
+  // written by hand, with the labels of its documented metrics and its own job label), for this registry and for others
+  const chart = new Chart(Testing.app(), 'alerts', { namespace: 'registry' });
+  const registry = new RegistryDeployment(chart, 'Registry', { name: 'docker', auth: RegistryAuth.none(), metrics: true });
+  const metrics = new RegistryMetrics(chart, 'Metrics', { registry, serviceMonitor: true });
+  const gc = new GarbageCollection(chart, 'GC', { registry, rolloutTimeout: Duration.seconds(30) });
+  const alerts = new RegistryAlerts(chart, 'Alerts', { metrics, collectionTime: Duration.minutes(1) });
+  const rule = validateChart(chart).find((o) => o.kind === 'PrometheusRule')!;
+  const dir = tempDir('alerts-ksm');
+  fs.writeFileSync(path.join(dir, 'rules.yml'), yaml.stringify(rule.spec));
+  const ksm = 'job="kube-state-metrics"';
+  const jobName = `${gc.cronJob.name}-29412000`;
+  const inputSeries = [
+    // this registry: ready, then no ready replica from minute 3
+    { series: `kube_deployment_status_replicas_available{${ksm},namespace="registry",deployment="docker"}`, values: '1 1 1 0x12' },
+    // a Deployment of the same name in another namespace, and another Deployment here: never ready (not ours)
+    { series: `kube_deployment_status_replicas_available{${ksm},namespace="other",deployment="docker"}`, values: '0x15' },
+    { series: `kube_deployment_status_replicas_available{${ksm},namespace="registry",deployment="docker-old"}`, values: '0x15' },
+    // the switch, created at minute 0 and still there; another ConfigMap, created long ago
+    { series: `kube_configmap_created{${ksm},namespace="registry",configmap="${gc.maintenanceSwitch}"}`, values: '0x15' },
+    { series: `kube_configmap_created{${ksm},namespace="registry",configmap="docker-config"}`, values: '0x15' },
+    // a Job of this collection whose pod fails at minute 2; a Job of another CronJob with a failed pod
+    { series: `kube_job_status_failed{${ksm},namespace="registry",job_name="${jobName}"}`, values: '0 0 1x13' },
+    { series: `kube_job_status_failed{${ksm},namespace="registry",job_name="docker-gc-other-29412000"}`, values: '1x15' },
+  ];
+  const annotations = (name: string) => rule.spec.groups[0].rules.find((x: Obj) => x.alert === name).annotations;
+  // promtool compares the annotations as expanded: the one template used is the Job's name
+  const expanded = (name: string, labels: Obj) => Object.fromEntries(Object.entries<string>(annotations(name))
+    .map(([k, v]) => [k, v.replace('{{ $labels.job_name }}', labels.job_name)]));
+  const expect1 = (time: string, name: string, labels?: Obj) => ({
+    eval_time: time,
+    alertname: name,
+    exp_alerts: labels ? [{ exp_labels: { namespace: 'registry', ...labels }, exp_annotations: expanded(name, labels) }] : [],
+  });
+  const tests = [
+    // the budget: 3 x 30 s + 1 min = 150 s
+    expect1('2m', 'RegistryMaintenanceWindowOpen'),
+    expect1('3m', 'RegistryMaintenanceWindowOpen', { severity: 'critical', job: 'kube-state-metrics', configmap: gc.maintenanceSwitch }),
+    expect1('1m', 'RegistryGarbageCollectionFailed'),
+    expect1('2m', 'RegistryGarbageCollectionFailed', { severity: 'warning', job: 'kube-state-metrics', job_name: jobName }),
+    // no ready replica from minute 3, for 5 minutes
+    expect1('7m', 'RegistryUnavailable'),
+    expect1('8m', 'RegistryUnavailable', { severity: 'critical' }),
+    ...['RegistryStorageErrors', 'RegistryManifestLatencyHigh', 'RegistryBlobLatencyHigh'].map((name) => expect1('10m', name)),
+  ];
+  expect(new Set(tests.map((t) => t.alertname))).toEqual(new Set(alerts.alertNames));
+  const testFile = path.join(dir, 'test.yml');
+  fs.writeFileSync(testFile, yaml.stringify({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: inputSeries, alert_rule_test: tests }] }));
+  try {
+    expect(execFileSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8', cwd: dir, stdio: 'pipe' })).toMatch(/SUCCESS/);
+  } catch (e) {
+    throw new Error(`promtool test rules failed (${testFile}):\n${(e as any).stdout}${(e as any).stderr}`);
+  }
+});
