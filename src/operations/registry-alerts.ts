@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GarbageCollection } from './garbage-collection';
@@ -261,8 +262,9 @@ export class RegistryAlerts extends Construct {
       })),
     }));
     const dashboard = {
-      title: `Registry ${instance}`,
-      uid: `cdk8s-registry-${instance}`.slice(0, 40),
+      title: this.namespace !== undefined ? `Registry ${instance} (${this.namespace})` : `Registry ${instance}`,
+      // Grafana's uid has at most 40 characters: a hash of namespace and instance, the same on every synth.
+      uid: `cdk8s-registry-${createHash('sha256').update(`${this.namespace ?? ''}/${instance}`).digest('hex').slice(0, 20)}`,
       tags: ['cdk8s-registry'],
       timezone: 'browser',
       schemaVersion: 39,

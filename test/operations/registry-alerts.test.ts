@@ -86,6 +86,10 @@ describe('RegistryAlerts', () => {
     const exprs: string[] = dashboard.panels.flatMap((p: Obj) => p.targets.map((t: Obj) => t.expr));
     expect(exprs.join('\n')).toContain('kube_configmap_created{namespace="registry",configmap="docker-maintenance"}');
     expect(new Set(dashboard.panels.map((p: Obj) => p.id)).size).toBe(dashboard.panels.length);
+    // Grafana's uid: at most 40 characters, another for the same registry name in another namespace
+    expect(dashboard.uid.length).toBeLessThanOrEqual(40);
+    const elsewhere = JSON.parse(synth({ dashboard: true }, { name: 'docker', namespace: 'staging' }).alerts.dashboardJson());
+    expect(elsewhere.uid).not.toBe(dashboard.uid);
     const custom = synth({ dashboard: true, dashboardLabel: 'grafana.dashboard/enabled', dashboardLabelValue: 'true' });
     const cm2 = custom.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.labels['app.kubernetes.io/component'] === 'dashboard')!;
     expect(cm2.metadata.labels['grafana.dashboard/enabled']).toBe('true');
