@@ -10,7 +10,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { RegistryAuth, RegistryDeployment, StorageBackend } from '../src';
+import { GarbageCollection, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, StorageBackend } from '../src';
 
 /** How a benchmark writes one registry into a scope. */
 export type RegistryWriter = (scope: Construct, id: string, name: string) => void;
@@ -227,11 +227,30 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   for (const [key, value] of Object.entries({ ...selector, 'app.kubernetes.io/component': 'registry' })) service.selectLabel(key, value);
 };
 
-/** The three writers, by the name the benchmarks print. */
+/**
+ * The library with day-2 parts: a redis blob descriptor cache and a nightly garbage collection (which flushes
+ * that cache), so that the cost of the collection's synth-time checks at scale is measured. It has no raw
+ * counterpart: run it as the only variant (`BENCH_SCALE_VARIANTS='library with GC and cache'`).
+ */
+export const withGcAndCache: RegistryWriter = (scope, id, name) => {
+  const registry = new RegistryDeployment(scope, id, {
+    name, auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), storageOptions: { deleteEnabled: true },
+  });
+  registry.addPart(new RedisBlobDescriptorCache({ addresses: ['redis:6379'] }));
+  new GarbageCollection(scope, `${id}GarbageCollection`, { registry });
+};
+
+/** The three writers of the same registry, by the name the benchmarks print. */
 export const WRITERS: { readonly [variant: string]: RegistryWriter } = {
   'library': withLibrary,
   'raw ApiObjects': rawApiObjects,
   'cdk8s-plus-27': cdk8sPlus,
+};
+
+/** Every writer the scale benchmark can run: the three above and the registry with day-2 parts. */
+export const SCALE_WRITERS: { readonly [variant: string]: RegistryWriter } = {
+  ...WRITERS,
+  'library with GC and cache': withGcAndCache,
 };
 
 /** The chart's objects as one YAML text, as `cdk8s synth` writes a chart's file. */

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { DependencyGraph } from 'cdk8s/lib/dependency';
-import { WRITERS } from './registries';
+import { SCALE_WRITERS } from './registries';
 
 /** How the registries are spread over charts and apps. */
 export const LAYOUTS = {
@@ -54,8 +54,8 @@ function prepareAppOncePerSynth(): void {
 }
 
 function build(variant: string, layout: string, n: number, outdir: string): void {
-  const write = WRITERS[variant];
-  if (!write) throw new Error(`unknown variant '${variant}': ${Object.keys(WRITERS).join(', ')}`);
+  const write = SCALE_WRITERS[variant];
+  if (!write) throw new Error(`unknown variant '${variant}': ${Object.keys(SCALE_WRITERS).join(', ')}`);
   if (layout === LAYOUTS.ONE_CHART) {
     const app = new App({ outdir });
     const chart = new Chart(app, 'registries', { namespace: 'registries' });

@@ -4,8 +4,10 @@ import { Construct } from 'constructs';
 import { ElbTlsService, ElbTlsServiceOptions } from './expose/elb-tls-service';
 import { RegistryIngress, RegistryIngressOptions } from './expose/registry-ingress';
 import { RegistryRoute, RegistryRouteOptions } from './expose/registry-route';
-import { GarbageCollection, GarbageCollectionOptions } from './operations/garbage-collection';
-import { RegistryDeployment, RegistryDeploymentProps } from './registry-deployment';
+import { GarbageCollection } from './operations/garbage-collection';
+import { GarbageCollectionOptions } from './operations/garbage-collection-props';
+import { RegistryDeployment } from './registry-deployment';
+import { RegistryDeploymentProps } from './registry-deployment-props';
 import { propError, requireDns1123Label, requireProp } from './util/validation';
 
 /**

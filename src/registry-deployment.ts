@@ -1,33 +1,32 @@
-import { createHash } from 'crypto';
 import * as path from 'path';
-import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AuthBinding, IRegistryAuth } from './auth/registry-auth';
+import { AuthBinding } from './auth/registry-auth';
 import { LifecyclePlan, lifecycleProblem, planLifecycle } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
-import { applyPlacement, PlacementOptions } from './availability/placement';
+import { applyPlacement } from './availability/placement';
 import { RegistryDisruptionBudget } from './availability/registry-disruption-budget';
-import { ConfigFragments, describeConflict } from './config/config-merge';
-import { ConfigSecrets, isSecretToken as isSecretPlaceholder, RENDERED_DIR } from './config/config-secrets';
-import { configSectionProblem, registryEnvProblem } from './config/config-structure';
-import { checkRenderedConfig, orderSections, RegistryConfigDocument, renderRegistryConfig } from './config/registry-config';
+import { RegistryConfigModel } from './config/config-model';
+import { ConfigSecrets, RENDERED_DIR } from './config/config-secrets';
+import { RegistryConfigDocument } from './config/registry-config';
 import { RegistryVersion } from './config/registry-version';
-import { RegistryTls, TlsBinding } from './expose/registry-tls';
+import { chooseRelease } from './config/release-choice';
+import { TlsBinding } from './expose/registry-tls';
 import { RegistryTracing } from './operations/registry-tracing';
 import { Platform } from './platform';
+import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
+import { RegistryConstruct } from './registry-construct';
+import { LogFormat, LogLevel, RegistryDeploymentProps } from './registry-deployment-props';
 import { RegistryMount } from './registry-mount';
 import { IRegistryPart, RegistryContribution } from './registry-part';
 import { SecretKeyReference } from './secret-key-reference';
-import { StorageBackend, StorageBinding } from './storage/storage-backend';
-import { renderStorageOptions, RenderedStorageOptions, StorageOptions } from './storage/storage-options';
-import { ANNOTATION_ROUTE, CONFIG_ROUTE, ENV_ROUTE, envCredentials, findCredentialLiterals, refuseCredentials } from './util/credential-check';
+import { StorageBackend, StorageBinding, StorageDataVolume } from './storage/storage-backend';
+import { BlobDescriptorCache, renderStorageOptions, RenderedStorageOptions } from './storage/storage-options';
+import { ANNOTATION_ROUTE, findCredentialLiterals, refuseCredentials } from './util/credential-check';
 import { imageReferenceProblem } from './util/image-reference';
-import { floatingTagAdvice, imageTagProblem } from './util/image-tag';
 import { toLabelValue } from './util/labels';
-import { debugAddressProblem } from './util/listen-address';
-import { claimName, validateObjectNames } from './util/object-names';
-import { proxyExpiryProblem } from './util/proxy-expiry';
+import { claimName } from './util/object-names';
 import { checkResources } from './util/resources';
 import { secretEnv } from './util/secret-env';
 import { propError, requireDns1035Label, requireIntegerInRange, requireOneOf, requireProp } from './util/validation';
@@ -38,230 +37,11 @@ const REGISTRY_PORT = 5000;
 /** Construct id of the disruption budget the registry adds by itself. */
 const DEFAULT_BUDGET_ID = 'DisruptionBudget';
 
-/**
- * A way in declared for a registry: what a network policy must admit for it.
- * @internal
- */
-export interface RegistryWayIn {
-  /** The way in. */
-  readonly construct: IConstruct;
-  /** Which kind: an Ingress (its controller's pods connect), an OpenShift Route (the router), an AWS load balancer. */
-  readonly kind: 'ingress' | 'route' | 'load-balancer';
-}
-
 /** Port of the registry's debug server when metrics are enabled. */
 const METRICS_PORT = 5001;
 
 /** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
-
-/**
- * Verbosity of the registry's log.
- */
-export enum LogLevel {
-  /** Errors only. */
-  ERROR = 'error',
-  /** Warnings and errors. */
-  WARN = 'warn',
-  /** The registry's default. */
-  INFO = 'info',
-  /** Everything, including request details. */
-  DEBUG = 'debug',
-}
-
-/**
- * Format of the registry's log lines.
- */
-export enum LogFormat {
-  /** `key=value` text, the registry's default. */
-  TEXT = 'text',
-  /** One JSON object a line, for log pipelines. */
-  JSON = 'json',
-  /** Logstash JSON. */
-  LOGSTASH = 'logstash',
-}
-
-/**
- * Properties of a `RegistryDeployment`.
- */
-export interface RegistryDeploymentProps {
-  /**
-   * How clients authenticate. Required, so that an open registry is a decision:
-   * `RegistryAuth.none()` says it out loud.
-   */
-  readonly auth: IRegistryAuth;
-
-  /**
-   * Where images are stored.
-   * @default StorageBackend.persistentVolumeClaim() - a 10 GiB ReadWriteOnce claim, so nothing is lost on restart
-   */
-  readonly storage?: StorageBackend;
-
-  /**
-   * Storage settings shared by every backend: delete API, redirects, upload purging, read-only mode, caches.
-   * @default - delete disabled, redirects as the driver does, upload purging as the registry does
-   */
-  readonly storageOptions?: StorageOptions;
-
-  /**
-   * The registry release. Decides the config path, the drivers available and the config keys.
-   * @default - read from `image`'s tag if given; otherwise the newest release with the storage backend's driver
-   * (RegistryVersion.V3_1, or RegistryVersion.V2_8 for swift and oss)
-   */
-  readonly version?: RegistryVersion;
-
-  /**
-   * The container image, for a mirror or a private build. Its tag picks `version` when that is not
-   * given: `registry:2` (older setups' floating tag) reads as 2.8; a tag that floats over releases whose
-   * config differs (`3`, `latest`) is a synth-time error saying what to pin.
-   * @default - the official image of `version`, pinned to its tag (for example `registry:3.1.2`)
-   */
-  readonly image?: string;
-
-  /**
-   * Number of registry pods. More than one needs storage that all of them share
-   * (object storage or a ReadWriteMany claim) and `httpSecret`. With a `RegistryAutoscaler` it is the
-   * autoscaler's `minReplicas` (giving both with different values is an error).
-   * @default 1
-   */
-  readonly replicas?: number;
-
-  /**
-   * The `http.secret` all replicas share to sign upload state, read from a Secret.
-   * Required for more than one replica; stable across synths because it is never generated here.
-   * @default - each registry process generates its own (fine for one replica)
-   */
-  readonly httpSecret?: SecretKeyReference;
-
-  /**
-   * The cluster flavour, which decides how the pod's user and group are set.
-   * @default Platform.KUBERNETES
-   */
-  readonly platform?: Platform;
-
-  /**
-   * UID and GID the registry runs as on Kubernetes (also the pod's fsGroup, so the data volume is writable).
-   * Ignored on OpenShift, which assigns them.
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * TLS terminated by the registry itself. Probes switch to HTTPS.
-   * @default - the registry serves plain HTTP inside the cluster; terminate TLS at a load balancer, Ingress or Route
-   */
-  readonly tls?: RegistryTls;
-
-  /**
-   * The URL clients use to reach the registry (`http.host`), used for redirects and upload locations
-   * behind a proxy. Ways in (`ElbTlsService`, Ingress, Route) set it for you.
-   * @default - derived by the registry from each request
-   */
-  readonly externalUrl?: string;
-
-  /**
-   * Return relative URLs in `Location` headers (`http.relativeurls`).
-   * @default false
-   */
-  readonly relativeUrls?: boolean;
-
-  /**
-   * Check the storage driver periodically (`health.storagedriver`). While it fails the registry answers 503,
-   * so the readiness probe takes the pod out of the Service, and a rollout never admits a pod whose storage
-   * does not work: the readiness probe waits for the check's first verdict, and `minReadySeconds` for a second.
-   * @default true
-   */
-  readonly storageHealthCheck?: boolean;
-
-  /**
-   * How often the storage health check runs (`health.storagedriver.interval`), in whole seconds. Together with
-   * the threshold it decides how long a new pod waits before it can be Ready (interval x (threshold + 1)).
-   * @default Duration.seconds(5)
-   */
-  readonly storageHealthCheckInterval?: Duration;
-
-  /**
-   * Failed storage checks in a row before the registry answers 503 (`health.storagedriver.threshold`), 1 to 10.
-   * @default 2
-   */
-  readonly storageHealthCheckThreshold?: number;
-
-  /**
-   * How long the registry finishes requests in flight (uploads, pulls) after SIGTERM (`http.draintimeout`).
-   * Without it the registry dies on the signal and every upload in flight fails. The pod's
-   * `terminationGracePeriodSeconds` is set to `preStopPause` + `drainTimeout` + 5 s.
-   * @default Duration.seconds(60)
-   */
-  readonly drainTimeout?: Duration;
-
-  /**
-   * How long the pod keeps serving after it was told to stop, before the registry gets SIGTERM (a preStop
-   * `sleep`): Services, Ingress controllers and load balancers stop sending new requests meanwhile, since the
-   * registry refuses new connections once it drains. `Duration.seconds(0)` renders no hook (for images without
-   * a `sleep` binary; the official images have one).
-   * @default Duration.seconds(10)
-   */
-  readonly preStopPause?: Duration;
-
-  /**
-   * Where the pods run: spread across nodes and zones, anti-affinity, priority class, node selector,
-   * tolerations and node affinity.
-   * @default - with more than one replica, spread evenly across nodes and zones where possible; otherwise no constraint
-   */
-  readonly placement?: PlacementOptions;
-
-  /**
-   * Render a PodDisruptionBudget allowing one pod at a time to be evicted (node drains, cluster upgrades).
-   * A `RegistryDisruptionBudget` made for the registry replaces this one (a pod that two budgets select can
-   * never be evicted). `true` with a single replica is an error: a budget then protects nothing or blocks every drain.
-   * @default - true with more than one replica
-   */
-  readonly disruptionBudget?: boolean;
-
-  /**
-   * Serve Prometheus metrics on port 5001 at `/metrics` (`http.debug`).
-   * @default false - the debug server also serves pprof, so it stays off unless asked for
-   */
-  readonly metrics?: boolean;
-
-  /**
-   * OpenTelemetry tracing (registry 3.x): `RegistryTracing.otlp({ endpoint })` exports the registry's traces to a
-   * collector. Registry 2.8 has no tracing, so `otlp()` is an error there.
-   * @default RegistryTracing.disabled() - 3.x exports nothing (`OTEL_TRACES_EXPORTER=none`) instead of trying
-   * https://localhost:4318 and logging an error every few seconds
-   */
-  readonly tracing?: RegistryTracing;
-
-  /**
-   * Log verbosity.
-   * @default LogLevel.INFO
-   */
-  readonly logLevel?: LogLevel;
-
-  /**
-   * Log format.
-   * @default LogFormat.TEXT
-   */
-  readonly logFormat?: LogFormat;
-
-  /**
-   * CPU and memory of the registry container.
-   * @default - requests 100m CPU and 256Mi memory, limits 2 CPUs and 1Gi memory
-   */
-  readonly resources?: kplus.ContainerResources;
-
-  /**
-   * Base name of every object (Deployment, Service, ServiceAccount, ConfigMap, the data claim `NAME-data`), and of
-   * the objects of its parts and ways in that are not given a `name` of their own (`NAME-lb` for an
-   * `ElbTlsService`, `NAME` for an Ingress, Route, budget, policy and autoscaler, `NAME-metrics`, `NAME-htpasswd`),
-   * a DNS-1035 label; also the `app.kubernetes.io/instance` label and, with `app.kubernetes.io/name`, the
-   * Deployment's selector. With a name, renaming construct ids or charts, or moving the registry to another chart
-   * of the same namespace, changes nothing in the cluster.
-   * @default - names generated by cdk8s from the construct path: renaming a construct id or chart renames every
-   * object, so the registry would start on a new, empty claim and the Deployment's selector would change
-   */
-  readonly name?: string;
-}
 
 /**
  * A CNCF distribution registry: Deployment, Service, ServiceAccount and the ConfigMap holding
@@ -270,7 +50,7 @@ export interface RegistryDeploymentProps {
  * Secure by default (Pod Security Standards "restricted"), rolled out safely for its storage,
  * and deterministic: the same app always synthesizes the same bytes.
  */
-export class RegistryDeployment extends Construct {
+export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   /** The registry release that runs. */
   public readonly version: RegistryVersion;
 
@@ -325,17 +105,30 @@ export class RegistryDeployment extends Construct {
   /** The number of replicas the Deployment is given (`replicas`, default 1), unless an autoscaler takes over. */
   public readonly replicas: number;
 
-  /** @internal `replicas` as the user gave it, if given. */
-  public readonly _explicitReplicas?: number;
+  /**
+   * `replicas` as the user gave it, if given (an autoscaler takes it as its floor).
+   * @default - not given
+   */
+  public readonly requestedReplicas?: number;
 
-  /** @internal The ways in declared for the registry (`_exposeThrough`), in order. */
-  public readonly _waysIn: RegistryWayIn[] = [];
+  /** The storage driver in config.yml (`filesystem`, `s3`, `azure`, ...). */
+  public readonly storageDriver: string;
 
-  /** @internal The disruption budget of the registry's pods, if any (`_useDisruptionBudget`). */
-  public _disruptionBudget?: IConstruct;
+  /**
+   * The blob descriptor cache asked for in `storageOptions`, if given.
+   * @default - not given
+   */
+  public readonly requestedBlobDescriptorCache?: BlobDescriptorCache;
 
-  /** @internal The autoscaler of the registry, if any, with its fewest replicas. */
-  public _autoscaler?: { readonly construct: IConstruct; readonly minReplicas: number };
+  /**
+   * The volume holding the images (filesystem backends): its claim and access mode, where the registry mounts it.
+   * @default - the images are not on a volume of the pod (object storage, in memory)
+   */
+  public readonly dataVolume?: StorageDataVolume;
+
+  private readonly declaredWaysIn: RegistryWayIn[] = [];
+  private budget?: IConstruct;
+  private scaling?: RegistryAutoscaling;
 
   private readonly lifecycle: LifecyclePlan;
 
@@ -347,26 +140,16 @@ export class RegistryDeployment extends Construct {
   private readonly authBinding: AuthBinding;
   private readonly tlsBinding?: TlsBinding;
   private readonly storageOptions: RenderedStorageOptions;
-  private readonly partsConfig = new ConfigFragments();
-  private readonly parts: IRegistryPart[] = [];
+  private readonly model: RegistryConfigModel;
+  private readonly addedParts: IRegistryPart[] = [];
   private readonly secrets: ConfigSecrets;
-  private readonly env = new Map<string, string>();
   private readonly mountedPaths = new Set<string>();
   private readonly annotationSources = new Map<string, string>();
   private _externalUrl?: string;
-  /**
-   * Counts the changes of the model config.yml and the env are rendered and checked from (a contribution, an env
-   * variable, the external URL: see `modelChanged`). What was derived from one revision is kept until the next.
-   */
-  private modelRevision = 0;
-  /** config.yml as last written: the ConfigMap and the checksum share one rendering per revision. */
-  private lastRenderedConfig?: { readonly revision: number; readonly yaml: string; checksum?: string };
-  private configProblems?: { readonly revision: number; readonly problems: string[] };
   private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: RegistryDeploymentProps) {
     super(scope, id);
-    validateObjectNames(this);
     this.props = requireProp(this, 'props', props, 'give at least { auth }');
     requireProp(this, 'auth', props.auth, 'pass an auth method such as HtpasswdAuth, or RegistryAuth.none() to run an open registry on purpose');
     if (props.name !== undefined) {
@@ -380,7 +163,7 @@ export class RegistryDeployment extends Construct {
     const replicas = props.replicas ?? 1;
     requireIntegerInRange(this, 'replicas', replicas, 1, 100);
     this.replicas = replicas;
-    this._explicitReplicas = props.replicas;
+    this.requestedReplicas = props.replicas;
     const platform = requireOneOf(this, 'platform', props.platform ?? Platform.KUBERNETES, Object.values(Platform));
     this.platform = platform;
     requireOneOf(this, 'logLevel', props.logLevel ?? LogLevel.INFO, Object.values(LogLevel));
@@ -390,7 +173,7 @@ export class RegistryDeployment extends Construct {
     requireIntegerInRange(this, 'runAsUser', runAsUser, 1, 2147483647);
 
     const storage = props.storage ?? StorageBackend.persistentVolumeClaim();
-    this.version = this.resolveVersion(storage);
+    this.version = chooseRelease(this, { version: props.version, image: props.image, driver: storage.driver });
     this.image = props.image ?? this.version.image;
     if (this.image.trim() === '') {
       throw propError(this, 'image', 'must not be empty: give an image reference such as "registry:3.1.2"');
@@ -411,11 +194,24 @@ export class RegistryDeployment extends Construct {
     };
     this.labels = labels;
     this.storageBinding = storage.bind(this, { version: this.version, name: props.name, labels });
+    this.storageDriver = this.storageBinding.driver;
+    this.dataVolume = this.storageBinding.dataVolume;
+    this.requestedBlobDescriptorCache = props.storageOptions?.blobDescriptorCache;
     this.singleReplicaReason = this.storageBinding.singleReplicaReason;
     this.authBinding = props.auth.bind(this, { version: this.version, name: props.name, labels });
     this.tlsBinding = props.tls?.bind(this);
     this.servesTls = this.tlsBinding !== undefined;
     this.storageOptions = renderStorageOptions(this, props.storageOptions);
+    this.model = new RegistryConfigModel({
+      scope: this,
+      version: this.version,
+      driver: this.storageBinding.driver,
+      port: REGISTRY_PORT,
+      document: () => this.configDocument(),
+      documentState: () => this._externalUrl ?? '',
+      defaults: this.storageOptions.defaults,
+      checkRendered: (yaml) => this.secrets.checkRendered(yaml),
+    });
 
     if (replicas > 1 && this.storageBinding.singleReplicaReason) {
       throw propError(this, 'replicas', `(${replicas}) must be 1 with this storage: ${this.storageBinding.singleReplicaReason}. Use object storage or a ReadWriteMany claim for more replicas`);
@@ -472,7 +268,7 @@ export class RegistryDeployment extends Construct {
     // Before any Service is made from the Deployment: every other selector names the component.
     (this.deployment as NamedDeployment).podSelectorExtraLabels = { 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] };
     this.selectorLabels = (this.deployment as NamedDeployment).podSelectorLabels;
-    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.configChecksum() }) as any);
+    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => this.model.checksum() }) as any);
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
@@ -548,7 +344,7 @@ export class RegistryDeployment extends Construct {
     for (const contribution of (props.tracing ?? RegistryTracing.disabled()).bind(this)) {
       this.applyContribution(contribution);
     }
-    this.node.addValidation({ validate: () => this.validateConfig() });
+    this.node.addValidation({ validate: () => this.model.problems() });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { ...named(''), labels },
@@ -567,11 +363,10 @@ export class RegistryDeployment extends Construct {
   /**
    * Registers the disruption budget of the registry's pods. The budget the registry adds by itself gives way to a
    * `RegistryDisruptionBudget` made for it; any other second budget is an error, since Kubernetes refuses every
-   * eviction of a pod that two budgets select.
-   * @internal
+   * eviction of a pod that two budgets select. Called by `RegistryDisruptionBudget`.
    */
-  public _useDisruptionBudget(budget: IConstruct): void {
-    const current = this._disruptionBudget;
+  public useDisruptionBudget(budget: IConstruct): void {
+    const current = this.budget;
     if (current !== undefined && current !== budget) {
       const ownDefault = current.node.scope === this && current.node.id === DEFAULT_BUDGET_ID;
       if (ownDefault && this.props.disruptionBudget === undefined) {
@@ -584,13 +379,47 @@ export class RegistryDeployment extends Construct {
           + `eviction of a pod that two budgets select, so node drains and cluster upgrades would block. Give one budget per registry: ${fix}`);
       }
     }
-    this._disruptionBudget = budget;
+    this.budget = budget;
+  }
+
+  /**
+   * The disruption budget of the registry's pods, if any (`useDisruptionBudget`).
+   * @default - none
+   */
+  public get disruptionBudget(): IConstruct | undefined {
+    return this.budget;
+  }
+
+  /**
+   * Registers the autoscaler that sets the registry's replica count from now on. A second one is an error: two
+   * HorizontalPodAutoscalers of one Deployment fight over its replica count. Called by `RegistryAutoscaler`.
+   */
+  public useAutoscaler(autoscaler: IConstruct, minReplicas: number): void {
+    if (this.scaling) {
+      throw propError(autoscaler, 'registry', `(${this.node.path}) is already scaled by ${this.scaling.construct.node.path}: `
+        + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
+    }
+    this.deployment.markHasAutoscaler();
+    this.scaling = { construct: autoscaler, minReplicas };
+  }
+
+  /**
+   * The autoscaler of the registry, if any, with its fewest replicas (`useAutoscaler`).
+   * @default - none
+   */
+  public get autoscaler(): RegistryAutoscaling | undefined {
+    return this.scaling;
+  }
+
+  /** The ways in declared for the registry (`exposeThrough`), in order. */
+  public get waysIn(): RegistryWayIn[] {
+    return [...this.declaredWaysIn];
   }
 
   /**
    * A pod spec patched (an escape hatch) so that the kubelet kills the registry before it has drained. Only a JSON
    * patch of the Deployment can change the grace period or the preStop hook once constructed, so the check is redone
-   * only when the patches changed: cdk8s validates the whole app once per chart (see `validateConfig`).
+   * only when the patches changed: cdk8s validates the whole app once per chart (see `RegistryConfigModel.problems`).
    */
   private validateLifecycle(): string[] {
     const api = ApiObject.of(this.deployment);
@@ -633,7 +462,6 @@ export class RegistryDeployment extends Construct {
       throw propError(this, 'externalUrl', `is already ${this._externalUrl}; cannot also be ${normalized}. A registry has one external URL`);
     }
     this._externalUrl = normalized;
-    this.modelChanged();
   }
 
   /**
@@ -642,17 +470,12 @@ export class RegistryDeployment extends Construct {
    */
   public addPart(part: IRegistryPart): void {
     this.applyContribution(part.bind(this));
-    this.parts.push(part);
+    this.addedParts.push(part);
   }
 
-  /** @internal The props as given, for parts that check theirs against them. */
-  public get _props(): RegistryDeploymentProps {
-    return this.props;
-  }
-
-  /** @internal The parts added with `addPart`, in order, for constructs that derive from them (garbage collection). */
-  public get _parts(): IRegistryPart[] {
-    return [...this.parts];
+  /** The parts added with `addPart`, in order. */
+  public get parts(): IRegistryPart[] {
+    return [...this.addedParts];
   }
 
   /**
@@ -660,17 +483,13 @@ export class RegistryDeployment extends Construct {
    * `addConfigSection` or a part's config). The ConfigMap holds only the placeholder; an init container
    * writes the value into the config the registry reads, in an in-memory volume. Works on every version,
    * including where `REGISTRY_*` variables cannot reach (list items on 2.8, redis options on 3.0.0).
+   * @param secret the Secret holding the credential
+   * @param key the key of the Secret holding it
+   * @param property the prop that gave it, which errors about the Secret or key name name (such as a part's
+   * `proxy.password.key`); `secretValue` when not given
    */
-  public secretValue(secret: kplus.ISecret, key: string): string {
-    return this.secrets.placeholder('secretValue', secret, key);
-  }
-
-  /**
-   * `secretValue` for a part's prop: errors about the Secret or key name `property` (such as `proxy.password.key`).
-   * @internal
-   */
-  public _secretValue(property: string, ref: SecretKeyReference): string {
-    return this.secrets.placeholder(property, ref.secret, ref.key);
+  public secretValue(secret: kplus.ISecret, key: string, property?: string): string {
+    return this.secrets.placeholder(property ?? 'secretValue', secret, key);
   }
 
   /**
@@ -695,21 +514,19 @@ export class RegistryDeployment extends Construct {
         + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
         + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
     }
-    if (this.partsConfig.document[section] !== undefined) {
-      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.partsConfig.ownerOf(section)})`);
+    if (this.model.hasSection(section)) {
+      throw propError(this, 'addConfigSection', `was already given section '${section}' (by ${this.model.ownerOf(section)})`);
     }
     this.applyContribution({ name: 'addConfigSection', config: { [section]: value } });
   }
 
   /**
    * Refuses exposure through a way in that contradicts the registry: another namespace, or a public way in to
-   * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`. Called by the ways in.
-   * @param wayIn the way in (ElbTlsService, RegistryIngress, RegistryRoute)
-   * @param publicAccess whether the way in is reachable from outside the cluster's network
-   * @param way what the way in is, for a network policy that must admit it
-   * @internal
+   * an open registry without `RegistryAuth.none({ allowPublicAccess: true })`; records the way in for a network
+   * policy that must admit it (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute).
    */
-  public _exposeThrough(wayIn: IConstruct, publicAccess: boolean, way?: RegistryWayIn): void {
+  public exposeThrough(wayIn: IConstruct, options: ExposeOptions): void {
+    const publicAccess = options.publicAccess;
     const here = Chart.of(this).namespace;
     const there = Chart.of(wayIn).namespace;
     if (here !== there) {
@@ -721,7 +538,7 @@ export class RegistryDeployment extends Construct {
       throw propError(wayIn, 'registry', `(${this.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
         + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
     }
-    if (way) this._waysIn.push(way);
+    this.declaredWaysIn.push({ construct: wayIn, kind: options.kind });
   }
 
   /**
@@ -737,84 +554,19 @@ export class RegistryDeployment extends Construct {
 
   /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
   public renderConfigYaml(): string {
-    return this.renderedConfig().yaml;
+    return this.model.yaml();
   }
 
   /**
-   * config.yml, written at most once for a revision of the model. Both the ConfigMap and the checksum annotation are
-   * lazy, so that `add*` calls made after the constructor still count; each asks for the rendering when the synth
-   * resolves it, and the merge and the YAML writer run again only if the model changed since.
+   * The value at a dotted path of the merged config model (`storage.delete.enabled`), as config.yml will hold it
+   * with what was added so far; `undefined` where unset.
    */
-  private renderedConfig(): { readonly yaml: string; checksum?: string } {
-    if (this.lastRenderedConfig?.revision !== this.modelRevision) {
-      const yaml = Yaml.stringify(this.renderConfig());
-      this.secrets.checkRendered(yaml);
-      this.lastRenderedConfig = { revision: this.modelRevision, yaml };
-    }
-    return this.lastRenderedConfig;
-  }
-
-  /**
-   * Records a change of the model config.yml and the env are derived from, so the rendering and the checks are
-   * redone. Every change goes through here: the config (`applyContribution`), an env variable (`addEnv`), the
-   * external URL (`useExternalUrl`); all else is fixed in the constructor, and merged fragments are copies.
-   */
-  private modelChanged(): void {
-    this.modelRevision += 1;
-  }
-
-  /** @internal The merged config.yml as a plain object, for parts that derive from it (garbage collection). */
-  public _renderConfig(): { [key: string]: any } {
-    return this.renderConfig();
-  }
-
-  private renderConfig(): { [key: string]: any } {
-    const merged = new ConfigFragments();
-    merged.merge(renderRegistryConfig(this.configDocument()), 'the RegistryDeployment props');
-    const conflicts = merged.merge(this.partsConfig.document, 'parts');
-    if (conflicts.length > 0) {
-      const c = conflicts[0];
-      throw propError(this, 'config', `${describeConflict({ ...c, newSource: this.partsConfig.ownerOf(c.path) ?? c.newSource })}: a key has one value`);
-    }
-    merged.merge(this.storageOptions.defaults ?? {}, 'defaults', true);
-    return orderSections(merged.document);
-  }
-
-  /**
-   * Checks that need every part added: the rendered config, and list indexes of REGISTRY_* variables.
-   * cdk8s validates the whole app once per chart (docs/benchmarks.md), so with a Chart per registry this runs once
-   * per chart for every registry: the checks are redone only when the model changed (a contribution, an env
-   * variable or the external URL), or synthesis would grow with the square of the charts.
-   */
-  private validateConfig(): string[] {
-    if (this.configProblems?.revision === this.modelRevision) return this.configProblems.problems;
-    const config = this.renderConfig();
-    const errors = checkRenderedConfig(config);
-    const debugProblem = debugAddressProblem(config.http?.debug?.addr, REGISTRY_PORT, 'http.debug.addr');
-    if (debugProblem) errors.push(propError(this, this.partsConfig.ownerOf('http.debug.addr')?.replace(/'/g, '') ?? 'metrics', debugProblem).message);
-    const proxyProblem = proxyExpiryProblem(this.version, config);
-    if (proxyProblem) errors.push(propError(this, this.partsConfig.ownerOf('proxy.remoteurl')?.replace(/'/g, '') ?? 'proxy', proxyProblem).message);
-    for (const [name, source] of this.env) {
-      const problem = registryEnvProblem(this.version, name, config, this.storageBinding.driver);
-      if (problem) errors.push(propError(this, source.replace(/'/g, ''), `sets '${name}', which ${problem}`).message);
-    }
-    this.configProblems = { revision: this.modelRevision, problems: errors };
-    return errors;
+  public configValue(dottedPath: string): any {
+    return this.model.value(dottedPath);
   }
 
   private applyContribution(c: RegistryContribution): void {
-    if (c.config) {
-      refuseCredentials(this, c.name, findCredentialLiterals(c.config, (v) => isSecretPlaceholder(v)), CONFIG_ROUTE);
-      for (const section of Object.keys(c.config)) {
-        const problem = configSectionProblem(this.version, section, c.config[section]);
-        if (problem) throw propError(this, c.name, problem);
-      }
-      const conflicts = this.partsConfig.merge(c.config, `'${c.name}'`);
-      this.modelChanged();
-      if (conflicts.length > 0) {
-        throw propError(this, c.name, `${describeConflict(conflicts[0])}: a key has one value`);
-      }
-    }
+    if (c.config) this.model.addFragment(c.name, c.config);
     for (const name of Object.keys(c.env ?? {}).sort()) {
       this.addEnv(name, c.env![name], c.name);
     }
@@ -865,45 +617,6 @@ export class RegistryDeployment extends Construct {
     };
   }
 
-  private configChecksum(): string {
-    const rendered = this.renderedConfig();
-    rendered.checksum ??= createHash('sha256').update(rendered.yaml).digest('hex');
-    return rendered.checksum;
-  }
-
-  private resolveVersion(storage: StorageBackend): RegistryVersion {
-    const props = this.props;
-    const driver = storage.driver;
-    let version: RegistryVersion | undefined;
-    try {
-      version = props.version ?? (props.image !== undefined ? RegistryVersion.tryFromImage(props.image) : undefined);
-    } catch (e) {
-      throw propError(this, props.version ? 'version' : 'image', `${(e as Error).message}`);
-    }
-    const floating = !version && props.image !== undefined ? floatingTagAdvice(props.image) : undefined;
-    if (floating) {
-      throw propError(this, 'image', `('${props.image}') ${floating}`);
-    }
-    if (props.version && props.image !== undefined) {
-      const problem = imageTagProblem(props.version, props.image, driver);
-      if (problem) throw propError(this, 'image', problem);
-    }
-    if (!version && props.image !== undefined) {
-      throw propError(this, 'image', `('${props.image}') has no tag naming a 2.8.x or 3.x release, so the config path and keys cannot be chosen: pin a tag such as registry:3.1.2, or set 'version'`);
-    }
-    const supporting = RegistryVersion.DEFAULTS.filter((v) => v.supportsStorageDriver(driver)).map((v) => v.major === 2 ? '2.8.x' : '3.x');
-    if (!version) {
-      version = RegistryVersion.DEFAULTS.find((v) => v.supportsStorageDriver(driver));
-      if (!version) {
-        throw propError(this, 'storage', `uses driver '${driver}', which no supported registry release has`);
-      }
-    }
-    if (!version.supportsStorageDriver(driver)) {
-      throw propError(this, 'version', `(${version}) has no '${driver}' storage driver (its drivers: ${version.storageDrivers.join(', ')}); '${driver}' exists in registry ${supporting.join(' and ')}: pin RegistryVersion.V2_8 or an image such as registry:2.8.3`);
-    }
-    return version;
-  }
-
   private addMount(mount: RegistryMount): void {
     if (!mount.path.startsWith('/')) {
       throw propError(this, 'mount', `path '${mount.path}' must be absolute`);
@@ -920,21 +633,7 @@ export class RegistryDeployment extends Construct {
   }
 
   private addEnv(name: string, value: kplus.EnvValue, source: string): void {
-    if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(name)) {
-      throw propError(this, source, `name ${JSON.stringify(name)} is not a valid environment variable name: upper-case letters, digits and '_'`);
-    }
-    refuseCredentials(this, source, envCredentials(name, value.value), ENV_ROUTE);
-    const debugProblem = name === 'REGISTRY_HTTP_DEBUG_ADDR' ? debugAddressProblem(value.value, REGISTRY_PORT, name) : undefined;
-    if (debugProblem) throw propError(this, source, debugProblem);
-    const problem = registryEnvProblem(this.version, name, undefined, this.storageBinding.driver);
-    if (problem) {
-      throw propError(this, source, `sets '${name}', which ${problem}`);
-    }
-    if (this.env.has(name)) {
-      throw propError(this, source, `sets '${name}', which ${this.env.get(name)} already sets: each REGISTRY_* variable may come from one place only`);
-    }
-    this.env.set(name, `'${source}'`);
-    this.modelChanged();
+    this.model.addEnv(name, value, source);
     this.container.env.addVariable(name, value);
   }
 }

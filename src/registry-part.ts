@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import type { RegistryDeployment } from './registry-deployment';
+import type { IRegistry } from './registry';
 import { RegistryMount } from './registry-mount';
 
 /**
@@ -49,21 +49,22 @@ export interface RegistryContribution {
 export interface IRegistryPart {
   /**
    * Renders the part for one registry. Called once, by `RegistryDeployment.addPart`.
-   * @param registry the registry; use its `version` for version-specific keys, `secretValue()` for
-   * credentials, and make any objects of the part (a Secret, a Job) children of it
+   * @param registry the registry, through the narrow seam every part uses (a `RegistryDeployment`): its `version`
+   * for version-specific keys, `secretValue()` for credentials, `configValue()` and its typed facts for what it
+   * already has; make any objects of the part (a Secret, a Job) children of it
    */
-  bind(registry: RegistryDeployment): RegistryContribution;
+  bind(registry: IRegistry): RegistryContribution;
 
   /**
    * What the bound part needs done after a garbage collection deleted blobs, before the registry takes writes
    * again (a cache it configured may still describe blobs that are gone). Asked by `GarbageCollection`.
-   * @internal
+   * @default - nothing to do after a collection
    */
-  _afterCollection?(context: AfterCollectionContext): AfterCollectionSteps;
+  afterCollection?(context: AfterCollectionContext): AfterCollectionSteps;
 }
 
 /**
- * @internal What a part's after-collection steps are built from (see `IRegistryPart._afterCollection`).
+ * What a part's after-collection steps are built from (see `IRegistryPart.afterCollection`).
  */
 export interface AfterCollectionContext {
   /** The garbage collection asking, whose path errors name. */
@@ -75,7 +76,7 @@ export interface AfterCollectionContext {
 }
 
 /**
- * @internal A part's steps after garbage collection.
+ * A part's steps after garbage collection.
  */
 export interface AfterCollectionSteps {
   /** Containers of the job's pod that run after the collector, in order (rendered pod spec JSON). */

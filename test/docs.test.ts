@@ -7,7 +7,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { StorageBackend } from '../src';
+import { Chart, JsonPatch, Testing } from 'cdk8s';
+import { GarbageCollection, RegistryAuth, RegistryDeployment, StorageBackend } from '../src';
 
 const ROOT = path.join(__dirname, '..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf-8');
@@ -204,6 +205,24 @@ describe('docs/migrating-from-helm.md', () => {
     expect(section).toMatch(/\*\*A version-aware config path and model\.\*\*/);
   });
 
+  test('where GC resources land, as the guide says: containers/0 is kubectl remove-switch, the collector an init container with the registry\'s resources, an added annotation keeps the window\'s', () => {
+    const chart = new Chart(Testing.app(), 'registry', { namespace: 'container-registry' });
+    const registry = new RegistryDeployment(chart, 'Registry', { name: 'registry', auth: RegistryAuth.none(), storageOptions: { deleteEnabled: true } });
+    const gc = new GarbageCollection(chart, 'GarbageCollection', { registry });
+    gc.cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/metadata/annotations/example.com~1team', 'registry'));
+    const objects = Testing.synth(chart);
+    const pod = objects.find((o) => o.kind === 'CronJob').spec.jobTemplate.spec.template;
+    const registryContainer = objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    expect(pod.spec.containers.map((c: any) => [c.name, c.command[0]])).toEqual([['remove-switch', 'kubectl']]);
+    const collector = pod.spec.initContainers.find((c: any) => c.name === 'garbage-collect');
+    expect(collector.resources).toEqual(registryContainer.resources);
+    expect(pod.metadata.annotations).toEqual(expect.objectContaining({
+      'example.com/team': 'registry',
+      'cdk8s-registry/maintenance-switch-open': expect.any(String),
+      'cdk8s-registry/maintenance-switch-close': expect.any(String),
+    }));
+  });
+
   test('the differences that lose data or change behaviour silently each have their answer', () => {
     const expected: [string, RegExp][] = [
       ['the chart\'s claim, reused', /StorageBackend\.existingClaim\('registry-docker-registry'\)/],
@@ -212,7 +231,8 @@ describe('docs/migrating-from-helm.md', () => {
       ['autoscaling: memory metric and behavior', /memory[\s\S]*`behavior`[\s\S]*JsonPatch\.add\('\/spec\/behavior'/],
       ['podDisruptionBudget.minAvailable', /JsonPatch\.add\('\/spec\/minAvailable'/],
       ['GC defaults and cron conversion', /"0 1 \* \* \*"[\s\S]*Cron\.schedule\(\{ minute: 'M', hour: 'H', day: 'DoM', month: 'Mon', weekDay: 'DoW' \}\)/],
-      ['where GC resources land', /sizes kubectl, not the collection/],
+      ['where GC resources land', /main container \(`containers\/0`\) is `remove-switch`, the `kubectl` step[\s\S]*?sizes kubectl, not the collection/],
+      ['GC pod annotations: add each key', /never replace `annotations` or `labels`/],
       ['extra env that is not REGISTRY_*', /registry\.container\.env\.addVariable/],
       ['custom http headers (CORS) with a part', /class CorsHeaders implements IRegistryPart/],
       ['cert-manager keeps the chart\'s TLS Secret', /secretName: 'registry-tls'/],

@@ -165,17 +165,32 @@ test('the shared type-check still reports errors in a block and in its use of th
   expect(typeCheck(misuse)).toEqual([expect.stringMatching(/replicas|not assignable/)]);
 });
 
-/** Every field of `expected` is in `actual` with the same value; a `config.yml` string is compared as YAML. */
-function subsetErrors(expected: unknown, actual: unknown, where: string): string[] {
+/**
+ * Every field of `expected` is in `actual` with the same value; a `config.yml` string is compared as YAML. With
+ * `byName`, a list whose items all have a `name` (containers, env) is compared by name: each item shown must be
+ * there, in the order shown, and the actual list may hold more.
+ */
+function subsetErrors(expected: unknown, actual: unknown, where: string, byName = false): string[] {
   if (typeof expected === 'string' && typeof actual === 'string' && where.endsWith('config.yml')) {
-    return subsetErrors(YAML.parse(expected), YAML.parse(actual), `${where}:`);
+    return subsetErrors(YAML.parse(expected), YAML.parse(actual), `${where}:`, byName);
   }
   if (expected !== null && typeof expected === 'object') {
     if (actual === null || typeof actual !== 'object' || Array.isArray(expected) !== Array.isArray(actual)) {
       return [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
     }
+    if (byName && Array.isArray(expected) && expected.every((e) => typeof e?.name === 'string')) {
+      const items = actual as { name?: unknown }[];
+      let previous = -1;
+      return expected.flatMap((e) => {
+        const index = items.findIndex((a) => a?.name === e.name);
+        if (index < 0) return [`${where}: no item named ${e.name} (there: ${items.map((a) => a?.name).join(', ')})`];
+        const order = index < previous ? [`${where}: ${e.name} is shown after an item it comes before`] : [];
+        previous = index;
+        return [...order, ...subsetErrors(e, items[index], `${where}[${e.name}]`, byName)];
+      });
+    }
     return Object.entries(expected as object).flatMap(([key, value]) =>
-      subsetErrors(value, (actual as Record<string, unknown>)[key], `${where}.${key}`));
+      subsetErrors(value, (actual as Record<string, unknown>)[key], `${where}.${key}`, byName));
   }
   return expected === actual ? [] : [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
 }
@@ -190,4 +205,27 @@ test("the quick start's YAML in the README is what the quick start synthesizes",
   expect(shown.map((o) => o.kind)).toEqual(objects.map((o) => o.kind));
   const errors = shown.flatMap((o, i) => subsetErrors(o, objects[i], o.kind));
   expect(errors).toEqual([]);
+});
+
+test("the garbage collection YAML in docs/day-2-operations.md is what the guide's example synthesizes, every step in order", () => {
+  const guide = fs.readFileSync(path.join(ROOT, 'docs', 'day-2-operations.md'), 'utf-8');
+  const start = guide.search(/^## Garbage collection/m);
+  const section = guide.slice(start, start + 3 + guide.slice(start + 3).search(/^## /m));
+  const code = section.match(/^```ts\n([\s\S]*?)^```$/m)![1];
+  const shown = YAML.parseAllDocuments(section.match(/^```yaml\n([\s\S]*?)^```$/m)![1]).map((d) => d.toJS());
+  const objects = synthesize(code.replace(/from 'cdk8s-registry'/g, `from ${JSON.stringify(SRC.replace(/\.ts$/, ''))}`));
+  const errors = shown.flatMap((o) => {
+    const actual = objects.find((a) => a.kind === o.kind && (o.metadata?.name === undefined || a.metadata.name === o.metadata.name));
+    return actual ? subsetErrors(o, actual, o.kind, true) : [`no ${o.kind} ${o.metadata?.name ?? ''} synthesized`];
+  });
+  expect(errors).toEqual([]);
+  // Every step of the job's pod is shown: a step added or renamed must reach the guide.
+  const steps = (job: any) => {
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    return [...pod.initContainers, ...pod.containers].map((c: any) => c.name);
+  };
+  expect(steps(shown.find((o) => o.kind === 'CronJob'))).toEqual(steps(objects.find((o) => o.kind === 'CronJob')));
+  // The numbered steps of the prose name the same steps, in the same order.
+  const prose = [...section.matchAll(/^\d\. `([a-z-]+)`/gm)].map((m) => m[1]).filter((name) => name !== 'flush-blob-descriptor-cache');
+  expect(prose).toEqual(steps(objects.find((o) => o.kind === 'CronJob')));
 });

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { BlobDescriptorCache, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryVersion, StorageBackend } from '../src';
+import { AfterCollectionContext, AfterCollectionSteps, BlobDescriptorCache, GarbageCollection, IRegistry, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryFeature, RegistryVersion, SecretKeyReference, StorageBackend } from '../src';
 import { ConfigFragments } from '../src/config/config-merge';
 import { textOutsideSecrets } from './e2e/harness/manifests';
 import { validateChart } from './util/validate-manifests';
@@ -255,3 +255,61 @@ describe('listen addresses', () => {
   });
 });
 
+
+describe('a user\'s part uses the seam RedisBlobDescriptorCache uses', () => {
+  /**
+   * The example of the docs: a webhook that hears of every push, authenticated with a token from a Secret, and
+   * told to drop its index after a garbage collection deleted blobs. It binds against `IRegistry` (version,
+   * `secretValue` naming its prop, `configValue`) and adds a step after collection, as the redis cache does.
+   */
+  class PushWebhook implements IRegistryPart {
+    public constructor(private readonly props: { readonly url: string; readonly token: SecretKeyReference }) {}
+
+    public bind(target: IRegistry): RegistryContribution {
+      if (target.configValue('storage.maintenance.readonly.enabled') === true) {
+        throw new Error(`${target.node.path}: 'webhook' hears of pushes, and a read-only registry takes none`);
+      }
+      const token = target.secretValue(this.props.token.secret, this.props.token.key, 'webhook.token.key');
+      const ignore = target.version.supports(RegistryFeature.NOTIFICATIONS_IGNORE_ACTIONS_ALONE) ? { ignore: { actions: ['pull'] } } : {};
+      return {
+        name: 'webhook',
+        config: { notifications: { endpoints: [{ name: 'push-webhook', url: this.props.url, headers: { Authorization: [token] }, ...ignore }] } },
+      };
+    }
+
+    public afterCollection(context: AfterCollectionContext): AfterCollectionSteps {
+      return {
+        containers: [{ name: 'drop-index', image: 'example.com/indexer:1.0', args: ['drop', this.props.url], securityContext: context.registryContainer.securityContext }],
+        problems: [],
+      };
+    }
+  }
+
+  test('it binds through IRegistry, its credential stays in the Secret, and the collection runs its step', () => {
+    // GIVEN a registry with the user's part and a garbage collection
+    const chart = Testing.chart();
+    const reg = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.persistentVolumeClaim(), storageOptions: { deleteEnabled: true } });
+    const token = { secret: kplus.Secret.fromSecretName(chart, 'Token', 'webhook-token'), key: 'token' };
+    reg.addPart(new PushWebhook({ url: 'https://hooks.example.com/push', token }));
+    new GarbageCollection(chart, 'GC', { registry: reg });
+    // THEN config.yml holds the endpoint with a placeholder, and the part is one of the registry's parts
+    const { config, objects } = synth(chart);
+    expect(config.notifications.endpoints).toEqual([{
+      name: 'push-webhook', url: 'https://hooks.example.com/push', headers: { Authorization: ['__registry_secret_0__'] }, ignore: { actions: ['pull'] },
+    }]);
+    expect(reg.parts.map((p) => p.constructor.name)).toContain('PushWebhook');
+    // AND the collection's pod runs the part's step with the registry container's security context
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const pod = cronJob.spec.jobTemplate.spec.template.spec;
+    const step = [...pod.initContainers, ...pod.containers].find((c: Obj) => c.name === 'drop-index');
+    expect(step.args).toEqual(['drop', 'https://hooks.example.com/push']);
+    expect(step.securityContext).toEqual(synth(chart).spec.containers[0].securityContext);
+    // AND a bad Secret key is reported under the part's own prop name
+    const bad = registry();
+    expect(() => bad.reg.addPart(new PushWebhook({ url: 'https://hooks.example.com/push', token: { secret: kplus.Secret.fromSecretName(bad.chart, 'T', 'webhook-token'), key: 'not a key!' } })))
+      .toThrow(/'webhook.token.key'/);
+    // AND its own check reads the config model, not the output
+    const readOnly = registry({ storageOptions: { readOnly: true } });
+    expect(() => readOnly.reg.addPart(new PushWebhook({ url: 'https://hooks.example.com/push', token }))).toThrow(/read-only registry takes none/);
+  });
+});

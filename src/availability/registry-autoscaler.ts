@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -36,19 +36,18 @@ export interface RegistryAutoscalerProps {
  * The Deployment's `replicas` is then left to the autoscaler, and the registry's `replicas`, when given, becomes
  * its `minReplicas`.
  */
-export class RegistryAutoscaler extends Construct {
+export class RegistryAutoscaler extends RegistryConstruct {
   /** The HorizontalPodAutoscaler object. */
   public readonly apiObject: kplus.k8s.KubeHorizontalPodAutoscalerV2;
 
   public constructor(scope: Construct, id: string, props: RegistryAutoscalerProps) {
     super(scope, id);
-    validateObjectNames(this);
     const registry = props.registry;
-    if (registry._autoscaler) {
-      throw propError(this, 'registry', `(${registry.node.path}) is already scaled by ${registry._autoscaler.construct.node.path}: `
+    if (registry.autoscaler) {
+      throw propError(this, 'registry', `(${registry.node.path}) is already scaled by ${registry.autoscaler.construct.node.path}: `
         + 'two HorizontalPodAutoscalers of one Deployment fight over its replica count. Keep one');
     }
-    const explicit = registry._explicitReplicas;
+    const explicit = registry.requestedReplicas;
     if (explicit !== undefined && props.minReplicas !== undefined && explicit !== props.minReplicas) {
       throw propError(this, 'minReplicas', `(${props.minReplicas}) differs from the registry's replicas (${explicit}): with an autoscaler the Deployment's `
         + 'replica count is left to it, and the registry\'s replicas is its floor. Give one of them, or the same number');
@@ -72,12 +71,11 @@ export class RegistryAutoscaler extends Construct {
       throw propError(this, 'registry', 'has no CPU request, so CPU utilization cannot be computed: set resources.cpu.request');
     }
     // The Deployment's replica count is left to the autoscaler from now on.
-    registry.deployment.markHasAutoscaler();
-    registry._autoscaler = { construct: this, minReplicas: min };
+    registry.useAutoscaler(this, min);
     this.apiObject = new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'autoscaler' },
+        labels: this.componentLabels(registry, 'autoscaler'),
       },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: registry.deployment.name },

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireIntegerInRange } from '../util/validation';
 
 /**
@@ -26,7 +26,7 @@ export interface RegistryDisruptionBudgetProps {
  * registry replaces it (Kubernetes refuses every eviction of a pod that two budgets select), and a second one is
  * an error.
  */
-export class RegistryDisruptionBudget extends Construct {
+export class RegistryDisruptionBudget extends RegistryConstruct {
   /** The PodDisruptionBudget object. */
   public readonly apiObject: kplus.k8s.KubePodDisruptionBudget;
 
@@ -34,19 +34,18 @@ export class RegistryDisruptionBudget extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryDisruptionBudgetProps) {
     super(scope, id);
-    validateObjectNames(this);
     const maxUnavailable = props.maxUnavailable ?? 1;
     requireIntegerInRange(this, 'maxUnavailable', maxUnavailable, 1, 100);
     const registry = props.registry;
     if (Object.keys(registry.selectorLabels).length === 0) {
       throw propError(this, 'registry', 'has no pod selector to protect');
     }
-    registry._useDisruptionBudget(this);
+    registry.useDisruptionBudget(this);
     this.node.addValidation({ validate: () => this.replicaProblems(maxUnavailable) });
     this.apiObject = new kplus.k8s.KubePodDisruptionBudget(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'disruption-budget' },
+        labels: this.componentLabels(registry, 'disruption-budget'),
       },
       spec: {
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
@@ -60,7 +59,7 @@ export class RegistryDisruptionBudget extends Construct {
   /** A budget that lets every replica go at once protects nothing; checked once the autoscaler, if any, is known. */
   private replicaProblems(maxUnavailable: number): string[] {
     const registry = this.registry;
-    const autoscaler = registry._autoscaler;
+    const autoscaler = registry.autoscaler;
     const fewest = autoscaler?.minReplicas ?? registry.replicas;
     const which = autoscaler ? `its autoscaler's minReplicas (${fewest})` : `its replicas (${fewest})`;
     const own = this.node.scope === registry;

@@ -1,9 +1,10 @@
 import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WayInKind } from '../registry';
+import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
 import { requireLabels } from '../util/labels';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireCidrs, requireDns1123Label } from '../util/validation';
 
 /**
@@ -72,13 +73,12 @@ const OPENSHIFT_INGRESS_POLICY_GROUP = 'policy-group.network.openshift.io/ingres
  * `ingressControllerNamespace` (or `allowFromCidrs` for a controller on the host network); an `ElbTlsService`
  * needs `allowFromCidrs` with the nodes' or the load balancer's addresses.
  */
-export class RegistryNetworkPolicy extends Construct {
+export class RegistryNetworkPolicy extends RegistryConstruct {
   /** The NetworkPolicy object. */
   public readonly apiObject: kplus.k8s.KubeNetworkPolicy;
 
   public constructor(scope: Construct, id: string, props: RegistryNetworkPolicyProps) {
     super(scope, id);
-    validateObjectNames(this);
     const registry = props.registry;
     const namespaces = [...(props.allowFromNamespaces ?? [])];
     if (props.ingressControllerNamespace !== undefined) namespaces.push(props.ingressControllerNamespace);
@@ -92,7 +92,7 @@ export class RegistryNetworkPolicy extends Construct {
     if (pods !== undefined) requireLabels(this, 'allowFromPods', pods, 'app.kubernetes.io/name');
 
     // The router of a Route declared for the registry, before or after this policy, is admitted too.
-    const routed = () => registry._waysIn.some((w) => w.kind === 'route');
+    const routed = () => registry.waysIn.some((w) => w.kind === WayInKind.ROUTE);
     const peers = (): kplus.k8s.NetworkPolicyPeer[] => [
       ...[...new Set(namespaces)].sort().map((ns) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: ns } } })),
       // podSelector {} with the namespace selector: OVN-Kubernetes matches host-network routers only so.
@@ -125,7 +125,7 @@ export class RegistryNetworkPolicy extends Construct {
     this.apiObject = new kplus.k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: {
         ...(registry.name !== undefined ? { name: registry.name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'network-policy' },
+        labels: this.componentLabels(registry, 'network-policy'),
       },
       spec: {
         podSelector: { matchLabels: registry.selectorLabels },
@@ -146,13 +146,13 @@ export class RegistryNetworkPolicy extends Construct {
       ];
       return given.length > 0 ? ` (it admits ${given.join(' and ')} only)` : '';
     };
-    for (const way of registry._waysIn) {
-      if (way.kind === 'ingress' && props.ingressControllerNamespace === undefined && cidrs.length === 0) {
+    for (const way of registry.waysIn) {
+      if (way.kind === WayInKind.INGRESS && props.ingressControllerNamespace === undefined && cidrs.length === 0) {
         problems.push(propError(this, 'ingressControllerNamespace', `is not given, but the registry is exposed through the Ingress ${way.construct.node.path}, `
           + `whose controller's pods connect to the registry: this policy would shut them out${admitted()}. Give ingressControllerNamespace (the namespace `
           + 'of the Ingress controller, such as ingress-nginx), or allowFromCidrs with the node addresses if the controller runs on the host network').message);
       }
-      if (way.kind === 'load-balancer' && cidrs.length === 0) {
+      if (way.kind === WayInKind.LOAD_BALANCER && cidrs.length === 0) {
         problems.push(propError(this, 'allowFromCidrs', `is not given, but the registry is exposed through the load balancer ${way.construct.node.path}, `
           + `whose connections this policy would shut out${admitted()}. They come from the cluster's nodes (a Classic ELB is a proxy, and kube-proxy `
           + 'rewrites the source to a node address under externalTrafficPolicy: Cluster) or from the load balancer\'s own addresses (an NLB terminating TLS), '

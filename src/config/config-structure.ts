@@ -47,14 +47,19 @@ interface ParserRules {
 
 /** The configuration structure of the line `version` belongs to. */
 export function configStructure(version: RegistryVersion): ConfigNode {
-  if (version.major === 2) return CONFIG_2_8;
-  return version.minor === 0 ? CONFIG_3_0 : CONFIG_3_1;
+  return byLine(version, { '2.8': CONFIG_2_8, '3.0': CONFIG_3_0, '3.1': CONFIG_3_1 });
+}
+
+/** The row of a table with one row per release line; `RegistryVersion.of` refuses a line without one. */
+function byLine<T>(version: RegistryVersion, rows: { readonly [line: string]: T }): T {
+  const row = rows[version.line];
+  if (row === undefined) throw new Error(`registry ${version}: release line ${version.line} has no row here`);
+  return row;
 }
 
 /** The regions the s3 driver of `version` accepts without a `regionendpoint` (its AWS SDK's list). */
 export function s3Regions(version: RegistryVersion): string[] {
-  if (version.major === 2) return S3_REGIONS_2_8;
-  return version.minor === 0 ? S3_REGIONS_3_0 : S3_REGIONS_3_1;
+  return byLine(version, { '2.8': S3_REGIONS_2_8, '3.0': S3_REGIONS_3_0, '3.1': S3_REGIONS_3_1 });
 }
 
 function parserRules(version: RegistryVersion): ParserRules {

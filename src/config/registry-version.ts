@@ -80,6 +80,33 @@ const FEATURE_SINCE: { readonly [F in RegistryFeature]: string } = {
   [RegistryFeature.NOTIFICATIONS_IGNORE_ACTIONS_ALONE]: '3.1.0',
 };
 
+/** What one release line of the registry is known for: the rows of `RELEASE_LINES`. */
+interface ReleaseLine {
+  /** Where the official image reads its configuration. */
+  readonly configPath: string;
+  /** The storage drivers compiled into the official image. */
+  readonly storageDrivers: string[];
+}
+
+const COMMON_DRIVERS = ['filesystem', 'inmemory', 's3', 'azure', 'gcs'];
+const CONFIG_PATH_2 = '/etc/docker/registry/config.yml';
+const CONFIG_PATH_3 = '/etc/distribution/config.yml';
+
+/**
+ * The release lines the library knows, one row each. A release of another line (`3.2.0`) is refused by
+ * `RegistryVersion.of`: its config structure, drivers and keys have not been checked against upstream's source,
+ * and silently giving it the structure of the nearest line could render keys it refuses or miss ones it needs.
+ * A new line is one new row here, plus its generated config structure (config-structure.ts).
+ */
+const RELEASE_LINES: { readonly [line: string]: ReleaseLine } = {
+  '2.8': { configPath: CONFIG_PATH_2, storageDrivers: [...COMMON_DRIVERS, 'swift', 'oss'] },
+  '3.0': { configPath: CONFIG_PATH_3, storageDrivers: COMMON_DRIVERS },
+  '3.1': { configPath: CONFIG_PATH_3, storageDrivers: COMMON_DRIVERS },
+};
+
+/** The release lines the library knows, oldest first (`2.8`, `3.0`, `3.1`). */
+export const KNOWN_RELEASE_LINES: readonly string[] = Object.keys(RELEASE_LINES);
+
 /**
  * A release of the CNCF distribution registry, and what follows from it: where the image reads
  * its configuration, which storage drivers are compiled in, and which config keys exist.
@@ -120,6 +147,11 @@ export class RegistryVersion {
     const patch = Number(match[3] ?? '0');
     if (!((major === 2 && minor === 8) || major === 3)) {
       throw new Error(`registry version '${version}' is not supported: use 2.8.x or 3.x`);
+    }
+    if (RELEASE_LINES[`${major}.${minor}`] === undefined) {
+      throw new Error(`registry version '${version}' is of release line ${major}.${minor}, which this version of cdk8s-registry does not know `
+        + `(it knows ${KNOWN_RELEASE_LINES.join(', ')}): its config keys and drivers are unchecked, so it is not given another line's config. `
+        + `Pin a known release such as ${RegistryVersion.V3_1?.version ?? '3.1.2'}, or upgrade cdk8s-registry`);
     }
     return new RegistryVersion(major, minor, patch);
   }
@@ -184,13 +216,12 @@ export class RegistryVersion {
    * `/etc/distribution/config.yml` on 3.x.
    */
   public get configPath(): string {
-    return this.major === 2 ? '/etc/docker/registry/config.yml' : '/etc/distribution/config.yml';
+    return RELEASE_LINES[this.line].configPath;
   }
 
   /** The storage drivers compiled into this release's official image. */
   public get storageDrivers(): string[] {
-    const common = ['filesystem', 'inmemory', 's3', 'azure', 'gcs'];
-    return this.major === 2 ? [...common, 'swift', 'oss'] : common;
+    return [...RELEASE_LINES[this.line].storageDrivers];
   }
 
   /** Whether this release has the given storage driver. */

@@ -1,9 +1,10 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
-import { propError, requireCidrs, requireDns1035Label, requireHostname, requireOneOf, requireProp, wholeSeconds } from '../util/validation';
+import { RegistryWayInBase } from './registry-way-in-base';
+import { propError, requireCidrs, requireDns1035Label, requireHostname, requireOneOf, wholeSeconds } from '../util/validation';
 
 /** Annotation prefix shared by the in-tree AWS cloud provider and the AWS Load Balancer Controller. */
 const AWS_LB = 'service.beta.kubernetes.io/aws-load-balancer';
@@ -107,7 +108,7 @@ export interface ElbTlsServiceProps extends ElbTlsServiceOptions {
  * as seed 001 does: TLS on port 443, the registry's own port behind it. Sets the registry's
  * external URL to `https://<hostname>`.
  */
-export class ElbTlsService extends Construct {
+export class ElbTlsService extends RegistryWayInBase {
   /** The LoadBalancer Service. */
   public readonly service: kplus.Service;
 
@@ -115,8 +116,7 @@ export class ElbTlsService extends Construct {
   public readonly url: string;
 
   public constructor(scope: Construct, id: string, props: ElbTlsServiceProps) {
-    super(scope, id);
-    validateObjectNames(this);
+    super(scope, id, WayInKind.LOAD_BALANCER);
     const arn = (props.certificateArn ?? '').trim();
     if (!ACM_ARN.test(arn) && !IAM_ARN.test(arn)) {
       throw propError(this, 'certificateArn', `(${JSON.stringify(props.certificateArn)}) is not an ACM certificate ARN `
@@ -125,7 +125,7 @@ export class ElbTlsService extends Construct {
     const hostname = props.hostname ?? '';
     requireHostname(this, 'hostname', hostname, 'registry.example.com');
     const type = requireOneOf(this, 'loadBalancerType', props.loadBalancerType ?? AwsLoadBalancerType.CLASSIC, Object.values(AwsLoadBalancerType));
-    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
+    const registry = this.requireRegistry(props.registry);
     if (props.name !== undefined) requireDns1035Label(this, 'name', props.name);
 
     const annotations: { [key: string]: string } = {
@@ -160,20 +160,15 @@ export class ElbTlsService extends Construct {
     if (props.name === undefined && name !== undefined && name.length > 63) {
       throw propError(this, 'name', `is not given, and the name made from the registry's (${JSON.stringify(name)}) is longer than the 63 characters of a Service name: give 'name'`);
     }
-    registry._exposeThrough(this, !props.internal, { construct: this, kind: 'load-balancer' });
+    this.admit(registry, !props.internal);
     this.service = new kplus.Service(this, 'Resource', {
-      metadata: {
-        ...(name !== undefined ? { name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'load-balancer' },
-        annotations: sortedObject(annotations),
-      },
+      metadata: this.objectMetadata(registry, sortedObject(annotations), name),
       type: kplus.ServiceType.LOAD_BALANCER,
       ports: [{ name: 'https', port: 443, targetPort: registry.port, protocol: kplus.Protocol.TCP }],
       selector: registry.deployment,
       loadBalancerSourceRanges: props.sourceRanges ? [...props.sourceRanges] : undefined,
     });
-    this.url = `https://${hostname}`;
-    registry.useExternalUrl(this.url);
+    this.url = this.publishUrl(registry, hostname);
   }
 }
 

@@ -1,10 +1,11 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
+import { RegistryWayInBase } from './registry-way-in-base';
 import { requireSecretName } from '../util/secret-env';
-import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
+import { propError, requireDns1123Subdomain, requireHostname, wholeSeconds } from '../util/validation';
 
 /** Prefix of ingress-nginx annotations. */
 const NGINX = 'nginx.ingress.kubernetes.io';
@@ -146,7 +147,7 @@ export interface RegistryIngressProps extends RegistryIngressOptions {
  * TLS from a Secret or cert-manager, and the proxy settings large layer uploads need.
  * Sets the registry's external URL to `https://<host>`.
  */
-export class RegistryIngress extends Construct {
+export class RegistryIngress extends RegistryWayInBase {
   /** The Ingress. */
   public readonly ingress: kplus.Ingress;
 
@@ -154,13 +155,12 @@ export class RegistryIngress extends Construct {
   public readonly url: string;
 
   public constructor(scope: Construct, id: string, props: RegistryIngressProps) {
-    super(scope, id);
-    validateObjectNames(this);
+    super(scope, id, WayInKind.INGRESS);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.example.com');
     if (props.ingressClassName !== undefined) requireDns1123Subdomain(this, 'ingressClassName', props.ingressClassName);
     if (props.name !== undefined) requireDns1123Subdomain(this, 'name', props.name);
-    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
+    const registry = this.requireRegistry(props.registry);
     const annotations: { [key: string]: string } = {};
     if (props.nginxAnnotations ?? true) {
       const timeout = wholeSeconds(this, 'proxyTimeout', props.proxyTimeout ?? Duration.minutes(15), 1);
@@ -178,19 +178,14 @@ export class RegistryIngress extends Construct {
     const sorted: { [key: string]: string } = {};
     for (const key of Object.keys(annotations).sort()) sorted[key] = annotations[key];
 
-    registry._exposeThrough(this, true, { construct: this, kind: 'ingress' });
+    this.admit(registry, true);
     const name = props.name ?? registry.name;
     this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: {
-        ...(name !== undefined ? { name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'ingress' },
-        annotations: sorted,
-      },
+      metadata: this.objectMetadata(registry, sorted, name),
       className: props.ingressClassName,
       tls: tls ? [{ hosts: [host], secret: tls.secret }] : undefined,
     });
     this.ingress.addHostRule(host, '/', kplus.IngressBackend.fromService(registry.service, { port: registry.port }), kplus.HttpIngressPathType.PREFIX);
-    this.url = `https://${host}`;
-    registry.useExternalUrl(this.url);
+    this.url = this.publishUrl(registry, host);
   }
 }

@@ -1,9 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Platform } from '../platform';
+import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { validateObjectNames } from '../util/object-names';
-import { propError, requireDns1123Subdomain, requireHostname, requireProp, wholeSeconds } from '../util/validation';
+import { RegistryWayInBase } from './registry-way-in-base';
+import { propError, requireDns1123Subdomain, requireHostname, wholeSeconds } from '../util/validation';
 
 /**
  * What a Route termination renders.
@@ -161,7 +162,7 @@ export interface RegistryRouteProps extends RegistryRouteOptions {
  * termination and a router timeout long enough for large layers. Sets the registry's external URL
  * to `https://<host>`.
  */
-export class RegistryRoute extends Construct {
+export class RegistryRoute extends RegistryWayInBase {
   /** The Route. */
   public readonly route: ApiObject;
 
@@ -169,12 +170,11 @@ export class RegistryRoute extends Construct {
   public readonly url: string;
 
   public constructor(scope: Construct, id: string, props: RegistryRouteProps) {
-    super(scope, id);
-    validateObjectNames(this);
+    super(scope, id, WayInKind.ROUTE);
     const host = props.host ?? '';
     requireHostname(this, 'host', host, 'registry.apps.example.com');
     if (props.name !== undefined) requireDns1123Subdomain(this, 'name', props.name);
-    const registry = requireProp(this, 'registry', props.registry, 'give the RegistryDeployment to expose');
+    const registry = this.requireRegistry(props.registry);
     if (registry.platform !== Platform.OPENSHIFT) {
       throw propError(this, 'registry', `(${registry.node.path}) is written for platform ${registry.platform}, with a fixed UID, GID and fsGroup that `
         + 'OpenShift\'s restricted-v2 SCC refuses, and a Route exists on OpenShift only: give the registry platform: Platform.OPENSHIFT');
@@ -182,16 +182,12 @@ export class RegistryRoute extends Construct {
     const timeout = wholeSeconds(this, 'timeout', props.timeout ?? Duration.minutes(15), 1);
     const termination = (props.termination ?? RouteTermination.edge()).bind(this, registry);
 
-    registry._exposeThrough(this, true, { construct: this, kind: 'route' });
+    this.admit(registry, true);
     const name = props.name ?? registry.name;
     this.route = new ApiObject(this, 'Resource', {
       apiVersion: 'route.openshift.io/v1',
       kind: 'Route',
-      metadata: {
-        ...(name !== undefined ? { name } : {}),
-        labels: { ...registry.labels, 'app.kubernetes.io/component': 'route' },
-        annotations: { 'haproxy.router.openshift.io/timeout': `${timeout}s` },
-      },
+      metadata: this.objectMetadata(registry, { 'haproxy.router.openshift.io/timeout': `${timeout}s` }, name),
       spec: {
         host,
         to: { kind: 'Service', name: registry.service.name, weight: 100 },
@@ -200,7 +196,6 @@ export class RegistryRoute extends Construct {
         wildcardPolicy: 'None',
       },
     });
-    this.url = `https://${host}`;
-    registry.useExternalUrl(this.url);
+    this.url = this.publishUrl(registry, host);
   }
 }

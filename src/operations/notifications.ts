@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { RegistryFeature } from '../config/registry-version';
-import type { RegistryDeployment } from '../registry-deployment';
+import type { IRegistry } from '../registry';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { CONFIG_ROUTE, CredentialRoute, findCredentialLiterals, refuseCredentials } from '../util/credential-check';
@@ -101,8 +101,8 @@ export class Notifications implements IRegistryPart {
   public constructor(private readonly props: NotificationsProps) {
   }
 
-  public bind(registry: RegistryDeployment): RegistryContribution {
-    if (registry._parts.some((part) => part instanceof Notifications)) {
+  public bind(registry: IRegistry): RegistryContribution {
+    if (registry.parts.some((part) => part instanceof Notifications)) {
       throw propError(registry, 'notifications', 'is already given by another Notifications part: a registry has one notifications section. '
         + 'Put every webhook in the endpoints of one Notifications part');
     }
@@ -134,7 +134,7 @@ export class Notifications implements IRegistryPart {
       for (const name of Object.keys(e.secretHeaders ?? {}).sort()) {
         claim(`${where}.secretHeaders`, name);
         const ref = e.secretHeaders![name];
-        headers[name] = [registry._secretValue(`${where}.secretHeaders.${name}.key`, ref)];
+        headers[name] = [registry.secretValue(ref.secret, ref.key, `${where}.secretHeaders.${name}.key`)];
       }
       (e.ignoredMediaTypes ?? []).forEach((mediaType, j) => checkIgnoredMediaType(registry, `${where}.ignoredMediaTypes[${j}]`, mediaType));
       (e.ignoredActions ?? []).forEach((action, j) => requireOneOf(registry, `${where}.ignoredActions[${j}]`, action, Object.values(NotificationAction)));
@@ -178,7 +178,7 @@ export const INERT_MEDIA_TYPE = 'application/vnd.cdk8s-registry.no-event';
 const HEADER_ROUTE: CredentialRoute = { lands: CONFIG_ROUTE.lands, advice: 'send it with secretHeaders (the Secret key holds the whole value)' };
 
 /** Refuses a header value the registry's HTTP client cannot send (Go refuses control characters: every delivery fails). */
-function checkHeaderValue(registry: RegistryDeployment, property: string, name: string, value: string): void {
+function checkHeaderValue(registry: IRegistry, property: string, name: string, value: string): void {
   if (typeof value !== 'string') {
     throw propError(registry, property, `value of '${name}' must be a string, not ${JSON.stringify(value)}`);
   }
@@ -196,7 +196,7 @@ const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 const BLOB_MEDIA_TYPE = /(\.layer\.|rootfs\.diff|\.config\.v1\+json$|container\.image\.v1\+json$|\.empty\.v1\+json$)/;
 
 /** Refuses an ignored media type that no event can carry (the registry compares exactly). */
-function checkIgnoredMediaType(registry: RegistryDeployment, property: string, mediaType: string): void {
+function checkIgnoredMediaType(registry: IRegistry, property: string, mediaType: string): void {
   const never = 'no event carries it, and the registry compares media types exactly';
   const hint = 'blob events (layers and image configs) carry application/octet-stream, manifest events the manifest\'s media type, '
     + 'such as application/vnd.oci.image.manifest.v1+json or application/vnd.docker.distribution.manifest.v2+json';

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { RegistryFeature } from '../config/registry-version';
-import type { RegistryDeployment } from '../registry-deployment';
+import { IRegistry } from '../registry';
 import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { goDuration, parseEndpoint, propError } from '../util/validation';
@@ -65,9 +65,9 @@ export class PullThroughCache implements IRegistryPart {
   public constructor(private readonly props: PullThroughCacheProps) {
   }
 
-  public bind(registry: RegistryDeployment): RegistryContribution {
+  public bind(registry: IRegistry): RegistryContribution {
     const p = this.props;
-    const earlier = registry._parts.find((part) => part instanceof PullThroughCache) as PullThroughCache | undefined;
+    const earlier = registry.parts.find((part) => part instanceof PullThroughCache) as PullThroughCache | undefined;
     if (earlier) {
       throw propError(registry, 'proxy', `is already given by another PullThroughCache part (${JSON.stringify(earlier.props.remoteUrl)}): one registry mirrors one upstream. `
         + `Create a second RegistryDeployment (with its own name) for ${JSON.stringify(p.remoteUrl)}`);
@@ -89,13 +89,12 @@ export class PullThroughCache implements IRegistryPart {
     }
     const ttl = p.ttl !== undefined ? goDuration(registry, 'proxy.ttl', p.ttl, 0) : undefined;
     const cacheWriteTimeout = p.cacheWriteTimeout !== undefined ? goDuration(registry, 'proxy.cacheWriteTimeout', p.cacheWriteTimeout, 1) : undefined;
-    const storage = registry._renderConfig().storage ?? {};
-    if (storage.maintenance?.readonly?.enabled === true) {
+    if (registry.configValue('storage.maintenance.readonly.enabled') === true) {
       throw propError(registry, 'storageOptions.readOnly', 'cannot be used with a PullThroughCache: a proxy refuses pushes and deletes anyway, and read-only mode does not stop it from storing what it pulls or removing expired content. Drop readOnly (to stop caching, drop the PullThroughCache)');
     }
     // The expiry scheduler deletes through the storage's delete API (upstream: "delete must be enabled").
     const expires = !hasTtl || ttl !== '0s';
-    if (expires && storage.delete?.enabled === false) {
+    if (expires && registry.configValue('storage.delete.enabled') === false) {
       throw propError(registry, 'storageOptions.deleteEnabled', `is false, but a pull-through cache removes content older than its ttl (${ttl ?? '168h'}) through the delete API, which would fail and let the cache grow forever. Leave deleteEnabled unset or true (clients still cannot delete from a proxy)${hasTtl ? ', or keep content forever with ttl Duration.seconds(0)' : ''}`);
     }
     return {
@@ -104,8 +103,8 @@ export class PullThroughCache implements IRegistryPart {
         storage: expires ? { delete: { enabled: true } } : undefined,
         proxy: {
           remoteurl: p.remoteUrl.replace(/\/$/, ''),
-          username: p.username ? registry._secretValue('proxy.username.key', p.username) : undefined,
-          password: p.password ? registry._secretValue('proxy.password.key', p.password) : undefined,
+          username: p.username ? registry.secretValue(p.username.secret, p.username.key, 'proxy.username.key') : undefined,
+          password: p.password ? registry.secretValue(p.password.secret, p.password.key, 'proxy.password.key') : undefined,
           ttl,
           cachewritetimeout: cacheWriteTimeout,
         },

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RegistryFeature } from '../config/registry-version';
-import type { RegistryDeployment } from '../registry-deployment';
+import { IRegistry } from '../registry';
 import { RegistryMount } from '../registry-mount';
 import { AfterCollectionContext, AfterCollectionSteps, IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
@@ -164,9 +164,8 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
    * The flush after collection: `redis-cli` deletes the cache's keys with the part's address, db, user, TLS
    * files (the registry pod's own volumes) and password (REDISCLI_AUTH from the part's Secret, never an argument).
    * A cluster (more than one address) cannot be flushed by one `redis-cli`: that is a problem instead.
-   * @internal
    */
-  public _afterCollection(context: AfterCollectionContext): AfterCollectionSteps {
+  public afterCollection(context: AfterCollectionContext): AfterCollectionSteps {
     const redis = this.connection;
     if (!redis) return { containers: [], problems: [] };
     const tooOld = redisCliTooOld(context.redisImage);
@@ -206,7 +205,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     return { containers: [flush], problems: [] };
   }
 
-  public bind(registry: RegistryDeployment): RegistryContribution {
+  public bind(registry: IRegistry): RegistryContribution {
     const p = this.props;
     const v2 = !registry.version.supports(RegistryFeature.REDIS_UNIVERSAL_OPTIONS);
     if (!p.addresses || p.addresses.length === 0) {
@@ -224,7 +223,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
         + '(one server, or the seeds of a Redis Cluster on 3.x) and names no sentinel master, so the registry would send cache commands to a sentinel, '
         + 'which refuses them. Give the address of the redis master, or of a Service that follows it, such as "redis-master.cache.svc:6379"');
     }
-    const given = registry._props.storageOptions?.blobDescriptorCache;
+    const given = registry.requestedBlobDescriptorCache;
     if (given !== undefined && given !== BlobDescriptorCache.REDIS) {
       throw propError(registry, 'storageOptions.blobDescriptorCache', `(BlobDescriptorCache.${String(given).toUpperCase()}) contradicts the RedisBlobDescriptorCache part, which makes `
         + 'redis the blob descriptor cache: drop blobDescriptorCache (the part sets it), or drop the part to keep the cache in memory or off');
@@ -245,7 +244,7 @@ export class RedisBlobDescriptorCache implements IRegistryPart {
     if (v2 && p.tls) {
       throw propError(registry, 'redis.tls', `is not supported by registry ${registry.version}: use registry 3.x for TLS to redis`);
     }
-    const password = p.password ? registry._secretValue('redis.password.key', p.password) : undefined;
+    const password = p.password ? registry.secretValue(p.password.secret, p.password.key, 'redis.password.key') : undefined;
     const dur = (name: string, d?: Duration) => (d ? goDuration(registry, `redis.${name}`, d, 0) : undefined);
 
     const mounts: RegistryMount[] = [];

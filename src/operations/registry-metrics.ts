@@ -1,9 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RegistryConstruct } from '../registry-construct';
 import { RegistryDeployment } from '../registry-deployment';
 import { requireLabels } from '../util/labels';
-import { validateObjectNames } from '../util/object-names';
 import { propError, wholeSeconds } from '../util/validation';
 
 /** Name of the registry container's port that the debug server (metrics, pprof, expvar) listens on. */
@@ -43,7 +43,7 @@ export interface RegistryMetricsProps {
  * The same port also serves pprof (`/debug/pprof/`) and `/debug/vars`, which the registry cannot turn off: keep
  * that port reachable from the scraper only, with `RegistryNetworkPolicy`'s monitoring namespace.
  */
-export class RegistryMetrics extends Construct {
+export class RegistryMetrics extends RegistryConstruct {
   /** The path of the Prometheus endpoint. */
   public static readonly PATH = '/metrics';
 
@@ -61,7 +61,6 @@ export class RegistryMetrics extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryMetricsProps) {
     super(scope, id);
-    validateObjectNames(this);
     const registry = props.registry;
     if (!registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose metrics are scraped');
@@ -78,7 +77,7 @@ export class RegistryMetrics extends Construct {
     }
     if (props.serviceMonitorLabels) requireLabels(this, 'serviceMonitorLabels', props.serviceMonitorLabels, 'release');
 
-    const labels: { [key: string]: string } = { ...registry.labels, 'app.kubernetes.io/component': 'metrics' };
+    const labels: { [key: string]: string } = this.componentLabels(registry, 'metrics');
     const serviceName = registry.name !== undefined ? `${registry.name}-metrics` : undefined;
     if (serviceName !== undefined && serviceName.length > 63) {
       throw propError(this, 'registry', `is named ${JSON.stringify(registry.name)}, so the metrics Service would be named ${JSON.stringify(serviceName)}, longer than the `

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { RegistryFeature } from '../config/registry-version';
-import type { RegistryDeployment } from '../registry-deployment';
+import type { IRegistry } from '../registry';
 import { RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
@@ -102,11 +102,11 @@ export abstract class RegistryTracing {
    * Renders the tracing setup for one registry: the contributions, applied in order (variables that an
    * earlier contribution defines can be referenced as `$(NAME)` by a later one).
    */
-  public abstract bind(registry: RegistryDeployment): RegistryContribution[];
+  public abstract bind(registry: IRegistry): RegistryContribution[];
 }
 
 class DisabledTracing extends RegistryTracing {
-  public bind(registry: RegistryDeployment): RegistryContribution[] {
+  public bind(registry: IRegistry): RegistryContribution[] {
     if (!registry.version.supports(RegistryFeature.TRACING)) return [];
     // The official image sets this too; a mirror or own build may not.
     return [{ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } }];
@@ -121,7 +121,7 @@ class OtlpTracing extends RegistryTracing {
     super();
   }
 
-  public bind(registry: RegistryDeployment): RegistryContribution[] {
+  public bind(registry: IRegistry): RegistryContribution[] {
     const o = this.options ?? ({} as OtlpTracingOptions);
     requireFeature(registry, 'tracing', registry.version, RegistryFeature.TRACING, 'RegistryTracing.otlp()');
     const endpoint = checkEndpoint(registry, o.endpoint);
@@ -191,7 +191,7 @@ class OtlpTracing extends RegistryTracing {
 /** A collector's base URL, for messages. */
 const COLLECTOR_EXAMPLE = 'http://otel-collector.observability:4318';
 
-function checkEndpoint(registry: RegistryDeployment, endpoint: string): string {
+function checkEndpoint(registry: IRegistry, endpoint: string): string {
   if (typeof endpoint !== 'string' || endpoint === '') {
     throw propError(registry, 'tracing.endpoint', `is required: the collector's base URL, such as "${COLLECTOR_EXAMPLE}"`);
   }

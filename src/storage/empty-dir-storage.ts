@@ -33,6 +33,6 @@ export class EmptyDirStorage extends StorageBackend {
       wholeMebibytes(scope, 'storage.sizeLimit', this.options.sizeLimit, 1);
     }
     const volume = kplus.Volume.fromEmptyDir(scope, 'DataVolume', 'data', { sizeLimit: this.options.sizeLimit });
-    return filesystemBinding(volume, 'each replica would get its own emptyDir, so pulls would miss images pushed to another replica');
+    return filesystemBinding(volume, 'each replica would get its own emptyDir, so pulls would miss images pushed to another replica', undefined, { podLocal: true });
   }
 }

@@ -46,6 +46,6 @@ export class ExistingClaimStorage extends StorageBackend {
     }
     const claim = kplus.PersistentVolumeClaim.fromClaimName(scope, 'Data', this.claimName);
     const volume = kplus.Volume.fromPersistentVolumeClaim(scope, 'DataVolume', claim, { name: 'data' });
-    return filesystemBinding(volume, readWriteOnceReason(accessMode), subPath);
+    return filesystemBinding(volume, readWriteOnceReason(accessMode), subPath, { podLocal: false, claim, accessMode });
   }
 }

@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { StorageBinding } from './storage-backend';
+import { StorageBinding, StorageDataVolume } from './storage-backend';
 
 /** Where filesystem backends mount their volume; also the upstream image's declared VOLUME. */
 export const FILESYSTEM_ROOT = '/var/lib/registry';
@@ -8,12 +8,14 @@ export const FILESYSTEM_ROOT = '/var/lib/registry';
  * The binding shared by every filesystem backend: the `filesystem` driver rooted at the
  * data volume, mounted writable.
  */
-export function filesystemBinding(volume: kplus.Volume, singleReplicaReason: string | undefined, subPath?: string): StorageBinding {
+export function filesystemBinding(volume: kplus.Volume, singleReplicaReason: string | undefined, subPath?: string,
+  data: Omit<StorageDataVolume, 'volume' | 'path'> = { podLocal: false }): StorageBinding {
   return {
     driver: 'filesystem',
     parameters: { rootdirectory: FILESYSTEM_ROOT },
     mounts: [{ volume, path: FILESYSTEM_ROOT, subPath, readOnly: false }],
     singleReplicaReason,
+    dataVolume: { volume, path: FILESYSTEM_ROOT, ...data },
   };
 }
 

@@ -75,6 +75,6 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
       accessModes: [accessMode],
     });
     const volume = kplus.Volume.fromPersistentVolumeClaim(scope, 'DataVolume', claim, { name: 'data' });
-    return filesystemBinding(volume, readWriteOnceReason(accessMode));
+    return filesystemBinding(volume, readWriteOnceReason(accessMode), undefined, { podLocal: false, claim, accessMode });
   }
 }

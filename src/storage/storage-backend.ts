@@ -72,6 +72,39 @@ export interface StorageBinding {
    * @default - none
    */
   readonly podLabels?: { [key: string]: string };
+
+  /**
+   * The volume holding the images, for filesystem backends: a fact for parts and jobs that must reach it
+   * (garbage collection), so that none has to find it in the rendered pod.
+   * @default - the images are not on a volume of the pod (object storage, in memory)
+   */
+  readonly dataVolume?: StorageDataVolume;
+}
+
+/**
+ * The volume a filesystem backend keeps the images on.
+ */
+export interface StorageDataVolume {
+  /** The volume. */
+  readonly volume: kplus.Volume;
+
+  /** Where the registry container mounts it (`storage.filesystem.rootdirectory`). */
+  readonly path: string;
+
+  /** Whether only the registry's own pod can see it (an emptyDir). */
+  readonly podLocal: boolean;
+
+  /**
+   * The claim it is on, if any.
+   * @default - not on a claim
+   */
+  readonly claim?: kplus.IPersistentVolumeClaim;
+
+  /**
+   * The claim's access mode, as created or declared.
+   * @default - not on a claim
+   */
+  readonly accessMode?: kplus.PersistentVolumeAccessMode;
 }
 
 /**

@@ -10,8 +10,31 @@ import { refuseCredentials, urlCredentials } from './credential-check';
  * Every synth-time error of the library goes through here, so users always see
  * where the bad value was given and what would be valid.
  */
-export function propError(scope: IConstruct, property: string, message: string): Error {
-  return new Error(`${scope.node.path}: '${property}' ${message}`);
+export function propError(scope: IConstruct, property: string, message: string): RegistryValidationError {
+  return new RegistryValidationError(scope.node.path, property, message);
+}
+
+/**
+ * A synth-time error of the library: bad input, named by the construct path and the property at fault. The
+ * message is `PATH: 'PROPERTY' DETAIL`, written here once; the parts stay readable for tools and tests.
+ * (Not part of the jsii API: jsii refuses classes that extend `Error`; match the message, or check `name`.)
+ */
+export class RegistryValidationError extends Error {
+  /** The path of the construct given the bad value. */
+  public readonly path: string;
+  /** The property at fault. */
+  public readonly property: string;
+  /** What is wrong and what would be valid. */
+  public readonly detail: string;
+
+  public constructor(path: string, property: string, detail: string) {
+    super(`${path}: '${property}' ${detail}`);
+    this.name = 'RegistryValidationError';
+    this.path = path;
+    this.property = property;
+    this.detail = detail;
+    Object.setPrototypeOf(this, RegistryValidationError.prototype);
+  }
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -12,6 +12,20 @@ function registryContainer(props: Obj = {}): Obj {
   return deployment.spec.template.spec.containers[0];
 }
 
+describe('RegistryVersion: one row per release line', () => {
+  test('a release of a line the library does not know is refused, not given the nearest line\'s config', () => {
+    expect(() => RegistryVersion.of('3.2.0')).toThrow(/registry version '3\.2\.0' is of release line 3\.2, which this version of cdk8s-registry does not know \(it knows 2\.8, 3\.0, 3\.1\).*Pin a known release such as 3\.1\.2, or upgrade cdk8s-registry/);
+    expect(() => RegistryVersion.of('3.10.1')).toThrow(/release line 3\.10/);
+    // AND through an image tag, the error names the prop
+    const chart = Testing.chart();
+    expect(() => new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), image: 'registry:3.2.0' }))
+      .toThrow(/^test\/Registry: 'image' registry version '3\.2\.0' is of release line 3\.2/);
+    // AND every known line has its row: config path and drivers
+    expect([RegistryVersion.of('2.8.1'), RegistryVersion.of('3.0.1'), RegistryVersion.of('3.1.5')].map((v) => [v.line, v.configPath, v.storageDrivers.length]))
+      .toEqual([['2.8', '/etc/docker/registry/config.yml', 7], ['3.0', '/etc/distribution/config.yml', 5], ['3.1', '/etc/distribution/config.yml', 5]]);
+  });
+});
+
 describe('RegistryVersion', () => {
   test('the constants: 2.8.3, 3.0.0, and 3.1.2 as the newest 3.x and the default', () => {
     expect(RegistryVersion.V2_8.version).toBe('2.8.3');

@@ -412,11 +412,11 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
       .toThrow(/GC: 'registry' uses a redis blob descriptor cache at 2 addresses \(a cluster\): the job flushes the cache of a single redis only/);
   });
 
-  test('any part can add steps after collection through the internal seam, in part order, after the redis flush if added later', () => {
+  test('any part can add steps after collection through the public seam (afterCollection), in part order, after the redis flush if added later', () => {
     // GIVEN a part that is not a redis cache but needs a step after collection (the seam the redis cache uses)
     const part: IRegistryPart = {
       bind: () => ({ name: 'search-index' }),
-      _afterCollection: (context) => ({
+      afterCollection: (context) => ({
         containers: [{ name: 'reindex', image: 'example.com/reindex:1.0', securityContext: context.registryContainer.securityContext }],
         problems: [],
       }),
@@ -429,7 +429,7 @@ describe('GarbageCollection with a redis blob descriptor cache', () => {
     expect(pod.initContainers.map((c: Obj) => c.name).slice(-5, -2)).toEqual(['garbage-collect', 'flush-blob-descriptor-cache', 'reindex']);
     expect(byName('reindex').securityContext).toEqual(registryContainer.securityContext);
     // AND a part's problem fails the synth
-    const broken: IRegistryPart = { bind: () => ({ name: 'broken' }), _afterCollection: (c) => ({ containers: [], problems: [`${c.collection.node.path}: cannot`] }) };
+    const broken: IRegistryPart = { bind: () => ({ name: 'broken' }), afterCollection: (c) => ({ containers: [], problems: [`${c.collection.node.path}: cannot`] }) };
     expect(() => synth({ storage: storage() }, {}, (r) => r.addPart(broken))).toThrow(/GC: cannot/);
   });
 });

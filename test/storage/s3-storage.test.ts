@@ -1,7 +1,7 @@
 import { Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { construct, expectNoCredentialOutsideSecrets, synthStorage } from './object-storage-helpers';
-import { RegistryVersion, S3Credentials, S3StorageClass, S3StorageOptions, StorageBackend } from '../../src';
+import { HtpasswdAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, S3Credentials, S3StorageClass, S3StorageOptions, StorageBackend } from '../../src';
 
 const keys = () => S3Credentials.fromSecret(kplus.Secret.fromSecretName(Testing.chart(), 'S3Keys', 's3-storage'));
 
@@ -205,5 +205,21 @@ describe('StorageBackend.s3', () => {
     const a = JSON.stringify(synthStorage(s3({ regionEndpoint: 'https://s3.example.com' })).objects);
     const b = JSON.stringify(synthStorage(s3({ regionEndpoint: 'https://s3.example.com' })).objects);
     expect(a).toBe(b);
+  });
+});
+
+describe('regions the registry refuses at start', () => {
+  const HASH = '$2y$05$' + 'a'.repeat(53);
+  const registry = (props: Partial<RegistryDeploymentProps>, chart = Testing.chart()) =>
+    new RegistryDeployment(chart, 'Registry', { auth: HtpasswdAuth.fromEntries({ entries: [`admin:${HASH}`] }), ...props });
+  const s3Keys = (chart: any) => S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Keys', 's3-keys'));
+
+  test('an S3 region the version\'s driver does not know', () => {
+    const chart = Testing.chart();
+    expect(() => registry({ version: RegistryVersion.V2_8, storage: StorageBackend.s3({ bucket: 'images', region: 'eu-north-1', credentials: s3Keys(chart) }) }, chart))
+      .toThrow(/^test\/Registry: 'storage.region' \("eu-north-1"\) is not a region the s3 driver of registry 2\.8\.\d+ knows/);
+    const other = Testing.chart();
+    expect(() => registry({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-eats-1', credentials: s3Keys(other) }) }, other))
+      .toThrow(/[Dd]id you mean "us-east-1"\?/);
   });
 });

@@ -9,6 +9,7 @@ import {
   BlobDescriptorCache, ElbTlsService, HtpasswdAuth, LogLevel, Platform, RegistryAuth, RegistryDeployment, RegistryDeploymentProps,
   RegistryIngress, RegistryRoute, RegistryTls, RegistryVersion, S3Credentials, StorageBackend, SwiftCredentials, TokenAuth, TokenAuthFile,
 } from '../../src';
+import { propError, RegistryValidationError } from '../../src/util/validation';
 
 const ARN = 'arn:aws:iam::123456789012:server-certificate/registry';
 const HASH = '$2y$05$' + 'a'.repeat(53);
@@ -158,15 +159,6 @@ describe('htpasswd lines the registry reads as comments', () => {
 });
 
 describe('values the registry refuses at start', () => {
-  test('an S3 region the version\'s driver does not know', () => {
-    const chart = Testing.chart();
-    expect(() => registry({ version: RegistryVersion.V2_8, storage: StorageBackend.s3({ bucket: 'images', region: 'eu-north-1', credentials: s3Keys(chart) }) }, chart))
-      .toThrow(/^test\/Registry: 'storage.region' \("eu-north-1"\) is not a region the s3 driver of registry 2\.8\.\d+ knows/);
-    const other = Testing.chart();
-    expect(() => registry({ storage: StorageBackend.s3({ bucket: 'images', region: 'us-eats-1', credentials: s3Keys(other) }) }, other))
-      .toThrow(/[Dd]id you mean "us-east-1"\?/);
-  });
-
   test('a log level outside the enum, from JavaScript', () => {
     expect(make({ logLevel: 'verbose' as LogLevel })).toThrow(/^test\/Registry: 'logLevel' \("verbose"\) must be one of "error", "warn", "info", "debug"/);
   });
@@ -175,6 +167,26 @@ describe('values the registry refuses at start', () => {
     const chart = Testing.chart();
     registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } }, chart);
     expect(() => Testing.synth(chart)).toThrow(/\[test\/Registry\] 'storage.cache.blobdescriptor' is 'redis' but no redis is configured \(the registry would fail at start\)/);
+  });
+});
+
+describe('RegistryValidationError: the construct path, once', () => {
+  test('propError builds it; its message is PATH: \'PROPERTY\' DETAIL, and the parts are kept', () => {
+    const error = propError(Testing.chart(), 'storage.region', 'is wrong');
+    expect(error).toBeInstanceOf(RegistryValidationError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe("test: 'storage.region' is wrong");
+    expect([error.path, error.property, error.detail, error.name]).toEqual(['test', 'storage.region', 'is wrong', 'RegistryValidationError']);
+    // AND what the constructs throw is one
+    let thrown: unknown;
+    try {
+      registry({ replicas: 0 });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(RegistryValidationError);
+    expect((thrown as RegistryValidationError).path).toBe('test/Registry');
+    expect((thrown as RegistryValidationError).property).toBe('replicas');
   });
 });
 

@@ -6,7 +6,6 @@ export * from './skopeo';
 export * from './swift-server';
 export * from './manifests';
 export * from './round-robin-proxy';
-export * from './strategic-merge';
 export * from './versions';
 export * from './azurite-server';
 export * from './garbage-collection';
