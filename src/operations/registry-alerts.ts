@@ -3,8 +3,8 @@ import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GarbageCollection } from './garbage-collection';
 import { RegistryMetrics } from './registry-metrics';
+import { RegistryConstruct } from '../registry-construct';
 import { requireLabels } from '../util/labels';
-import { validateObjectNames } from '../util/object-names';
 import { propError, requireDns1123Subdomain, wholeSeconds } from '../util/validation';
 
 /**
@@ -149,7 +149,7 @@ interface Panel {
  * (`kube_deployment_status_replicas_available`, `kube_configmap_created`, `kube_job_status_failed`), which must
  * run in the cluster. The metric names are the same on registry 2.8, 3.0 and 3.1.
  */
-export class RegistryAlerts extends Construct {
+export class RegistryAlerts extends RegistryConstruct {
   /** The `PrometheusRule`. */
   public readonly rule: ApiObject;
 
@@ -167,7 +167,6 @@ export class RegistryAlerts extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryAlertsProps) {
     super(scope, id);
-    validateObjectNames(this);
     if (!props.metrics) {
       throw propError(this, 'metrics', 'is required: the RegistryMetrics (with serviceMonitor: true) of the registry to watch');
     }
@@ -217,7 +216,7 @@ export class RegistryAlerts extends Construct {
     this.rule = new ApiObject(this, 'PrometheusRule', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
-      metadata: { ...named(''), labels: { ...registry.labels, 'app.kubernetes.io/component': 'alerts', ...props.ruleLabels } },
+      metadata: { ...named(''), labels: { ...this.componentLabels(registry, 'alerts'), ...props.ruleLabels } },
       // Lazy: a GarbageCollection created after the alerts still gets its alerts.
       spec: Lazy.any({ produce: () => this.ruleSpec() }),
     });
@@ -237,7 +236,7 @@ export class RegistryAlerts extends Construct {
         kind: 'ConfigMap',
         metadata: {
           ...named('-dashboard'),
-          labels: { ...registry.labels, 'app.kubernetes.io/component': 'dashboard', [labelKey]: labelValue },
+          labels: { ...this.componentLabels(registry, 'dashboard'), [labelKey]: labelValue },
         },
         data: Lazy.any({ produce: () => ({ [`${registry.labels['app.kubernetes.io/instance']}.json`]: this.dashboardJson() }) }),
       });
