@@ -9,6 +9,7 @@ import { DigitalOceanSpacesRegistryChart } from './digitalocean-spaces';
 import {
   KymaAzureRegistryChart, KymaBtpObjectStoreRegistryChart, KymaGcsRegistryChart, KymaPvcRegistryChart, KymaS3RegistryChart,
 } from './kyma-registry';
+import { MonitoredRegistryChart } from './monitored-registry';
 import { S3ElbRegistryChart } from './s3-elb-registry';
 import { SoftLayerRegistryChart } from './softlayer-registry';
 import { SwiftRegistryChart } from './swift-registry';
@@ -55,6 +56,7 @@ export function buildExamples(app: App): void {
   new KymaS3RegistryChart(app, 'kyma-registry-s3');
   new KymaBtpObjectStoreRegistryChart(app, 'kyma-registry-btp');
   new S3ElbRegistryChart(app, 's3-elb-registry');
+  new MonitoredRegistryChart(app, 'monitored-registry');
 }
 
 if (require.main === module) {

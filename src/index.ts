@@ -37,6 +37,7 @@ export * from './availability/registry-network-policy';
 export * from './operations/garbage-collection-props';
 export * from './operations/garbage-collection';
 export * from './operations/registry-metrics';
+export * from './operations/registry-alerts';
 export * from './operations/registry-tracing';
 export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';

@@ -1,5 +1,6 @@
 import { App, Testing, Yaml } from 'cdk8s';
 import { buildExamples, PvcRegistryChart } from '../examples/main';
+import { MonitoredRegistryChart } from '../examples/monitored-registry';
 import { validateChart } from './util/validate-manifests';
 
 describe('examples/main.ts', () => {
@@ -17,6 +18,19 @@ describe('examples/main.ts', () => {
     const objects = validateChart(chart);
     expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'pvc-registry' } });
     expect(objects.slice(1).every((o) => o.metadata.namespace === 'pvc-registry')).toBe(true);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('the monitored example: metrics, alerts (with the collection\'s window) and a dashboard, snapshot', () => {
+    const chart = new MonitoredRegistryChart(Testing.app(), 'monitored-registry');
+    const objects = validateChart(chart);
+    const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
+    expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(rule.spec.groups[0].rules.map((r: { alert: string }) => r.alert)).toEqual(['RegistryUnavailable', 'RegistryStorageErrors',
+      'RegistryManifestLatencyHigh', 'RegistryBlobLatencyHigh', 'RegistryMaintenanceWindowOpen', 'RegistryGarbageCollectionFailed']);
+    const dashboard = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.labels.grafana_dashboard === '1')!;
+    expect(dashboard.metadata.name).toBe('registry-dashboard');
+    expect(JSON.parse(dashboard.data['registry.json']).panels.length).toBe(6);
     expect(objects).toMatchSnapshot();
   });
 

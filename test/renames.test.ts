@@ -2,14 +2,14 @@
  * Renames move nothing: with `name`, every object a registry and its parts emit is named from it, and nothing in the
  * output depends on construct ids or charts. Synthesized, renamed (chart ids, construct ids), moved to other charts
  * of the same namespace, synthesized again: the same objects, byte for byte.
- * The garbage collection's objects included (`<name>-gc`).
+ * The garbage collection's objects included (`<name>-gc`), and the alerts and dashboard (`<name>`, `<name>-dashboard`).
  */
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   ElbTlsService, GarbageCollection, HtpasswdAuth, Platform, RegistryAutoscaler, RegistryDeployment, RegistryDisruptionBudget, RegistryIngress,
-  RegistryIngressTls, RegistryMetrics, RegistryNetworkPolicy, RegistryRoute, S3Credentials, StorageBackend,
+  RegistryAlerts, RegistryIngressTls, RegistryMetrics, RegistryNetworkPolicy, RegistryRoute, S3Credentials, StorageBackend,
 } from '../src';
 import { manifestErrors, validateChart } from './util/validate-manifests';
 
@@ -32,6 +32,7 @@ interface Layout {
     readonly metrics: string;
     readonly gc: string;
     readonly route: string;
+    readonly alerts: string;
   };
 }
 
@@ -64,7 +65,8 @@ function buildApp(layout: Layout, platform: Platform): Obj[] {
   }
   new RegistryDisruptionBudget(partsChart, ids.budget, { registry, maxUnavailable: 2 });
   new RegistryAutoscaler(partsChart, ids.autoscaler, { registry, maxReplicas: 6 });
-  new RegistryMetrics(partsChart, ids.metrics, { registry, serviceMonitor: true });
+  const metrics = new RegistryMetrics(partsChart, ids.metrics, { registry, serviceMonitor: true });
+  new RegistryAlerts(partsChart, ids.alerts, { metrics, dashboard: true });
   new GarbageCollection(partsChart, ids.gc, { registry });
   // One app, validated as a whole: a way in in one chart points at the Service of another.
   const objects = app.charts.flatMap((chart) => Testing.synth(chart));
@@ -94,6 +96,7 @@ const ORIGINAL: Layout = {
     metrics: 'Metrics',
     gc: 'GarbageCollection',
     route: 'Route',
+    alerts: 'Alerts',
   },
 };
 
@@ -110,6 +113,7 @@ const RENAMED: Layout = {
     metrics: 'ZqPrometheus',
     gc: 'ZqSweep',
     route: 'ZqRoute',
+    alerts: 'ZqPagers',
   },
 };
 
@@ -132,6 +136,7 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'ConfigMap/registry-config', 'Deployment/registry', 'HorizontalPodAutoscaler/registry', 'NetworkPolicy/registry',
       'PodDisruptionBudget/registry', 'Secret/registry-htpasswd', 'Service/registry', 'Service/registry-metrics',
       'ServiceAccount/registry', 'ServiceMonitor/registry',
+      'PrometheusRule/registry', 'ConfigMap/registry-dashboard',
       'CronJob/registry-gc', 'Role/registry-gc', 'RoleBinding/registry-gc', 'ServiceAccount/registry-gc',
       ...(platform === Platform.OPENSHIFT ? ['Route/registry'] : ['Ingress/registry', 'Service/registry-lb']),
     ].sort();
@@ -146,6 +151,8 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'Service/registry-metrics': 'metrics',
       'Secret/registry-htpasswd': 'htpasswd',
       'ServiceMonitor/registry': 'metrics',
+      'PrometheusRule/registry': 'alerts',
+      'ConfigMap/registry-dashboard': 'dashboard',
       'CronJob/registry-gc': 'garbage-collection',
       'Role/registry-gc': 'garbage-collection',
       'RoleBinding/registry-gc': 'garbage-collection',

@@ -72,6 +72,14 @@ export class GarbageCollection extends RegistryConstruct {
   /** The redis image used unless `redisImage` is given, pinned by tag. */
   public static readonly DEFAULT_REDIS_IMAGE: string = DEFAULT_REDIS_IMAGE;
 
+  /**
+   * The collection of a registry, if it has one (one registry, one collection). Parts that watch the registry,
+   * such as `RegistryAlerts`, find its window through it.
+   */
+  public static of(registry: RegistryDeployment): GarbageCollection | undefined {
+    return COLLECTIONS.get(registry);
+  }
+
   /** The CronJob that runs the collection. */
   public readonly cronJob: ApiObject;
 
@@ -86,6 +94,12 @@ export class GarbageCollection extends RegistryConstruct {
    * deleted by the job, never synthesized). Undefined without a window.
    */
   public readonly maintenanceSwitch?: string;
+
+  /**
+   * How long each of the window's three waits may take (the `rolloutTimeout` prop, or its default): the restart
+   * into read-only mode, the read-only replicas becoming ready, and the restart into writable mode.
+   */
+  public readonly rolloutTimeout: Duration;
 
   private readonly registry: RegistryDeployment;
   private readonly props: GarbageCollectionProps;
@@ -125,6 +139,7 @@ export class GarbageCollection extends RegistryConstruct {
     this.redisImage = this.pinnedImage('redisImage', props.redisImage, DEFAULT_REDIS_IMAGE);
     // at least 30 s: a restart waits for the registry's grace period
     this.timeoutSeconds = wholeSeconds(this, 'rolloutTimeout', props.rolloutTimeout ?? Duration.minutes(10), 30);
+    this.rolloutTimeout = Duration.seconds(this.timeoutSeconds);
     this.maintenanceWindow = !props.dryRun && !this.configSaysReadOnly();
     COLLECTIONS.set(this.registry, this);
 

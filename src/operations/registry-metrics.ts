@@ -56,6 +56,9 @@ export class RegistryMetrics extends RegistryConstruct {
   /** The metrics port, in the pod and on the Service. */
   public readonly port: number;
 
+  /** The registry whose metrics these are. */
+  public readonly registry: RegistryDeployment;
+
   public constructor(scope: Construct, id: string, props: RegistryMetricsProps) {
     super(scope, id);
     const registry = props.registry;
@@ -67,6 +70,7 @@ export class RegistryMetrics extends RegistryConstruct {
       throw propError(this, 'registry', `(${registry.node.path}) serves no metrics: set 'metrics: true' on the RegistryDeployment`);
     }
     this.port = port.number;
+    this.registry = registry;
     const interval = wholeSeconds(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1);
     if (props.serviceMonitorLabels && !props.serviceMonitor) {
       throw propError(this, 'serviceMonitorLabels', "are given but 'serviceMonitor' is not true: set it, or leave the labels out");

@@ -186,6 +186,8 @@ export function manifestErrors(objects: Obj[]): string[] {
       checkRoute(obj, id, errors);
     } else if (obj.kind === 'ServiceMonitor' && obj.apiVersion === 'monitoring.coreos.com/v1') {
       checkServiceMonitor(obj, id, objects, errors);
+    } else if (obj.kind === 'PrometheusRule' && obj.apiVersion === 'monitoring.coreos.com/v1') {
+      checkPrometheusRule(obj, id, errors);
     } else {
       const Cls = modelClass(obj.apiVersion, obj.kind);
       if (!Cls) {
@@ -292,6 +294,22 @@ function checkServiceMonitor(obj: Obj, id: string, objects: Obj[], errors: strin
     for (const key of Object.keys(endpoint)) if (!allowedEndpoint.has(key)) errors.push(`${id}: endpoints[].${key} is not a field of ServiceMonitor endpoints`);
     if (!services.every((svc) => (svc.spec?.ports ?? []).some((p: Obj) => p.name === endpoint.port))) errors.push(`${id}: endpoint port ${endpoint.port} is not a named port of every selected Service`);
     if (endpoint.interval !== undefined && !/^(\d+(ms|s|m|h))+$/.test(endpoint.interval)) errors.push(`${id}: endpoint interval ${endpoint.interval} is not a Prometheus duration`);
+  }
+}
+
+/** A Prometheus Operator PrometheusRule (no schema ships for it): known fields; `promtool check rules` checks the expressions (e2e). */
+function checkPrometheusRule(obj: Obj, id: string, errors: string[]): void {
+  for (const key of Object.keys(obj.spec ?? {})) if (key !== 'groups') errors.push(`${id}: spec.${key} is not a field of PrometheusRule`);
+  const groups = obj.spec?.groups;
+  if (!Array.isArray(groups) || groups.length === 0) errors.push(`${id}: spec.groups is empty`);
+  const allowedRule = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
+  for (const group of groups ?? []) {
+    if (typeof group.name !== 'string' || group.name === '') errors.push(`${id}: a group has no name`);
+    for (const rule of group.rules ?? []) {
+      for (const key of Object.keys(rule)) if (!allowedRule.has(key)) errors.push(`${id}: rules[].${key} is not a field of a Prometheus rule`);
+      if (typeof rule.expr !== 'string' || rule.expr === '') errors.push(`${id}: rule ${rule.alert ?? rule.record} has no expr`);
+      if (rule.for !== undefined && !/^(\d+(ms|s|m|h|d|w|y))+$/.test(rule.for)) errors.push(`${id}: rule ${rule.alert} for ${rule.for} is not a Prometheus duration`);
+    }
   }
 }
 
