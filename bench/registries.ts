@@ -227,6 +227,13 @@ export const cdk8sPlus: RegistryWriter = (scope, id, name) => {
   for (const [key, value] of Object.entries({ ...selector, 'app.kubernetes.io/component': 'registry' })) service.selectLabel(key, value);
 };
 
+/** The three writers of the same registry, by the name the benchmarks print. */
+export const WRITERS: { readonly [variant: string]: RegistryWriter } = {
+  'library': withLibrary,
+  'raw ApiObjects': rawApiObjects,
+  'cdk8s-plus-27': cdk8sPlus,
+};
+
 /**
  * The library with day-2 parts: a redis blob descriptor cache and a nightly garbage collection (which flushes
  * that cache), so that the cost of the collection's synth-time checks at scale is measured. It has no raw
@@ -238,13 +245,6 @@ export const withGcAndCache: RegistryWriter = (scope, id, name) => {
   });
   registry.addPart(new RedisBlobDescriptorCache({ addresses: ['redis:6379'] }));
   new GarbageCollection(scope, `${id}GarbageCollection`, { registry });
-};
-
-/** The three writers of the same registry, by the name the benchmarks print. */
-export const WRITERS: { readonly [variant: string]: RegistryWriter } = {
-  'library': withLibrary,
-  'raw ApiObjects': rawApiObjects,
-  'cdk8s-plus-27': cdk8sPlus,
 };
 
 /** Every writer the scale benchmark can run: the three above and the registry with day-2 parts. */
