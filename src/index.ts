@@ -42,3 +42,4 @@ export * from './operations/registry-tracing';
 export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';
 export * from './operations/pull-through-cache';
+export * from './nodes/node-registry-host';
