@@ -37,8 +37,10 @@ export interface RegistryMetricsProps {
 }
 
 /**
- * The registry's Prometheus metrics: a ClusterIP Service on the debug server's port and, when asked, a
- * `ServiceMonitor` scraping `/metrics` on it.
+ * The registry's Prometheus metrics made scrapeable: a ClusterIP Service on the debug server's port and, when
+ * asked, a `ServiceMonitor` scraping `/metrics` on it. The registry serves the metrics through its one door, the
+ * `metrics: true` prop (decided when it is built, since the network policy and alerts read the port then); this
+ * construct adds what a scraper finds them by, and refuses a registry that serves none.
  *
  * The same port also serves pprof (`/debug/pprof/`) and `/debug/vars`, which the registry cannot turn off: keep
  * that port reachable from the scraper only, with `RegistryNetworkPolicy`'s monitoring namespace.
