@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  BlobDescriptorCache, Platform, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDisruptionBudget, RegistryTls, RegistryTracing,
+  BlobDescriptorCache, Platform, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDisruptionBudget, RegistryTls,
   RegistryVersion, StorageBackend,
 } from '../src';
 import { validateChart } from './util/validate-manifests';
@@ -428,16 +428,5 @@ describe('RegistryDeployment: one door per concept, shorthands through the same 
     const door = make({});
     expect(parseConfig(door.find((o) => o.kind === 'ConfigMap')!.data['config.yml']).storage.cache).toEqual({ blobdescriptor: 'redis' });
     expect(make({ blobDescriptorCache: BlobDescriptorCache.REDIS })).toEqual(door);
-  });
-
-  test('tracing is a part given through its prop: it is among the parts, and a second one is refused', () => {
-    const chart = Testing.chart();
-    const tracing = RegistryTracing.otlp({ endpoint: 'http://otel-collector.observability:4318' });
-    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), tracing });
-    expect(registry.parts).toEqual([tracing]);
-    expect(() => registry.addPart(RegistryTracing.otlp({ endpoint: 'http://other:4318' })))
-      .toThrow(/test\/Registry: 'tracing' is set already \(by the 'tracing' prop, or its default RegistryTracing.disabled\(\)\).*as the 'tracing' prop/);
-    const bare = new RegistryDeployment(Testing.chart(), 'Registry', { auth: RegistryAuth.none() });
-    expect(() => bare.addPart(RegistryTracing.otlp({ endpoint: 'http://other:4318' }))).toThrow(/'tracing' is set already/);
   });
 });
