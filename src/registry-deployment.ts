@@ -302,7 +302,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.addedParts.push(part);
   }
 
-  /** The parts added with `addPart`, in order. */
+  /** The parts, in order: its tracing (the `tracing` prop), then those given to `addPart` and its shorthands. */
   public get parts(): IRegistryPart[] {
     return [...this.addedParts];
   }

@@ -67,11 +67,10 @@ export class RegistryMetrics extends RegistryConstruct {
     if (!registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose metrics are scraped');
     }
-    const port = registry.container.ports.find((p) => p.name === METRICS_PORT_NAME);
-    if (!port) {
+    if (registry.metricsPort === undefined) {
       throw propError(this, 'registry', `(${registry.node.path}) serves no metrics: set 'metrics: true' on the RegistryDeployment`);
     }
-    this.port = port.number;
+    this.port = registry.metricsPort;
     this.registry = registry;
     const interval = wholeSeconds(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1);
     if (props.serviceMonitorLabels && !props.serviceMonitor) {
