@@ -167,21 +167,27 @@ export interface RegistryDeploymentProps {
 
   /**
    * Render a PodDisruptionBudget allowing one pod at a time to be evicted (node drains, cluster upgrades).
-   * A `RegistryDisruptionBudget` made for the registry replaces this one (a pod that two budgets select can
-   * never be evicted). `true` with a single replica is an error: a budget then protects nothing or blocks every drain.
+   * Shorthand for `new RegistryDisruptionBudget(registry, 'DisruptionBudget', { registry })`, the door for a budget
+   * (which also takes `maxUnavailable`). A `RegistryDisruptionBudget` made for the registry replaces this one unless
+   * this prop is given (a pod that two budgets select can never be evicted). `true` with a single replica is an
+   * error: a budget then protects nothing or blocks every drain.
    * @default - true with more than one replica
    */
   readonly disruptionBudget?: boolean;
 
   /**
-   * Serve Prometheus metrics on port 5001 at `/metrics` (`http.debug`).
+   * Serve Prometheus metrics on port 5001 at `/metrics` (`http.debug`): the one door that turns them on, decided
+   * when the registry is built, since what reads the port (`RegistryMetrics`, which adds the Service and
+   * `ServiceMonitor` a scraper finds them by, `RegistryNetworkPolicy`, `RegistryAlerts`) reads it then.
    * @default false - the debug server also serves pprof, so it stays off unless asked for
    */
   readonly metrics?: boolean;
 
   /**
    * OpenTelemetry tracing (registry 3.x): `RegistryTracing.otlp({ endpoint })` exports the registry's traces to a
-   * collector. Registry 2.8 has no tracing, so `otlp()` is an error there.
+   * collector. Registry 2.8 has no tracing, so `otlp()` is an error there. Tracing is a part (`RegistryTracing`
+   * implements `IRegistryPart`) with this prop as its one door: the registry adds it as its first part, so a 3.x
+   * registry always has a tracing decision; `addPart` refuses a second one.
    * @default RegistryTracing.disabled() - 3.x exports nothing (`OTEL_TRACES_EXPORTER=none`) instead of trying
    * https://localhost:4318 and logging an error every few seconds
    */

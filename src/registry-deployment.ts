@@ -17,6 +17,7 @@ import { Platform } from './platform';
 import { ExposeOptions, IRegistry, RegistryAutoscaling, RegistryWayIn } from './registry';
 import { RegistryAttachments } from './registry-attachments';
 import { RegistryConstruct } from './registry-construct';
+import { authContribution, httpSecretContribution, metricsContribution, orderedEnvNames, storageContribution, storageOptionsContribution, tlsContribution } from './registry-contributions';
 import { checkImage, checkRegistryProps, checkReplicas, externalOrigin } from './registry-deployment-checks';
 import { RegistryDeploymentProps } from './registry-deployment-props';
 import { IRegistryPart, RegistryContribution } from './registry-part';
@@ -168,17 +169,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       version: this.version,
       driver: this.storageBinding.driver,
       port: REGISTRY_PORT,
-      document: () => propsConfigDocument({
-        ...props,
-        storage: this.storageBinding,
-        storageOptions: this.storageOptions,
-        auth: this.authBinding,
-        tls: this.tlsBinding,
-        port: REGISTRY_PORT,
-        metricsPort: this.metricsPort,
-        externalUrl: this._externalUrl,
-        lifecycle: this.lifecycle,
-      }),
+      document: () => propsConfigDocument({ ...props, port: REGISTRY_PORT, externalUrl: this._externalUrl, lifecycle: this.lifecycle }),
       documentState: () => this._externalUrl ?? '',
       defaults: this.storageOptions.defaults,
       checkRendered: (yaml) => this.secrets.checkRendered(yaml),
@@ -213,16 +204,19 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.selectorLabels = this.pod.selectorLabels;
     this.secrets = new ConfigSecrets(this, () => this.pod);
 
-    if (props.httpSecret) {
-      this.addEnv('REGISTRY_HTTP_SECRET', secretEnv(this, 'httpSecret.key', props.httpSecret.secret, props.httpSecret.key), 'httpSecret');
-    }
-    // Storage, auth and TLS put their config in the typed model; the rest they add like any part.
-    this.applyContribution({ name: 'storage', mounts: this.storageBinding.mounts, env: this.storageBinding.env });
-    this.applyContribution({ name: 'auth', mounts: this.authBinding.mounts, env: this.authBinding.env, podAnnotations: this.authBinding.podAnnotations });
-    this.applyContribution({ name: 'tls', mounts: this.tlsBinding?.mounts });
-    for (const contribution of (props.tracing ?? RegistryTracing.disabled()).bind(this)) {
+    // One shape, one loop: the built-ins' bindings and the core's own props contribute as every part does, in the
+    // order of config.yml's keys (the driver before the options, http.tls before http.debug) and of the container's.
+    for (const contribution of [
+      httpSecretContribution(this, props.httpSecret),
+      storageContribution(this.storageBinding),
+      storageOptionsContribution(this.storageOptions),
+      authContribution(this.authBinding),
+      tlsContribution(this.tlsBinding),
+      metricsContribution(this.metricsPort),
+    ]) {
       this.applyContribution(contribution);
     }
+    this.addPart(props.tracing ?? RegistryTracing.disabled());
     this.node.addValidation({ validate: () => this.model.problems() });
 
     this.service = new kplus.Service(this, 'Service', {
@@ -308,7 +302,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     this.addedParts.push(part);
   }
 
-  /** The parts added with `addPart`, in order. */
+  /** The parts, in order: its tracing (the `tracing` prop), then those given to `addPart` and its shorthands. */
   public get parts(): IRegistryPart[] {
     return [...this.addedParts];
   }
@@ -338,12 +332,16 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   }
 
   /**
-   * Adds a top-level section of config.yml that the library does not model (`validation`, `catalog`, ...),
-   * rendered as given. A credential is refused as a literal: put `registry.secretValue(secret, key)` in its
-   * place. Prefer the typed parts (`RedisBlobDescriptorCache`, `Notifications`, `PullThroughCache`).
+   * Adds a top-level section of config.yml that the library does not model (`validation`, `catalog`, ...).
+   * Shorthand for `addPart({ bind: () => ({ name: 'addConfigSection', config: { [section]: value } }) })`, with its
+   * rules (merged with what other parts give; a key given two values is an error; a credential is refused as a
+   * literal: put `registry.secretValue(secret, key)` in its place); a section the props render (`storage`, `http`,
+   * ...) is refused, since this adds whole sections. Prefer the typed parts (`RedisBlobDescriptorCache`,
+   * `Notifications`, `PullThroughCache`).
    */
   public addConfigSection(section: string, value: any): void {
-    this.model.addSection(section, value);
+    this.model.refuseModelledSection(section);
+    this.addPart({ bind: () => ({ name: 'addConfigSection', config: { [section]: value } }) });
   }
 
   /**
@@ -360,10 +358,12 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
    * registry maps such variables onto struct fields and driver parameters. An item of a list
    * (`REGISTRY_NOTIFICATIONS_ENDPOINTS_0_...`) is parsed by 3.x (`configuration/parser.go` has a slice case
    * since 3.0.0) but silently ignored by 2.8, so on 2.8 such a name is an error; fields of the inlined redis
-   * options are ignored by 3.0.0 (fixed in 3.1.0). `secretValue` works everywhere.
+   * options are ignored by 3.0.0 (fixed in 3.1.0). Shorthand for `addPart({ bind: (r) => ({ name: 'addSecretEnv',
+   * env: { [name]: kplus.EnvValue.fromSecretValue(value) } }) })`. The door for a credential is `secretValue`,
+   * which works on every version.
    */
   public addSecretEnv(name: string, value: SecretKeyReference): void {
-    this.addEnv(name, secretEnv(this, 'addSecretEnv', value.secret, value.key), 'addSecretEnv');
+    this.addPart({ bind: (registry) => ({ name: 'addSecretEnv', env: { [name]: secretEnv(registry, 'addSecretEnv', value.secret, value.key) } }) });
   }
 
   /** The rendered config.yml, as the ConfigMap holds it (credentials as placeholders). */
@@ -379,19 +379,16 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     return this.model.value(dottedPath);
   }
 
+  /** The one loop every contribution goes through: the built-ins' (storage, auth, TLS, tracing) and every part's. */
   private applyContribution(c: RegistryContribution): void {
     if (c.config) this.model.addFragment(c.name, c.config);
-    for (const name of Object.keys(c.env ?? {}).sort()) {
-      this.addEnv(name, c.env![name], c.name);
+    for (const name of orderedEnvNames(c.env ?? {})) {
+      this.model.addEnv(name, c.env![name], c.name);
+      this.pod.addEnv(name, c.env![name]);
     }
     for (const mount of c.mounts ?? []) {
       this.pod.addMount(mount);
     }
     this.pod.addAnnotations(c.podAnnotations ?? {}, c.name);
-  }
-
-  private addEnv(name: string, value: kplus.EnvValue, source: string): void {
-    this.model.addEnv(name, value, source);
-    this.pod.addEnv(name, value);
   }
 }

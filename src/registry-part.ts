@@ -5,8 +5,10 @@ import { RegistryMount } from './registry-mount';
 
 /**
  * What a part adds to a registry: a fragment of config.yml, environment variables, volumes and pod
- * annotations. Storage, auth and TLS contribute the same kinds of things; day-2 features (redis,
- * notifications, a pull-through cache, garbage collection, metrics) arrive as parts.
+ * annotations. The one shape of every contribution: the registry turns its storage backend, auth method, TLS,
+ * metrics and tracing into it too, and applies all of them in one loop with one set of rules (a config key or a
+ * variable comes from one place; no credential as a literal). Day-2 features (redis, notifications, a
+ * pull-through cache, tracing) are parts.
  */
 export interface RegistryContribution {
   /**
@@ -24,7 +26,8 @@ export interface RegistryContribution {
   readonly config?: { [key: string]: any };
 
   /**
-   * Environment variables of the registry container; secret ones as Secret references.
+   * Environment variables of the registry container; secret ones as Secret references. Listed by name, except that
+   * a variable another one references as `$(NAME)` comes before it (the kubelet expands only earlier ones).
    * @default - none
    */
   readonly env?: { [name: string]: kplus.EnvValue };

@@ -53,7 +53,10 @@ export interface IRegistry extends IConstruct {
    */
   readonly dataVolume?: StorageDataVolume;
 
-  /** The parts added so far with `addPart`, in order. */
+  /**
+   * The parts added so far, in order: the tracing the registry binds first (its `tracing` prop), then those given to
+   * `addPart` and its shorthands (`addConfigSection`, `addSecretEnv`).
+   */
   readonly parts: IRegistryPart[];
 
   /**

@@ -1,7 +1,10 @@
 import { createHash } from 'crypto';
 import { Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Platform, RegistryAuth, RegistryDeployment, RegistryTls, RegistryVersion, StorageBackend } from '../src';
+import {
+  BlobDescriptorCache, Platform, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryDisruptionBudget, RegistryTls,
+  RegistryVersion, StorageBackend,
+} from '../src';
 import { validateChart } from './util/validate-manifests';
 
 type Obj = { [key: string]: any };
@@ -357,5 +360,73 @@ describe('RegistryDeployment: floating image tags', () => {
     expect(make({ image })).toThrow(/'version'/);
     expect(make({ image })).not.toThrow(/latest/);
     expect(synth({ image, version: RegistryVersion.V3_1 }).container.image).toBe(image);
+  });
+});
+
+describe('RegistryDeployment: one door per concept, shorthands through the same code', () => {
+  /** The synthesized manifests of a registry made by `make` in a fresh chart. */
+  const manifests = (make: (chart: import('cdk8s').Chart) => void) => {
+    const chart = Testing.chart();
+    make(chart);
+    return Testing.synth(chart);
+  };
+  const shared = (chart: import('cdk8s').Chart) => ({
+    auth: RegistryAuth.none(),
+    storage: StorageBackend.existingClaim('images', { accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY }),
+    replicas: 2,
+    httpSecret: { secret: kplus.Secret.fromSecretName(chart, 'HttpSecret', 'http-secret'), key: 'secret' },
+  });
+
+  test('disruptionBudget (the default with replicas) is shorthand for a RegistryDisruptionBudget made for the registry', () => {
+    const shorthand = manifests((chart) => new RegistryDeployment(chart, 'Registry', shared(chart)));
+    const door = manifests((chart) => {
+      const registry = new RegistryDeployment(chart, 'Registry', { ...shared(chart), disruptionBudget: false });
+      new RegistryDisruptionBudget(registry, 'DisruptionBudget', { registry });
+    });
+    expect(shorthand.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(1);
+    expect(door).toEqual(shorthand);
+  });
+
+  test('addConfigSection is shorthand for a part holding the section', () => {
+    const shorthand = manifests((chart) => new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() }).addConfigSection('catalog', { maxentries: 500 }));
+    const door = manifests((chart) => new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() })
+      .addPart({ bind: () => ({ name: 'addConfigSection', config: { catalog: { maxentries: 500 } } }) }));
+    expect(parseConfig(shorthand.find((o) => o.kind === 'ConfigMap')!.data['config.yml']).catalog).toEqual({ maxentries: 500 });
+    expect(door).toEqual(shorthand);
+  });
+
+  test("addConfigSection follows addPart's rules: merged with a part's keys, a key given two values refused", () => {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+    registry.addPart({ bind: () => ({ name: 'events', config: { notifications: { events: { includereferences: true } } } }) });
+    registry.addConfigSection('notifications', { endpoints: [{ name: 'audit', url: 'https://audit.example.com/events' }] });
+    expect(() => registry.addConfigSection('notifications', { events: { includereferences: false } }))
+      .toThrow(/'addConfigSection' config key 'notifications.events.includereferences' is set to true by 'events' and to false by 'addConfigSection'/);
+    const config = parseConfig(Testing.synth(chart).find((o) => o.kind === 'ConfigMap')!.data['config.yml']);
+    expect(config.notifications).toEqual({ events: { includereferences: true }, endpoints: [{ name: 'audit', url: 'https://audit.example.com/events' }] });
+  });
+
+  test('addSecretEnv is shorthand for a part whose env reads the Secret', () => {
+    const make = (add: (registry: RegistryDeployment, secret: kplus.ISecret) => void) => manifests((chart) => {
+      const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
+      add(registry, kplus.Secret.fromSecretName(chart, 'Hub', 'docker-hub'));
+    });
+    const shorthand = make((registry, secret) => registry.addSecretEnv('REGISTRY_PROXY_PASSWORD', { secret, key: 'password' }));
+    const door = make((registry, secret) => registry.addPart({
+      bind: () => ({ name: 'addSecretEnv', env: { REGISTRY_PROXY_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }) } }),
+    }));
+    expect(shorthand.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env)
+      .toContainEqual({ name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'docker-hub', key: 'password' } } });
+    expect(door).toEqual(shorthand);
+  });
+
+  test('the blob descriptor cache: storageOptions REDIS restates the RedisBlobDescriptorCache part, through the same key', () => {
+    const make = (options: { blobDescriptorCache?: BlobDescriptorCache }) => manifests((chart) => {
+      new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storageOptions: { deleteEnabled: true, ...options } })
+        .addPart(new RedisBlobDescriptorCache({ addresses: ['redis.cache:6379'] }));
+    });
+    const door = make({});
+    expect(parseConfig(door.find((o) => o.kind === 'ConfigMap')!.data['config.yml']).storage.cache).toEqual({ blobdescriptor: 'redis' });
+    expect(make({ blobDescriptorCache: BlobDescriptorCache.REDIS })).toEqual(door);
   });
 });

@@ -57,10 +57,13 @@ describe('parts: config fragments', () => {
     reg.addPart(part({ name: 'third', config: { notifications: { events: { includereferences: true } } } }));
   });
 
-  test('a part against the props: reported at synth with the path', () => {
-    const { chart, reg } = registry({ storageOptions: { readOnly: true } });
-    reg.addPart(part({ name: 'gc', config: { storage: { maintenance: { readonly: { enabled: false } } } } }));
-    expect(() => Testing.synth(chart)).toThrow(/config key 'storage.maintenance.readonly.enabled' is set to true by the RegistryDeployment props and to false by 'gc'/);
+  test('a part against the props: the props contribute like parts, so the part is refused when added, naming the prop', () => {
+    const { reg } = registry({ storageOptions: { readOnly: true } });
+    expect(() => reg.addPart(part({ name: 'gc', config: { storage: { maintenance: { readonly: { enabled: false } } } } })))
+      .toThrow(/'gc' config key 'storage.maintenance.readonly.enabled' is set to true by 'storageOptions' and to false by 'gc'/);
+    // The storage backend's own keys are a contribution too.
+    expect(() => reg.addPart(part({ name: 'moved', config: { storage: { filesystem: { rootdirectory: '/elsewhere' } } } })))
+      .toThrow(/'moved' config key 'storage.filesystem.rootdirectory' is set to "\/var\/lib\/registry" by 'storage' and to "\/elsewhere" by 'moved'/);
   });
 
   test('defaults yield to parts; an explicit choice does not', () => {
@@ -68,8 +71,8 @@ describe('parts: config fragments', () => {
     a.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
     expect(synth(a.chart).config.storage.cache).toEqual({ blobdescriptor: 'redis' });
     const b = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
-    b.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
-    expect(() => Testing.synth(b.chart)).toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by the RegistryDeployment props and to "redis" by 'cache'/);
+    expect(() => b.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } })))
+      .toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by 'storageOptions' and to "redis" by 'cache'/);
   });
 
   test('a redis blob descriptor cache without redis cannot render', () => {

@@ -54,35 +54,23 @@ export class RegistryConfigModel {
 
   public constructor(private readonly context: ConfigModelContext) {}
 
-  /** Who gave a top-level section or a key path, if a part did. */
-  public ownerOf(path: string): string | undefined {
-    return this.parts.ownerOf(path);
-  }
-
-  /** Whether a part gave this top-level section. */
-  public hasSection(section: string): boolean {
-    return this.parts.document[section] !== undefined;
-  }
-
   /**
-   * Adds a top-level section the library does not model (`RegistryDeployment.addConfigSection`): never one the
-   * props render, never one given before.
+   * Refuses a top-level section the props render, for `RegistryDeployment.addConfigSection` (a whole section the
+   * library does not model): a part adds keys inside those instead, merged with the rest.
    */
-  public addSection(section: string, value: any): void {
-    const scope = this.context.scope;
+  public refuseModelledSection(section: string): void {
     const modelled = ['version', 'log', 'storage', 'auth', 'http', 'health'];
     if (modelled.includes(section)) {
-      throw propError(scope, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
+      throw propError(this.context.scope, 'addConfigSection', `cannot replace '${section}', which the library renders (${modelled.join(', ')} are rendered from the props): `
         + `to add keys inside it, such as ${section}.headers, add a part whose config holds only them, merged into the rest: `
         + `registry.addPart({ bind: () => ({ name: 'my-${section}', config: { ${section}: { ... } } }) })`);
     }
-    if (this.hasSection(section)) {
-      throw propError(scope, 'addConfigSection', `was already given section '${section}' (by ${this.ownerOf(section)})`);
-    }
-    this.addFragment('addConfigSection', { [section]: value });
   }
 
-  /** Adds a part's fragment: no credential as a literal, sections known to the release, no key given twice. */
+  /**
+   * Adds a contribution's fragment (storage, auth, TLS, metrics, every part's): no credential as a literal, sections
+   * known to the release, no key given two different values.
+   */
   public addFragment(name: string, config: { [key: string]: any }): void {
     const scope = this.context.scope;
     refuseCredentials(scope, name, findCredentialLiterals(config, (v) => isSecretPlaceholder(v)), CONFIG_ROUTE);

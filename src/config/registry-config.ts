@@ -16,39 +16,12 @@ export interface LogSection {
   readonly accessLogDisabled?: boolean;
 }
 
-/** `storage:` */
-export interface StorageSection {
-  readonly driver: string;
-  readonly parameters: { [key: string]: any };
-  readonly deleteEnabled?: boolean;
-  readonly redirectDisabled?: boolean;
-  readonly maintenance?: { [key: string]: any };
-  readonly blobDescriptorCache?: string;
-}
-
-/** `auth:` */
-export interface AuthSection {
-  readonly method: string;
-  readonly parameters: { [key: string]: any };
-}
-
-/** `http.tls:` */
-export interface TlsSection {
-  readonly certificate: string;
-  readonly key: string;
-  readonly clientCas?: string[];
-  readonly minimumTls?: string;
-}
-
-/** `http:` */
+/** `http:` (the keys the props render; `tls` and `debug` come from contributions) */
 export interface HttpSection {
   readonly addr: string;
   readonly host?: string;
   readonly relativeUrls?: boolean;
   readonly headers: { [name: string]: string[] };
-  readonly tls?: TlsSection;
-  readonly debugAddr?: string;
-  readonly prometheusPath?: string;
   readonly drainTimeout?: string;
 }
 
@@ -57,11 +30,9 @@ export interface HealthSection {
   readonly storageDriver?: { readonly enabled: boolean; readonly interval: string; readonly threshold: number };
 }
 
-/** The whole config.yml. */
+/** The part of config.yml the registry's own props render (the rest is contributed: storage, auth, parts). */
 export interface RegistryConfigDocument {
   readonly log: LogSection;
-  readonly storage: StorageSection;
-  readonly auth?: AuthSection;
   readonly http: HttpSection;
   readonly health?: HealthSection;
 }
@@ -88,12 +59,6 @@ function compact(value: any): any {
  * distribution configuration reference.
  */
 export function renderRegistryConfig(doc: RegistryConfigDocument): { [key: string]: any } {
-  const storage: { [key: string]: any } = { [doc.storage.driver]: doc.storage.parameters };
-  if (doc.storage.deleteEnabled !== undefined) storage.delete = { enabled: doc.storage.deleteEnabled };
-  if (doc.storage.redirectDisabled !== undefined) storage.redirect = { disable: doc.storage.redirectDisabled };
-  if (doc.storage.maintenance) storage.maintenance = doc.storage.maintenance;
-  if (doc.storage.blobDescriptorCache) storage.cache = { blobdescriptor: doc.storage.blobDescriptorCache };
-
   const http: { [key: string]: any } = {
     addr: doc.http.addr,
     host: doc.http.host,
@@ -101,20 +66,6 @@ export function renderRegistryConfig(doc: RegistryConfigDocument): { [key: strin
     draintimeout: doc.http.drainTimeout,
     headers: doc.http.headers,
   };
-  if (doc.http.tls) {
-    http.tls = {
-      certificate: doc.http.tls.certificate,
-      key: doc.http.tls.key,
-      clientcas: doc.http.tls.clientCas,
-      minimumtls: doc.http.tls.minimumTls,
-    };
-  }
-  if (doc.http.debugAddr) {
-    http.debug = {
-      addr: doc.http.debugAddr,
-      prometheus: doc.http.prometheusPath ? { enabled: true, path: doc.http.prometheusPath } : undefined,
-    };
-  }
 
   const rendered: { [key: string]: any } = {
     version: '0.1',
@@ -124,8 +75,6 @@ export function renderRegistryConfig(doc: RegistryConfigDocument): { [key: strin
       formatter: doc.log.formatter,
       fields: doc.log.fields,
     },
-    storage,
-    auth: doc.auth ? { [doc.auth.method]: doc.auth.parameters } : undefined,
     http,
     health: doc.health?.storageDriver ? { storagedriver: doc.health.storageDriver } : undefined,
   };

@@ -37,8 +37,10 @@ export interface RegistryMetricsProps {
 }
 
 /**
- * The registry's Prometheus metrics: a ClusterIP Service on the debug server's port and, when asked, a
- * `ServiceMonitor` scraping `/metrics` on it.
+ * The registry's Prometheus metrics made scrapeable: a ClusterIP Service on the debug server's port and, when
+ * asked, a `ServiceMonitor` scraping `/metrics` on it. The registry serves the metrics through its one door, the
+ * `metrics: true` prop (decided when it is built, since the network policy and alerts read the port then); this
+ * construct adds what a scraper finds them by, and refuses a registry that serves none.
  *
  * The same port also serves pprof (`/debug/pprof/`) and `/debug/vars`, which the registry cannot turn off: keep
  * that port reachable from the scraper only, with `RegistryNetworkPolicy`'s monitoring namespace.
@@ -65,11 +67,10 @@ export class RegistryMetrics extends RegistryConstruct {
     if (!registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose metrics are scraped');
     }
-    const port = registry.container.ports.find((p) => p.name === METRICS_PORT_NAME);
-    if (!port) {
+    if (registry.metricsPort === undefined) {
       throw propError(this, 'registry', `(${registry.node.path}) serves no metrics: set 'metrics: true' on the RegistryDeployment`);
     }
-    this.port = port.number;
+    this.port = registry.metricsPort;
     this.registry = registry;
     const interval = wholeSeconds(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1);
     if (props.serviceMonitorLabels && !props.serviceMonitor) {

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { RegistryFeature } from '../config/registry-version';
 import type { IRegistry } from '../registry';
-import { RegistryContribution } from '../registry-part';
+import { IRegistryPart, RegistryContribution } from '../registry-part';
 import { SecretKeyReference } from '../secret-key-reference';
 import { secretEnv } from '../util/secret-env';
 import { headerNames, parseEndpoint, propError } from '../util/validation';
@@ -79,8 +79,12 @@ export interface OtlpTracingOptions {
  * Registry 3.x traces every request and, unless told otherwise, exports to `https://localhost:4318`, logging an
  * error every few seconds when nothing listens there. `RegistryTracing.disabled()`, the default, turns the export
  * off; `RegistryTracing.otlp()` sends the traces to a collector. Registry 2.8 has no tracing.
+ *
+ * A part like the other day-2 features, given through the `tracing` prop (its one door): every 3.x registry needs a
+ * tracing decision when it is built, so the registry binds the prop, or `disabled()`, as its first part. Given to
+ * `addPart` as well, it is refused (a registry exports its traces one way).
  */
-export abstract class RegistryTracing {
+export abstract class RegistryTracing implements IRegistryPart {
   /**
    * No traces leave the registry (`OTEL_TRACES_EXPORTER=none`, as the official image sets it). On 2.8, nothing.
    */
@@ -99,17 +103,29 @@ export abstract class RegistryTracing {
   protected constructor() {}
 
   /**
-   * Renders the tracing setup for one registry: the contributions, applied in order (variables that an
-   * earlier contribution defines can be referenced as `$(NAME)` by a later one).
+   * Renders the tracing setup for one registry, as every part does. Called once, by the registry.
    */
-  public abstract bind(registry: IRegistry): RegistryContribution[];
+  public bind(registry: IRegistry): RegistryContribution {
+    const earlier = registry.parts.find((part) => part instanceof RegistryTracing);
+    if (earlier !== undefined) {
+      throw propError(registry, 'tracing', 'is set already (by the \'tracing\' prop, or its default RegistryTracing.disabled()): a registry exports its traces one way. '
+        + 'Give RegistryTracing.otlp({ ... }) as the \'tracing\' prop of the RegistryDeployment, not to addPart');
+    }
+    return { name: 'tracing', env: this.renderEnv(registry) };
+  }
+
+  /**
+   * The variables of the tracing setup for one registry (a variable may reference another as `$(NAME)`: the
+   * registry lists referenced ones first).
+   */
+  protected abstract renderEnv(registry: IRegistry): { [name: string]: kplus.EnvValue };
 }
 
 class DisabledTracing extends RegistryTracing {
-  public bind(registry: IRegistry): RegistryContribution[] {
-    if (!registry.version.supports(RegistryFeature.TRACING)) return [];
+  protected renderEnv(registry: IRegistry): { [name: string]: kplus.EnvValue } {
+    if (!registry.version.supports(RegistryFeature.TRACING)) return {};
     // The official image sets this too; a mirror or own build may not.
-    return [{ name: 'tracing', env: { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') } }];
+    return { OTEL_TRACES_EXPORTER: kplus.EnvValue.fromValue('none') };
   }
 }
 
@@ -121,7 +137,7 @@ class OtlpTracing extends RegistryTracing {
     super();
   }
 
-  public bind(registry: IRegistry): RegistryContribution[] {
+  protected renderEnv(registry: IRegistry): { [name: string]: kplus.EnvValue } {
     const o = this.options ?? ({} as OtlpTracingOptions);
     requireFeature(registry, 'tracing', registry.version, RegistryFeature.TRACING, 'RegistryTracing.otlp()');
     const endpoint = checkEndpoint(registry, o.endpoint);
@@ -181,10 +197,8 @@ class OtlpTracing extends RegistryTracing {
     if (attributes.length > 0) {
       env.OTEL_RESOURCE_ATTRIBUTES = kplus.EnvValue.fromValue(attributes.join(','));
     }
-    return [
-      ...(headers.length > 0 ? [{ name: 'tracing', env: secretVariables }] : []),
-      { name: 'tracing', env },
-    ];
+    // The header variables are referenced by OTEL_EXPORTER_OTLP_HEADERS, so the registry lists them before it.
+    return { ...secretVariables, ...env };
   }
 }
 

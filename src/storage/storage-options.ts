@@ -8,7 +8,11 @@ import { goDuration, requireOneOf } from '../util/validation';
 export enum BlobDescriptorCache {
   /** An in-process cache: fast, per replica. */
   INMEMORY = 'inmemory',
-  /** Redis, shared by replicas; add a `RedisBlobDescriptorCache` part (which also sets this). */
+  /**
+   * Redis, shared by replicas. Its door is the `RedisBlobDescriptorCache` part, which sets it; given in
+   * `StorageOptions` it only restates the part (the same key, merged: equal values agree), and without the part it
+   * is an error.
+   */
   REDIS = 'redis',
   /** No cache. */
   NONE = 'none',
@@ -74,7 +78,8 @@ export interface StorageOptions {
   readonly readOnly?: boolean;
 
   /**
-   * Blob descriptor cache.
+   * Blob descriptor cache: the door for in memory or none. Redis comes with its part, `RedisBlobDescriptorCache`,
+   * which sets this key itself; `REDIS` here restates it (through the same key and merge rule as the part's).
    * @default - BlobDescriptorCache.INMEMORY, or REDIS when a `RedisBlobDescriptorCache` part is added
    */
   readonly blobDescriptorCache?: BlobDescriptorCache;

@@ -35,6 +35,12 @@ const CREDENTIAL_VALUE = [
   /(^|[^A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
 ];
 
+/**
+ * Keys whose name holds a credential word but that name an auth method of config.yml (`auth.htpasswd`, `auth.token`):
+ * their parameters are checked by their own keys (a realm, an issuer, a file path), not all taken for credentials.
+ */
+const AUTH_METHOD_PATHS = ['auth.htpasswd', 'auth.token'];
+
 /** A value under a credential-named key that is a file path (the cloudfront middleware's `privatekey`): not a credential. */
 const FILE_PATH = /^\/[^\s:]*$/;
 
@@ -87,13 +93,16 @@ export function findCredentialLiterals(value: any, isPlaceholder: (v: any) => bo
     return value.flatMap((item, i) => findCredentialLiterals(item, isPlaceholder, `${path}[${i}]`, underCredentialKey));
   }
   if (value !== null && typeof value === 'object') {
-    return Object.keys(value).flatMap((key) =>
-      findCredentialLiterals(value[key], isPlaceholder, path ? `${path}.${key}` : key, underCredentialKey || isCredentialKey(key)));
+    return Object.keys(value).flatMap((key) => {
+      const at = path ? `${path}.${key}` : key;
+      return findCredentialLiterals(value[key], isPlaceholder, at, underCredentialKey || (isCredentialKey(key) && !AUTH_METHOD_PATHS.includes(at)));
+    });
   }
   if (typeof value !== 'string' || isPlaceholder(value)) return [];
   const inValue = credentialInValue(value);
   if (inValue !== undefined) return [`${path}${inValue}`];
-  if (underCredentialKey && value !== '' && !FILE_PATH.test(value)) return [path];
+  // A `type` names the kind of a credential (azure's `credentials.type: shared_key`), never the credential itself.
+  if (underCredentialKey && value !== '' && !FILE_PATH.test(value) && !/(^|\.)type$/.test(path)) return [path];
   return [];
 }
 

@@ -135,3 +135,24 @@ describe('RegistryTracing.otlp()', () => {
     expect(bad({ endpoint: 'http://c:14317', protocol: OtlpProtocol.GRPC })).not.toThrow();
   });
 });
+
+describe('RegistryTracing is a part, with the tracing prop as its one door', () => {
+  test('tracing is a part given through its prop: it is among the parts, and a second one is refused', () => {
+    const chart = Testing.chart();
+    const tracing = RegistryTracing.otlp({ endpoint: 'http://otel-collector.observability:4318' });
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), tracing });
+    expect(registry.parts).toEqual([tracing]);
+    expect(() => registry.addPart(RegistryTracing.otlp({ endpoint: 'http://other:4318' })))
+      .toThrow(/test\/Registry: 'tracing' is set already \(by the 'tracing' prop, or its default RegistryTracing.disabled\(\)\).*as the 'tracing' prop/);
+    const bare = new RegistryDeployment(Testing.chart(), 'Registry', { auth: RegistryAuth.none() });
+    expect(() => bare.addPart(RegistryTracing.otlp({ endpoint: 'http://other:4318' }))).toThrow(/'tracing' is set already/);
+  });
+
+  test('the header variables come before OTEL_EXPORTER_OTLP_HEADERS, which references them, in one contribution', () => {
+    const { env } = synthWith(V3_1, (chart) => RegistryTracing.otlp({
+      endpoint: 'https://collector.example.com:4318',
+      headers: { 'x-api-key': { secret: kplus.Secret.fromSecretName(chart, 'K', 'otel'), key: 'key' } },
+    }));
+    expect(otelNames(env)).toEqual(['TRACING_HEADER_0', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_EXPORTER']);
+  });
+});

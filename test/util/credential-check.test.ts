@@ -43,3 +43,18 @@ describe('the one credential rule', () => {
     expect(urlCredentials('not a url')).toEqual([]);
   });
 });
+
+describe('the rule meets the built-ins (storage, auth and TLS contribute config like parts)', () => {
+  const none = () => false;
+  test('an auth method named like a credential (htpasswd, token) and the kind of a credential (type) are not credentials', () => {
+    expect(findCredentialLiterals({ auth: { htpasswd: { realm: 'Registry Realm', path: '/etc/registry/auth/htpasswd' } } }, none)).toEqual([]);
+    expect(findCredentialLiterals({ auth: { token: { realm: 'https://auth.example.com/token', service: 'registry', issuer: 'auth' } } }, none)).toEqual([]);
+    expect(findCredentialLiterals({ storage: { azure: { credentials: { type: 'shared_key' } } } }, none)).toEqual([]);
+  });
+  test('what they hold is still checked by its own key, and the same words elsewhere still count', () => {
+    expect(findCredentialLiterals({ auth: { htpasswd: { password: 'hunter2' } } }, none)).toEqual(['auth.htpasswd.password']);
+    expect(findCredentialLiterals({ storage: { azure: { credentials: { clientsecret: 'abc' } } } }, none)).toEqual(['storage.azure.credentials.clientsecret']);
+    expect(findCredentialLiterals({ proxy: { token: 'abc' } }, none)).toEqual(['proxy.token']);
+    expect(findCredentialLiterals({ middleware: { htpasswd: { realm: 'x' } } }, none)).toEqual(['middleware.htpasswd.realm']);
+  });
+});
