@@ -1,7 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AfterCollectionContext, AfterCollectionSteps, BlobDescriptorCache, GarbageCollection, IRegistry, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryFeature, RegistryVersion, SecretKeyReference, StorageBackend } from '../src';
-import { ConfigFragments } from '../src/config/config-merge';
 import { textOutsideSecrets } from './e2e/harness/manifests';
 import { validateChart } from './util/validate-manifests';
 
@@ -32,73 +31,9 @@ function part(c: RegistryContribution | ((r: RegistryDeployment) => RegistryCont
 }
 
 describe('parts: config fragments', () => {
-  test('a fragment is deep-merged; sections are ordered independent of the order parts were added', () => {
-    const a = registry();
-    a.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
-    a.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
-    const b = registry();
-    b.reg.addPart(part({ name: 'two', config: { catalog: { maxentries: 12 } } }));
-    b.reg.addPart(part({ name: 'one', config: { validation: { disabled: true }, storage: { maintenance: { readonly: { enabled: true } } } } }));
-    const first = synth(a.chart);
-    expect(first.text).toBe(synth(b.chart).text);
-    expect(Object.keys(first.config)).toEqual(['version', 'log', 'storage', 'http', 'health', 'catalog', 'validation']);
-    expect(first.config.storage.maintenance.readonly).toEqual({ enabled: true });
-    // The core's own storage keys are still there.
-    expect(first.config.storage.filesystem).toBeDefined();
-    expect(first.config.storage.cache).toEqual({ blobdescriptor: 'inmemory' });
-  });
-
-  test('two parts setting one key differently: the error names the path and both parts', () => {
-    const { reg } = registry();
-    reg.addPart(part({ name: 'first', config: { notifications: { events: { includereferences: true } } } }));
-    expect(() => reg.addPart(part({ name: 'second', config: { notifications: { events: { includereferences: false } } } })))
-      .toThrow(/Registry: 'second' config key 'notifications.events.includereferences' is set to true by 'first' and to false by 'second'/);
-    // Equal values agree.
-    reg.addPart(part({ name: 'third', config: { notifications: { events: { includereferences: true } } } }));
-  });
-
-  test('a part against the props: reported at synth with the path', () => {
-    const { chart, reg } = registry({ storageOptions: { readOnly: true } });
-    reg.addPart(part({ name: 'gc', config: { storage: { maintenance: { readonly: { enabled: false } } } } }));
-    expect(() => Testing.synth(chart)).toThrow(/config key 'storage.maintenance.readonly.enabled' is set to true by the RegistryDeployment props and to false by 'gc'/);
-  });
-
-  test('defaults yield to parts; an explicit choice does not', () => {
-    const a = registry();
-    a.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
-    expect(synth(a.chart).config.storage.cache).toEqual({ blobdescriptor: 'redis' });
-    const b = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.INMEMORY } });
-    b.reg.addPart(part({ name: 'cache', config: { storage: { cache: { blobdescriptor: 'redis' } }, redis: { addrs: ['r:6379'] } } }));
-    expect(() => Testing.synth(b.chart)).toThrow(/'storage.cache.blobdescriptor' is set to "inmemory" by the RegistryDeployment props and to "redis" by 'cache'/);
-  });
-
   test('a redis blob descriptor cache without redis cannot render', () => {
     const { chart } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
     expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is 'redis' but no redis is configured/);
-  });
-
-  test('the config check runs once per change of the model, not once per validation (cdk8s validates once per chart)', () => {
-    // GIVEN a redis blob descriptor cache and no redis yet
-    const { reg } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
-    const merges = jest.spyOn(ConfigFragments.prototype, 'merge');
-    try {
-      // WHEN the app is validated many times, as a synth of many charts does
-      for (let i = 0; i < 5; i++) expect(reg.node.validate()).toEqual([expect.stringMatching(/no redis is configured/)]);
-      // THEN the model was merged for the first validation only
-      const perValidation = merges.mock.calls.length;
-      expect(perValidation).toBeGreaterThan(0);
-      reg.node.validate();
-      expect(merges.mock.calls.length).toBe(perValidation);
-
-      // WHEN a part adds redis, the next validation sees it
-      reg.addPart(part({ name: 'redis', config: { redis: { addrs: ['r:6379'] } } }));
-      expect(reg.node.validate()).toEqual([]);
-      // and an external URL (also part of the model) leaves it valid
-      reg.useExternalUrl('https://registry.example.com');
-      expect(reg.node.validate()).toEqual([]);
-    } finally {
-      merges.mockRestore();
-    }
   });
 
   test('env, mounts and pod annotations of a part; clashes name both sources', () => {

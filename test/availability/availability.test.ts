@@ -330,17 +330,6 @@ describe('disruption budgets: one per pod, and one that protects something', () 
     expect(pdbs[0].metadata.labels['app.kubernetes.io/component']).toBe('disruption-budget');
   });
 
-  test('a second budget is refused, naming both and the fix', () => {
-    const asked = build({ disruptionBudget: true }, 'Registry', true);
-    expect(() => new RegistryDisruptionBudget(asked.chart, 'Budget', { registry: asked.registry }))
-      .toThrow(/test\/Budget: 'registry' \(test\/Registry\) already has a PodDisruptionBudget \(test\/Registry\/DisruptionBudget\): Kubernetes refuses every eviction of a pod that two budgets select.*set 'disruptionBudget: false' on the registry/);
-    const off = build({ disruptionBudget: false }, 'Registry', true);
-    new RegistryDisruptionBudget(off.chart, 'Budget', { registry: off.registry });
-    expect(() => new RegistryDisruptionBudget(off.chart, 'Another', { registry: off.registry }))
-      .toThrow(/test\/Another: 'registry' \(test\/Registry\) already has a PodDisruptionBudget \(test\/Budget\).*drop test\/Another, or test\/Budget/);
-    expect(budgets(off.chart)).toHaveLength(1);
-  });
-
   test('a budget that lets every replica go, or guards a single replica, is refused at synth', () => {
     const all = build({}, 'Registry', true); // 3 replicas
     new RegistryDisruptionBudget(all.chart, 'Budget', { registry: all.registry, maxUnavailable: 3 });
