@@ -12,18 +12,17 @@ function parse(text: string): Obj {
   return require('yaml').parse(text);
 }
 
-function registry(props: Partial<RegistryDeploymentProps> = {}) {
+/** A registry on an emptyDir (the storage plays no part here), in a chart of its own. */
+const registry = (props: Partial<RegistryDeploymentProps> = {}) => {
   const chart = Testing.chart();
-  const reg = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.emptyDir(), ...props });
-  return { chart, reg };
-}
+  return { chart, reg: new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storage: StorageBackend.emptyDir(), ...props }) };
+};
 
+/** config.yml as the ConfigMap holds it, parsed, and the Deployment, of a validated synth. */
 function synth(chart: any) {
   const objects = validateChart(chart);
-  const deployment = objects.find((o) => o.kind === 'Deployment')!;
-  const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
-  const text: string = configMap.data[Object.keys(configMap.data)[0]];
-  return { objects, deployment, configMap, text, config: parse(text) };
+  const text: string = objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml'];
+  return { text, config: parse(text), deployment: objects.find((o) => o.kind === 'Deployment')! };
 }
 
 /** A part built from a fixed contribution. */
