@@ -119,7 +119,9 @@ export class GarbageCollection extends RegistryConstruct {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose storage is collected');
     }
     // The facts the job runs with come from the registry's pod facet, never from the rendered Deployment.
-    this.pod = RegistryPod.of(this.registry)!;
+    const pod = RegistryPod.of(this.registry);
+    if (!pod) throw propError(this, 'registry', 'must be a RegistryDeployment: the job runs its pod\'s image, config, env and volumes');
+    this.pod = pod;
     const twin = COLLECTIONS.get(this.registry);
     if (twin) {
       throw propError(this, 'registry', `(${this.registry.node.path}) is already collected by ${twin.node.path}: two collections of one registry would each open and close the read-only window, and the first to finish would end the other's window while it deletes. Keep one GarbageCollection per registry`);

@@ -226,6 +226,8 @@ describe('GarbageCollection', () => {
   });
 
   test('one collection per registry, in the registry\'s namespace', () => {
+    expect(() => new GarbageCollection(Testing.chart(), 'Loose', { registry: new Chart(Testing.app(), 'x') as any }))
+      .toThrow(/^test\/Loose: 'registry' must be a RegistryDeployment: the job runs its pod's image, config, env and volumes/);
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
     new GarbageCollection(chart, 'GC', { registry });
