@@ -198,6 +198,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       requiresClientCertificates: (this.tlsBinding?.clientCaPaths?.length ?? 0) > 0,
       resources: props.resources,
       checksum: () => this.model.checksum(),
+      placement: props.placement,
     });
     this.deployment = this.pod.deployment;
     this.container = this.pod.container;

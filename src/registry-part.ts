@@ -72,7 +72,7 @@ export interface IRegistryPart {
 export interface AfterCollectionContext {
   /** The garbage collection asking, whose path errors name. */
   readonly collection: IConstruct;
-  /** The registry container as rendered in the pod spec: steps run with its security context. */
+  /** The registry container, rendered from the pod's model (not its JSON patches): steps run with its security context. */
   readonly registryContainer: { [key: string]: any };
   /** The image providing `redis-cli` (the collection's `redisImage`). */
   readonly redisImage: string;

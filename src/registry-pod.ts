@@ -4,6 +4,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { LifecyclePlan, lifecycleProblem } from './availability/lifecycle';
 import { NamedDeployment } from './availability/named-deployment';
+import { PlacementOptions } from './availability/placement';
 import { SecretRenderingTarget } from './config/config-secrets';
 import { RegistryVersion } from './config/registry-version';
 import { Platform } from './platform';
@@ -19,6 +20,52 @@ export const METRICS_PORT = 5001;
 
 /** Annotation on the pod template holding the config's checksum, so a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
+
+/** The pod's seccomp profile (the restricted profile needs one; cdk8s-plus has no setting for it). */
+const SECCOMP_PROFILE = { type: 'RuntimeDefault' };
+
+type Obj = { [key: string]: any };
+
+/** The pod facet of each registry (`RegistryPod.of`). */
+const PODS = new WeakMap<IConstruct, RegistryPod>();
+
+/**
+ * The registry's pod as a job that works on its storage runs it (`RegistryPod.jobPod`), in Kubernetes JSON.
+ * Rendered from the model the Deployment is rendered from, not from the Deployment: what the props, parts and
+ * cdk8s-plus calls set reaches the job; JSON patches of the Deployment (escape hatches) do not.
+ */
+export interface RegistryJobPod {
+  /** The registry container (a part's steps after collection run with its security context). */
+  readonly registryContainer: Obj;
+  /** The registry command: the registry container's image, config file, env, mounts, security context, resources. */
+  readonly command: Obj;
+  /** The registry pod's init containers (the one that renders credentials into the config), in order. */
+  readonly initContainers: Obj[];
+  /** The registry pod's volumes. */
+  readonly volumes: Obj[];
+  /** The pod's security context. */
+  readonly securityContext: Obj;
+  /** The labels the storage needs on every pod that reaches it (workload identity); never the registry's own. */
+  readonly labels: { [key: string]: string };
+  /** Where the registry's pods run: its node pool and priority, not its anti-affinity or spread. */
+  readonly priorityClassName?: string;
+  readonly nodeSelector?: { [key: string]: string };
+  readonly tolerations?: Obj[];
+  readonly nodeAffinity?: Obj;
+  readonly imagePullSecrets?: Obj[];
+}
+
+/** A registry command run in a job's pod (`registry <command> <config file> <flags>`). */
+export interface RegistryCommandOptions {
+  /** The container's name. */
+  readonly name: string;
+  /** The registry's subcommand (`garbage-collect`). */
+  readonly command: string;
+  /** Flags after the config file. */
+  readonly flags: string[];
+  /** Variables of the registry container the command must not take (the read-only switch). */
+  readonly withoutEnv: string[];
+}
 
 /** The registry the pod belongs to: its public facts, set before the pod is built (the core). */
 export interface RegistryPodHost extends IConstruct {
@@ -49,6 +96,8 @@ export interface RegistryPodProps {
   readonly resources?: kplus.ContainerResources;
   /** The config's checksum (a pod annotation). */
   readonly checksum: () => string;
+  /** Where the pods run (the placement prop), which a job on the storage shares. */
+  readonly placement?: PlacementOptions;
 }
 
 /**
@@ -57,6 +106,11 @@ export interface RegistryPodProps {
  * annotations are added. Its constructs are made in the core's scope, so their paths and names stay as they were.
  */
 export class RegistryPod implements SecretRenderingTarget {
+  /** The pod facet of a registry (a `RegistryDeployment`), if it is one. */
+  public static of(registry: IConstruct): RegistryPod | undefined {
+    return PODS.get(registry);
+  }
+
   /** The registry's pods. */
   public readonly deployment: kplus.Deployment;
   /** The registry container. */
@@ -79,6 +133,7 @@ export class RegistryPod implements SecretRenderingTarget {
   private lifecycleChecked?: { readonly patches?: number; readonly problems: string[] };
 
   public constructor(private readonly scope: RegistryPodHost, private readonly props: RegistryPodProps) {
+    PODS.set(scope, this);
     const { lifecycle, runAsUser } = props;
     const { labels, platform, port } = scope;
     this.image = scope.image;
@@ -121,7 +176,7 @@ export class RegistryPod implements SecretRenderingTarget {
     deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, Lazy.any({ produce: () => props.checksum() }) as any);
     // cdk8s-plus has no seccomp setting; the restricted profile needs RuntimeDefault.
     ApiObject.of(deployment).addJsonPatch(
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP_PROFILE),
     );
 
     const scheme = scope.servesTls ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
@@ -204,6 +259,48 @@ export class RegistryPod implements SecretRenderingTarget {
       this.annotationSources.set(name, `'${source}'`);
       this.deployment.podMetadata.addAnnotation(name, value);
     }
+  }
+
+  /** The registry container in Kubernetes JSON, as the Deployment renders it before JSON patches. */
+  public renderContainer(): Obj {
+    return kplus.k8s.toJson_Container(this.container._toKube())!;
+  }
+
+  /**
+   * The pod of a job that runs a registry command on the registry's storage (`garbage-collect`), rendered at synth
+   * from the pod's model (see `RegistryJobPod`): the same image, config file, credentials, volumes and user.
+   */
+  public jobPod(options: RegistryCommandOptions): RegistryJobPod {
+    const spec: Obj = kplus.k8s.toJson_PodSpec(this.deployment._toPodSpec())!;
+    const registry: Obj = spec.containers.find((c: Obj) => c.name === this.container.name);
+    const env = (registry.env as Obj[] | undefined)?.filter((e) => !options.withoutEnv.includes(e.name));
+    const placement = this.props.placement ?? {};
+    const nodeSelector = placement.nodeSelector;
+    return {
+      registryContainer: registry,
+      command: {
+        name: options.name,
+        image: registry.image,
+        imagePullPolicy: registry.imagePullPolicy,
+        command: registry.command,
+        args: [options.command, this.scope.configFilePath, ...options.flags],
+        env: env?.length ? env : undefined,
+        envFrom: registry.envFrom,
+        volumeMounts: registry.volumeMounts,
+        securityContext: registry.securityContext,
+        resources: registry.resources,
+      },
+      initContainers: spec.initContainers ?? [],
+      volumes: spec.volumes ?? [],
+      securityContext: { ...spec.securityContext, seccompProfile: SECCOMP_PROFILE },
+      labels: Object.fromEntries(Object.entries(this.props.podLabels ?? {})
+        .filter(([key]) => !key.startsWith('app.kubernetes.io/') && !(key in this.selectorLabels))),
+      priorityClassName: placement.priorityClassName,
+      nodeSelector: nodeSelector && Object.fromEntries(Object.entries(nodeSelector).sort(([a], [b]) => a.localeCompare(b))),
+      tolerations: spec.tolerations,
+      nodeAffinity: spec.affinity?.nodeAffinity,
+      imagePullSecrets: spec.imagePullSecrets,
+    };
   }
 
   /**

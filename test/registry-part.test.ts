@@ -1,7 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AfterCollectionContext, AfterCollectionSteps, BlobDescriptorCache, GarbageCollection, IRegistry, IRegistryPart, RegistryAuth, RegistryContribution, RegistryDeployment, RegistryFeature, RegistryVersion, SecretKeyReference, StorageBackend } from '../src';
-import { ConfigFragments } from '../src/config/config-merge';
 import { textOutsideSecrets } from './e2e/harness/manifests';
 import { validateChart } from './util/validate-manifests';
 
@@ -78,30 +77,6 @@ describe('parts: config fragments', () => {
   test('a redis blob descriptor cache without redis cannot render', () => {
     const { chart } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
     expect(() => Testing.synth(chart)).toThrow(/'storage.cache.blobdescriptor' is 'redis' but no redis is configured/);
-  });
-
-  test('the config check runs once per change of the model, not once per validation (cdk8s validates once per chart)', () => {
-    // GIVEN a redis blob descriptor cache and no redis yet
-    const { reg } = registry({ storageOptions: { blobDescriptorCache: BlobDescriptorCache.REDIS } });
-    const merges = jest.spyOn(ConfigFragments.prototype, 'merge');
-    try {
-      // WHEN the app is validated many times, as a synth of many charts does
-      for (let i = 0; i < 5; i++) expect(reg.node.validate()).toEqual([expect.stringMatching(/no redis is configured/)]);
-      // THEN the model was merged for the first validation only
-      const perValidation = merges.mock.calls.length;
-      expect(perValidation).toBeGreaterThan(0);
-      reg.node.validate();
-      expect(merges.mock.calls.length).toBe(perValidation);
-
-      // WHEN a part adds redis, the next validation sees it
-      reg.addPart(part({ name: 'redis', config: { redis: { addrs: ['r:6379'] } } }));
-      expect(reg.node.validate()).toEqual([]);
-      // and an external URL (also part of the model) leaves it valid
-      reg.useExternalUrl('https://registry.example.com');
-      expect(reg.node.validate()).toEqual([]);
-    } finally {
-      merges.mockRestore();
-    }
   });
 
   test('env, mounts and pod annotations of a part; clashes name both sources', () => {

@@ -6,6 +6,7 @@ import { RegistryFeature } from '../config/registry-version';
 import { RegistryConstruct } from '../registry-construct';
 import { RegistryDeployment } from '../registry-deployment';
 import { AfterCollectionSteps } from '../registry-part';
+import { RegistryPod } from '../registry-pod';
 import { requireCronSchedule, requireTimeZone } from '../util/cron-schedule';
 import { imageReferenceProblem, splitImage } from '../util/image-reference';
 import { MAX_CRON_JOB_NAME, newCronJob } from '../util/object-names';
@@ -107,7 +108,8 @@ export class GarbageCollection extends RegistryConstruct {
   private readonly redisImage: string;
   private readonly timeoutSeconds: number;
   private readonly labels: { [key: string]: string };
-  private storageChecked?: { readonly storage?: Obj; readonly parts: number; readonly patches?: number; readonly problems: string[] };
+  private readonly pod: RegistryPod;
+  private storageChecked?: { readonly storage?: Obj; readonly parts: number; readonly problems: string[] };
 
   public constructor(scope: Construct, id: string, props: GarbageCollectionProps) {
     super(scope, id);
@@ -116,6 +118,10 @@ export class GarbageCollection extends RegistryConstruct {
     if (!this.registry) {
       throw propError(this, 'registry', 'is required: the RegistryDeployment whose storage is collected');
     }
+    // The facts the job runs with come from the registry's pod facet, never from the rendered Deployment.
+    const pod = RegistryPod.of(this.registry);
+    if (!pod) throw propError(this, 'registry', 'must be a RegistryDeployment: the job runs its pod\'s image, config, env and volumes');
+    this.pod = pod;
     const twin = COLLECTIONS.get(this.registry);
     if (twin) {
       throw propError(this, 'registry', `(${this.registry.node.path}) is already collected by ${twin.node.path}: two collections of one registry would each open and close the read-only window, and the first to finish would end the other's window while it deletes. Keep one GarbageCollection per registry`);
@@ -243,7 +249,7 @@ export class GarbageCollection extends RegistryConstruct {
   }
 
   /** What the registry's parts need done after a collection that deletes (a redis cache flushed), in part order. */
-  private afterCollection(container: Obj): AfterCollectionSteps {
+  private afterCollection(container: Obj = this.pod.renderContainer()): AfterCollectionSteps {
     const context = { collection: this, registryContainer: container, redisImage: this.redisImage };
     const steps = this.registry.parts.map((part) => part.afterCollection?.(context));
     return {
@@ -261,14 +267,6 @@ export class GarbageCollection extends RegistryConstruct {
     };
   }
 
-  private registryPodSpec(): { template: Obj; pod: Obj; container: Obj; selector: { [key: string]: string }; strategy?: string } {
-    const deployment = ApiObject.of(this.registry.deployment).toJson();
-    const template = deployment.spec.template;
-    const pod = template.spec;
-    const container = (pod.containers as Obj[]).find((c) => c.name === this.registry.container.name)!;
-    return { template, pod, container, selector: deployment.spec.selector.matchLabels, strategy: deployment.spec.strategy?.type };
-  }
-
   private configSaysReadOnly(): boolean {
     return this.registry.configValue('storage.maintenance.readonly.enabled') === true;
   }
@@ -276,16 +274,15 @@ export class GarbageCollection extends RegistryConstruct {
   /**
    * Storage the job can reach, and a cache it can make fresh; called at synth time. cdk8s validates the whole app
    * once per chart, so the verdict is kept while what it was drawn from is the same: the registry's config model
-   * (the same object until it changes), its parts and the escape-hatch patches of its Deployment.
+   * (the same object until it changes) and its parts; the rest are facts fixed at construction.
    */
   private validateStorage(): string[] {
     const storage: Obj | undefined = this.registry.configValue('storage');
     const parts = this.registry.parts.length;
-    const patches: number | undefined = (ApiObject.of(this.registry.deployment) as any).patches?.length;
     const last = this.storageChecked;
-    if (last && last.storage === storage && last.parts === parts && patches !== undefined && last.patches === patches) return last.problems;
+    if (last && last.storage === storage && last.parts === parts) return last.problems;
     const problems = this.storageProblems(storage ?? {});
-    this.storageChecked = { storage, parts, patches, problems };
+    this.storageChecked = { storage, parts, problems };
     return problems;
   }
 
@@ -298,7 +295,7 @@ export class GarbageCollection extends RegistryConstruct {
       errors.push(`${this.node.path}: 'registry' is a pull-through cache (PullThroughCache), which removes expired content itself (proxy.ttl); read-only mode does not stop it from storing what it pulls, so a collection could delete a blob it is caching. Drop the GarbageCollection, and set the cache's ttl for how long content is kept`);
     }
     if (!this.props.dryRun) {
-      const after = this.afterCollection(this.registryPodSpec().container);
+      const after = this.afterCollection();
       errors.push(...after.problems);
       if (storage.cache?.blobdescriptor === 'redis' && after.containers.length === 0 && after.problems.length === 0) {
         errors.push(`${this.node.path}: 'registry' uses a redis blob descriptor cache that no RedisBlobDescriptorCache part configures (addConfigSection?), so the job cannot flush it after collection, and a push could skip uploading a blob that is gone. Configure redis with registry.addPart(new RedisBlobDescriptorCache({...})), or use BlobDescriptorCache.INMEMORY or NONE`);
@@ -312,14 +309,6 @@ export class GarbageCollection extends RegistryConstruct {
       errors.push(`${this.node.path}: 'registry' keeps its images on the ReadWriteOncePod claim ${data.claim.name}, which the job's pod cannot mount while the registry runs: use ReadWriteOnce or ReadWriteMany`);
     }
     return errors;
-  }
-
-  /** Whether the data volume can only be mounted on one node, so the job must run beside the registry. */
-  private colocate(pod: Obj, container: Obj, strategy?: string): boolean {
-    const dataVolumes = (container.volumeMounts as Obj[] ?? []).filter((m) => !m.readOnly)
-      .map((m) => (pod.volumes as Obj[] ?? []).find((v) => v.name === m.name))
-      .filter((v) => v?.persistentVolumeClaim);
-    return dataVolumes.length > 0 && strategy === 'Recreate';
   }
 
   /**
@@ -352,42 +341,32 @@ export class GarbageCollection extends RegistryConstruct {
 
   private cronJobSpec(): Obj {
     const labels = this.labels;
-    const { template, pod, container, selector, strategy } = this.registryPodSpec();
-    const colocate = this.colocate(pod, container, strategy);
-    const deploymentName = this.registry.deployment.name;
-    const podLabels = { ...labels };
-    // Labels the storage needs on the pod (workload identity), but never the Deployment's selector.
-    for (const [key, value] of Object.entries<string>(template.metadata?.labels ?? {})) {
-      if (!(key in selector) && !(key in podLabels) && !key.startsWith('app.kubernetes.io/')) podLabels[key] = value;
-    }
-    // Every selector of the window picks registry pods only: never this job's pods, nor another part's.
-    const registryPods: { [key: string]: string } = { ...selector, 'app.kubernetes.io/component': 'registry' };
-    const registrySelector = Object.entries(registryPods).map(([k, v]) => `${k}=${v}`).join(',');
-
-    // The config file the registry serves from (`serve PATH`), which may be rendered by an init container.
-    const configPath = (container.args as string[] ?? [])[(container.args as string[] ?? []).indexOf('serve') + 1] ?? this.registry.version.configPath;
-    const collector: Obj = {
+    // The registry command with the registry container's image, config file (which may be rendered by an init
+    // container), credentials, mounts and user. The collector deletes: it never takes the read-only switch.
+    const pod = this.pod.jobPod({
       name: 'garbage-collect',
-      image: container.image,
-      imagePullPolicy: container.imagePullPolicy,
-      command: container.command,
-      args: [
-        'garbage-collect', configPath,
-        ...(this.props.dryRun ? ['--dry-run'] : []),
-        ...(this.props.deleteUntagged ? ['--delete-untagged'] : []),
-      ],
-      // The collector deletes: it never takes the read-only switch, whatever the window's state.
-      env: (container.env as Obj[] | undefined)?.filter((e) => e.name !== READ_ONLY_ENV),
-      envFrom: container.envFrom,
-      volumeMounts: container.volumeMounts,
-      securityContext: container.securityContext,
-      resources: container.resources,
+      command: 'garbage-collect',
+      flags: [...(this.props.dryRun ? ['--dry-run'] : []), ...(this.props.deleteUntagged ? ['--delete-untagged'] : [])],
+      withoutEnv: [READ_ONLY_ENV],
+    });
+    const collector = pod.command;
+    const container = pod.registryContainer;
+    const deploymentName = this.registry.deployment.name;
+    // Labels the storage needs on the pod (workload identity), but never the registry's own.
+    const podLabels = { ...pod.labels, ...labels };
+    // Every selector of the window picks registry pods only: never this job's pods, nor another part's. The
+    // Deployment's own selector labels in name order (as they are written), then the component.
+    const { ['app.kubernetes.io/component']: component, ...own } = this.registry.selectorLabels;
+    const registryPods: { [key: string]: string } = {
+      ...Object.fromEntries(Object.entries(own).sort(([a], [b]) => a.localeCompare(b))), 'app.kubernetes.io/component': component,
     };
-    if (collector.env?.length === 0) delete collector.env;
+    const registrySelector = Object.entries(registryPods).map(([k, v]) => `${k}=${v}`).join(',');
+    // A volume only one node can mount: the job runs beside the registry pod (which starts on it, Recreate).
+    const colocate = this.registry.dataVolume?.claim !== undefined && this.registry.singleReplicaReason !== undefined;
 
-    const volumes: Obj[] = [...(pod.volumes ?? [])];
+    const volumes: Obj[] = [...pod.volumes];
     // The registry pod's own init containers (such as the one that renders credentials into the config) first.
-    const initContainers: Obj[] = [...(pod.initContainers ?? [])];
+    const initContainers: Obj[] = [...pod.initContainers];
     const containers: Obj[] = [];
     const podAnnotations: { [key: string]: string } = {};
     let podAffinity: Obj | undefined;
@@ -473,7 +452,7 @@ export class GarbageCollection extends RegistryConstruct {
 
     // Where and how the registry's pods run, the job's pod runs too: the registry's node pool, priority and pull
     // secrets (a private mirror of the registry image). Anti-affinity and spread are about registry pods: not copied.
-    const nodeAffinity = pod.affinity?.nodeAffinity;
+    const nodeAffinity = pod.nodeAffinity;
     const affinity = nodeAffinity || podAffinity ? { nodeAffinity, podAffinity } : undefined;
     return {
       schedule: (this.props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '0' })).expressionString,

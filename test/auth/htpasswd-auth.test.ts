@@ -1,7 +1,7 @@
 import * as bcrypt from 'bcryptjs';
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { HtpasswdAuth, HtpasswdUser, RegistryAuth, RegistryDeployment, RegistryVersion, TokenAuth } from '../../src';
+import { HtpasswdAuth, HtpasswdUser, RegistryAuth, RegistryDeployment, RegistryDeploymentProps, RegistryVersion, TokenAuth } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
@@ -235,4 +235,18 @@ test('HtpasswdAuth and TokenAuth have no none(): an open registry is only Regist
   new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
   const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap');
   expect(configMap.data['config.yml']).not.toMatch(/^auth:/m);
+});
+
+describe('htpasswd lines the registry reads as comments', () => {
+  const HASH = '$2y$05$' + 'a'.repeat(53);
+  const make = (props: Partial<RegistryDeploymentProps>) => () => new RegistryDeployment(Testing.chart(), 'Registry', { auth: RegistryAuth.none(), ...props });
+
+  test('fromUsers', () => {
+    expect(make({ auth: HtpasswdAuth.fromUsers({ users: [{ username: '#admin', password: 'secret-password' }] }) }))
+      .toThrow(/^test\/Registry: 'auth.users\[0\].username' \("#admin"\) starts with '#', so the registry reads the line as a comment.*without ':', whitespace, control characters or a leading '#'/);
+  });
+  test('fromEntries', () => {
+    expect(make({ auth: HtpasswdAuth.fromEntries({ entries: [`#admin:${HASH}`] }) }))
+      .toThrow(/^test\/Registry: 'auth.entries\[0\]' must be "username:bcrypt-hash" .* starts with '#'/);
+  });
 });

@@ -110,4 +110,13 @@ describe('TokenAuth', () => {
     }));
     expect(config.auth.token.realm).toBe('derived-from-host');
   });
+
+  test('token auth with an http:// realm is refused unless acknowledged', () => {
+    const chart = Testing.chart();
+    const bundle = TokenAuthFile.fromSecret(kplus.Secret.fromSecretName(chart, 'Certs', 'token-certs'), 'bundle.pem');
+    const props = { realm: 'http://auth.example.com/token', service: 'registry', issuer: 'auth', rootCertBundle: bundle };
+    expect(() => new RegistryDeployment(chart, 'Registry', { auth: new TokenAuth(props) }))
+      .toThrow(/^test\/Registry: 'auth.realm' \("http:\/\/auth.example.com\/token"\) is http:\/\/, so clients would send their credentials .* in clear text: use an https:\/\/ realm, or .* allowInsecureRealm: true/);
+    expect(() => new RegistryDeployment(Testing.chart(), 'Registry', { auth: new TokenAuth({ ...props, allowInsecureRealm: true }) })).not.toThrow();
+  });
 });

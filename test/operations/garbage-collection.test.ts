@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Cron, Duration, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   BlobDescriptorCache, DEFAULT_KUBECTL_IMAGE, DEFAULT_REDIS_IMAGE, GarbageCollection, GarbageCollectionProps, PullThroughCache,
@@ -170,7 +170,7 @@ describe('GarbageCollection', () => {
     expect(s3.deployment.spec.template.spec.affinity).toBeUndefined();
   });
 
-  test('the job pod inherits the registry pod\'s placement, priority and pull secrets, not its anti-affinity', () => {
+  test('the job pod inherits the registry pod\'s placement and priority (props), not its anti-affinity', () => {
     const { pod, deployment } = synth({
       storage: StorageBackend.s3({ bucket: 'images', region: 'us-east-1', credentials: S3Credentials.fromIamRole('arn:aws:iam::123456789012:role/registry') }),
       replicas: 2,
@@ -182,23 +182,52 @@ describe('GarbageCollection', () => {
         nodeAffinity: [kplus.NodeLabelQuery.in('topology.kubernetes.io/zone', ['eu-1a', 'eu-1b'])],
         antiAffinity: PodAntiAffinity.REQUIRED,
       },
-    }, {}, (r) => {
-      // a pull Secret the user manages (the registry has no prop for it: an escape hatch)
-      kplus.Secret.fromSecretName(r, 'MirrorPull', 'mirror-pull');
-      ApiObject.of(r.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', [{ name: 'mirror-pull' }]));
     });
     const registryPod = deployment.spec.template.spec;
     expect(pod.priorityClassName).toBe('infra-critical');
     expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/infra': '' });
     expect(pod.tolerations).toEqual(registryPod.tolerations);
     expect(pod.tolerations.length).toBe(1);
-    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
     expect(pod.affinity).toEqual({ nodeAffinity: registryPod.affinity.nodeAffinity });
     expect(registryPod.affinity.podAntiAffinity).toBeDefined();
     expect(pod.topologySpreadConstraints).toBeUndefined();
   });
 
+  test('the job is built from the registry\'s model: what props, parts and cdk8s-plus calls set reaches it, JSON patches of the Deployment do not', () => {
+    // GIVEN a registry with resources and a part's env (typed), a variable added through cdk8s-plus, and escape hatches
+    // of its Deployment: a pull Secret (no prop for it), the container's pull policy and an extra variable
+    const { pod, byName, deployment, registryContainer } = synth({
+      resources: {
+        cpu: { request: kplus.Cpu.millis(200), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(300), limit: Size.gibibytes(2) },
+      },
+    }, {}, (r) => {
+      r.addPart({ bind: () => ({ name: 'proxy-env', env: { HTTPS_PROXY: kplus.EnvValue.fromValue('http://proxy.internal:3128') } }) });
+      r.container.env.addVariable('GOMAXPROCS', kplus.EnvValue.fromValue('2'));
+      kplus.Secret.fromSecretName(r, 'MirrorPull', 'mirror-pull');
+      const api = ApiObject.of(r.deployment);
+      api.addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', [{ name: 'mirror-pull' }]));
+      api.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/imagePullPolicy', 'Always'));
+      api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env/-', { name: 'PATCHED', value: 'yes' }));
+    });
+    // THEN the registry runs with the patches
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
+    expect(registryContainer.imagePullPolicy).toBe('Always');
+    expect(registryContainer.env).toContainEqual({ name: 'PATCHED', value: 'yes' });
+    const collector = byName('garbage-collect');
+    // AND the collector has what the props, the part and the cdk8s-plus call set
+    expect(collector.resources).toEqual({ requests: { cpu: '200m', memory: '300Mi' }, limits: { cpu: '1', memory: '2048Mi' } });
+    expect(collector.env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy.internal:3128' });
+    expect(collector.env).toContainEqual({ name: 'GOMAXPROCS', value: '2' });
+    // AND none of the patches: a patch of the job's own CronJob is the escape hatch for the job
+    expect(collector.env.map((e: Obj) => e.name)).not.toContain('PATCHED');
+    expect(collector.imagePullPolicy).toBe('IfNotPresent');
+    expect(pod.imagePullSecrets).toBeUndefined();
+  });
+
   test('one collection per registry, in the registry\'s namespace', () => {
+    expect(() => new GarbageCollection(Testing.chart(), 'Loose', { registry: new Chart(Testing.app(), 'x') as any }))
+      .toThrow(/^test\/Loose: 'registry' must be a RegistryDeployment: the job runs its pod's image, config, env and volumes/);
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
     new GarbageCollection(chart, 'GC', { registry });

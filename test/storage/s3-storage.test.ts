@@ -10,6 +10,12 @@ function s3(options: Partial<S3StorageOptions> = {}): StorageBackend {
 }
 
 describe('StorageBackend.s3', () => {
+  test('from JavaScript: without credentials, or without options, the error says what to give', () => {
+    expect(construct(StorageBackend.s3({ bucket: 'images', region: 'us-east-1' } as any)))
+      .toThrow(/^test\/Registry: 'storage.credentials' is required: say how the registry authenticates to the store/);
+    expect(construct(StorageBackend.s3(undefined as any))).toThrow(/^test\/Registry: 'storage' is required: give StorageBackend.s3\(\{ bucket, region, credentials \}\)/);
+  });
+
   describe.each([
     ['2.8', RegistryVersion.V2_8, '/etc/docker/registry/config.yml'],
     ['3.x', RegistryVersion.V3, '/etc/distribution/config.yml'],

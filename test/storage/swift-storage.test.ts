@@ -10,6 +10,11 @@ function swift(options: Partial<SwiftStorageOptions> = {}): StorageBackend {
 }
 
 describe('StorageBackend.swift', () => {
+  test('from JavaScript: without credentials, the error says what to give', () => {
+    expect(construct(StorageBackend.swift({ authUrl: 'https://identity.example.com/v3', container: 'c' } as any), RegistryVersion.V2_8))
+      .toThrow(/^test\/Registry: 'storage.credentials' is required/);
+  });
+
   test('Keystone v2 with tenant (seed 003): every key, credentials from the Secret, registry 2.8 picked', () => {
     const { config, envByName, objects, registry, container } = synthStorage(swift({
       tenantId: '0123456789abcdef',
