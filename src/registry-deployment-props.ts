@@ -159,6 +159,14 @@ export interface RegistryDeploymentProps {
   readonly preStopPause?: Duration;
 
   /**
+   * A Secret of type `kubernetes.io/dockerconfigjson` in the registry's namespace that the kubelet pulls the
+   * registry image with (`imagePullSecrets`), for an image in a private registry or mirror. Jobs that run the
+   * registry image (garbage collection) use it too.
+   * @default - the image is pulled without credentials
+   */
+  readonly imagePullSecret?: kplus.ISecret;
+
+  /**
    * Where the pods run: spread across nodes and zones, anti-affinity, priority class, node selector,
    * tolerations and node affinity.
    * @default - with more than one replica, spread evenly across nodes and zones where possible; otherwise no constraint

@@ -199,6 +199,7 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
       resources: props.resources,
       checksum: () => this.model.checksum(),
       placement: props.placement,
+      imagePullSecret: props.imagePullSecret,
     });
     this.deployment = this.pod.deployment;
     this.container = this.pod.container;

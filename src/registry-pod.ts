@@ -98,6 +98,8 @@ export interface RegistryPodProps {
   readonly checksum: () => string;
   /** Where the pods run (the placement prop), which a job on the storage shares. */
   readonly placement?: PlacementOptions;
+  /** The Secret the kubelet pulls the registry image with (the imagePullSecret prop), which a job shares. */
+  readonly imagePullSecret?: kplus.ISecret;
 }
 
 /**
@@ -155,6 +157,7 @@ export class RegistryPod implements SecretRenderingTarget {
         }),
       serviceAccount: scope.serviceAccount,
       automountServiceAccountToken: false,
+      dockerRegistryAuth: props.imagePullSecret,
       securityContext: {
         ensureNonRoot: true,
         ...idSettings,

@@ -195,7 +195,7 @@ describe('GarbageCollection', () => {
 
   test('the job is built from the registry\'s model: what props, parts and cdk8s-plus calls set reaches it, JSON patches of the Deployment do not', () => {
     // GIVEN a registry with resources and a part's env (typed), a variable added through cdk8s-plus, and escape hatches
-    // of its Deployment: a pull Secret (no prop for it), the container's pull policy and an extra variable
+    // of its Deployment: a pull Secret (the imagePullSecret prop is the typed way), the container's pull policy and an extra variable
     const { pod, byName, deployment, registryContainer } = synth({
       resources: {
         cpu: { request: kplus.Cpu.millis(200), limit: kplus.Cpu.units(1) },
@@ -223,6 +223,12 @@ describe('GarbageCollection', () => {
     expect(collector.env.map((e: Obj) => e.name)).not.toContain('PATCHED');
     expect(collector.imagePullPolicy).toBe('IfNotPresent');
     expect(pod.imagePullSecrets).toBeUndefined();
+  });
+
+  test('the imagePullSecret prop reaches the registry\'s pods and the job\'s (an image in a private mirror)', () => {
+    const { pod, deployment } = synth({ imagePullSecret: kplus.Secret.fromSecretName(Testing.chart(), 'MirrorPull', 'mirror-pull') });
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
+    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
   });
 
   test('one collection per registry, in the registry\'s namespace', () => {
