@@ -19,7 +19,8 @@ export function containerdHostsDirectory(host: NodeRegistryHost): string {
  *
  * A mirror (a host with `upstreamUrl`): `server` is the upstream, which containerd falls back to, and the endpoint is
  * a `[host."..."]` with `capabilities = ["pull", "resolve"]` (a private mirror: trusted to resolve tags, never pushed
- * to). A private registry (no `upstreamUrl`): the endpoint is the `server` itself, with pull, resolve and push. A CA
+ * to). A private registry (no `upstreamUrl`): the endpoint is the `server` (no fallback elsewhere) and its one
+ * `[host."..."]`, with pull, resolve and push (containerd 1.6 needs a `[host]` table in every hosts.toml). A CA
  * is named as `ca = "ca.crt"`, a path relative to the `hosts.toml` (containerd resolves it against the file's
  * directory): `containerdHostsFiles` gives that file too.
  */
@@ -33,7 +34,10 @@ export function containerdHostsToml(host: NodeRegistryHost): string {
     lines.push(`server = ${tomlString(host.upstreamUrl)}`, '', `[host.${tomlString(host.endpoint)}]`,
       '  capabilities = ["pull", "resolve"]', ...tls.map((l) => `  ${l}`));
   } else {
-    lines.push(`server = ${tomlString(host.endpoint)}`, 'capabilities = ["pull", "resolve", "push"]', ...tls);
+    // containerd 1.6 refuses a hosts.toml without a [host] table ("invalid `host` tree"): the endpoint is both the
+    // server (no fallback elsewhere) and the one host, with the same TLS settings.
+    lines.push(`server = ${tomlString(host.endpoint)}`, ...tls, '', `[host.${tomlString(host.endpoint)}]`,
+      '  capabilities = ["pull", "resolve", "push"]', ...tls.map((l) => `  ${l}`));
   }
   return lines.join('\n') + '\n';
 }
