@@ -32,13 +32,16 @@ describe('containerdHostsToml (containerd 1.5+ hosts.toml)', () => {
     expect(files[1].content).toBe(CA.trim() + '\n');
   });
 
-  test('a private https registry with a CA: the endpoint is the server, and takes pushes', () => {
+  test('a private https registry with a CA: the endpoint is the server and its one host (containerd 1.6 needs a [host]), and takes pushes', () => {
     const host = { imageHost: 'registry.example.com', endpoint: 'https://registry.example.com', caCertificate: CA, requiresPullSecret: true };
     expect(containerdHostsToml(host)).toBe([
       '# containerd registry host registry.example.com: rendered by cdk8s-registry, edits are overwritten',
       'server = "https://registry.example.com"',
-      'capabilities = ["pull", "resolve", "push"]',
       'ca = "ca.crt"',
+      '',
+      '[host."https://registry.example.com"]',
+      '  capabilities = ["pull", "resolve", "push"]',
+      '  ca = "ca.crt"',
       '',
     ].join('\n'));
   });
@@ -47,7 +50,9 @@ describe('containerdHostsToml (containerd 1.5+ hosts.toml)', () => {
     expect(containerdHostsToml({ imageHost: 'registry.internal:5000', endpoint: 'http://127.0.0.1:30501' })).toBe([
       '# containerd registry host registry.internal:5000: rendered by cdk8s-registry, edits are overwritten',
       'server = "http://127.0.0.1:30501"',
-      'capabilities = ["pull", "resolve", "push"]',
+      '',
+      '[host."http://127.0.0.1:30501"]',
+      '  capabilities = ["pull", "resolve", "push"]',
       '',
     ].join('\n'));
   });
