@@ -1,4 +1,5 @@
-import { caFileContent, NODE_CA_FILE_NAME, NodeConfigFile, requireValidHost, tomlString } from './node-host-parts';
+import { NODE_CA_FILE_NAME, NodeConfigFile } from './node-config-file';
+import { caFileContent, requireValidHost, tomlString } from './node-host-parts';
 import { NodeRegistryHost } from './node-registry-host';
 
 /** Where containerd's CRI plugin reads registry hosts from, as most distributions set `config_path` (no leading `/`). */

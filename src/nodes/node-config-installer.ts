@@ -107,7 +107,7 @@ function quote(text: string): string {
  * The init container's script: each file is copied from the ConfigMap into the node's directory under a temporary
  * name and renamed into place, so a runtime never reads half a file.
  */
-export function installScript(entries: NodeConfigInstallerEntry[]): string {
+function installScript(entries: NodeConfigInstallerEntry[]): string {
   return [
     'set -eu',
     `install_file() { d="${HOST_ROOT}/$(dirname "$2")"; t="$d/.$(basename "$2").tmp"; mkdir -p "$d"; cp "${CONFIG_MOUNT}/$1" "$t"; chmod 0644 "$t"; mv -f "$t" "${HOST_ROOT}/$2"; echo "installed /$2"; }`,
@@ -116,7 +116,7 @@ export function installScript(entries: NodeConfigInstallerEntry[]): string {
 }
 
 /** The node directories the files go to, each mounted once (the shortest that covers them). */
-export function hostDirectories(entries: NodeConfigInstallerEntry[]): string[] {
+function hostDirectories(entries: NodeConfigInstallerEntry[]): string[] {
   const roots = ['etc/containerd/certs.d', 'etc/containers/registries.conf.d', 'etc/containers/certs.d'];
   const used = roots.filter((root) => entries.some((e) => e.path.startsWith(`${root}/`)));
   const stray = entries.find((e) => !roots.some((root) => e.path.startsWith(`${root}/`)));

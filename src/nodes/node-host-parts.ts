@@ -1,17 +1,6 @@
 import { X509Certificate } from 'crypto';
 import { NodeRegistryHost } from './node-registry-host';
 
-/** A file of the node-side configuration: its path on the node (relative to `/`) and its text. */
-export interface NodeConfigFile {
-  /** The path on the node, without the leading `/`, such as `etc/containerd/certs.d/docker.io/hosts.toml`. */
-  readonly path: string;
-  /** The file's text (UTF-8). */
-  readonly content: string;
-}
-
-/** The name of the CA file written beside `hosts.toml` and in `/etc/containers/certs.d/<host:port>/`. */
-export const NODE_CA_FILE_NAME = 'ca.crt';
-
 /** A host name or IPv4 address, lower case: DNS labels separated by dots (`localhost`, `docker.io`, `10.0.0.5`). */
 const HOST = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
 const PORT = '[1-9][0-9]{0,4}';

@@ -4,8 +4,9 @@ import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { containerdHostsFiles } from './containerd-hosts';
+import { NodeConfigFile } from './node-config-file';
 import { NodeConfigInstaller, NodeConfigInstallerEntry } from './node-config-installer';
-import { endpointParts, NodeConfigFile, nodeHostProblem } from './node-host-parts';
+import { endpointParts, nodeHostProblem } from './node-host-parts';
 import { INodeRegistrySource, NodeRegistryHost } from './node-registry-host';
 import { containersCertificateFiles, REGISTRIES_CONF_DIRECTORY, registriesConfDropIn } from './registries-conf';
 import { RegistryConstruct } from '../registry-construct';
@@ -203,6 +204,7 @@ export class NodeRegistryConfig extends RegistryConstruct {
       const key = nodeFileKey(file.path);
       const clash = keys.get(key);
       if (clash !== undefined) throw propError(this, 'sources', `files ${clash} and ${file.path} have one ConfigMap key (${key}): rename one of the hosts`);
+      if (key.length > 253) throw propError(this, 'sources', `file ${file.path} would have a ConfigMap key of ${key.length} characters (at most 253): use a shorter image host`);
       keys.set(key, file.path);
       return { key, path: file.path };
     });

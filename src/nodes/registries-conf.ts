@@ -1,4 +1,5 @@
-import { caFileContent, endpointParts, NODE_CA_FILE_NAME, NodeConfigFile, requireValidHost, tomlString } from './node-host-parts';
+import { NODE_CA_FILE_NAME, NodeConfigFile } from './node-config-file';
+import { caFileContent, endpointParts, requireValidHost, tomlString } from './node-host-parts';
 import { NodeRegistryHost } from './node-registry-host';
 
 /** Where CRI-O, podman and skopeo read drop-ins of containers-registries.conf(5) from (no leading `/`). */
