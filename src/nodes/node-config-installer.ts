@@ -105,13 +105,22 @@ function quote(text: string): string {
 
 /**
  * The init container's script: each file is copied from the ConfigMap into the node's directory under a temporary
- * name and renamed into place, so a runtime never reads half a file.
+ * name and renamed into place, so a runtime never reads half a file. The paths installed are recorded on the node
+ * (`.cdk8s-registry-<name>.installed` in the first directory); a file the previous run recorded that is no longer in
+ * the list is removed, so a host dropped from the app disappears from the nodes. Other files are never touched.
  */
-function installScript(entries: NodeConfigInstallerEntry[]): string {
+function installScript(name: string, entries: NodeConfigInstallerEntry[], directories: string[]): string {
+  const record = `${HOST_ROOT}/${directories[0]}/.cdk8s-registry-${name}.installed`;
+  const paths = entries.map((e) => quote(e.path)).join(' ');
   return [
     'set -eu',
     `install_file() { d="${HOST_ROOT}/$(dirname "$2")"; t="$d/.$(basename "$2").tmp"; mkdir -p "$d"; cp "${CONFIG_MOUNT}/$1" "$t"; chmod 0644 "$t"; mv -f "$t" "${HOST_ROOT}/$2"; echo "installed /$2"; }`,
+    'remove_stale() { r="$1"; shift; [ -f "$r" ] || return 0; while IFS= read -r p; do keep=no; for n in "$@"; do [ "$n" = "$p" ] && keep=yes; done; '
+      + `if [ "$keep" = no ] && [ -f "${HOST_ROOT}/$p" ]; then rm -f "${HOST_ROOT}/$p"; rmdir "$(dirname "${HOST_ROOT}/$p")" 2>/dev/null || true; echo "removed /$p"; fi; done < "$r"; }`,
     ...entries.map((e) => `install_file ${quote(e.key)} ${quote(e.path)}`),
+    `remove_stale ${quote(record)} ${paths}`,
+    `printf '%s\\n' ${paths} > ${quote(`${record}.tmp`)}`,
+    `mv -f ${quote(`${record}.tmp`)} ${quote(record)}`,
   ].join('\n') + '\n';
 }
 
@@ -152,16 +161,25 @@ class DaemonSetInstaller extends NodeConfigInstaller {
       'app.kubernetes.io/component': context.labels['app.kubernetes.io/component'],
     };
     const dropAll = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true };
+    const namespaced = options.namespace !== undefined ? { namespace: options.namespace } : {};
+    // A ServiceAccount of its own, with no API token: on OpenShift the privileged SCC is granted to it, not to `default`.
+    new ApiObject(scope, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: context.name, labels: context.labels, ...namespaced },
+      automountServiceAccountToken: false,
+    });
     return new ApiObject(scope, 'DaemonSet', {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
-      metadata: { name: context.name, labels: context.labels, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) },
+      metadata: { name: context.name, labels: context.labels, ...namespaced },
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
         template: {
           metadata: { labels: context.labels, annotations: { [NODE_FILES_HASH_ANNOTATION]: context.filesHash } },
           spec: {
+            serviceAccountName: context.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             priorityClassName: 'system-node-critical',
@@ -170,7 +188,7 @@ class DaemonSetInstaller extends NodeConfigInstaller {
             initContainers: [{
               name: 'install',
               image,
-              command: ['sh', '-c', installScript(context.entries)],
+              command: ['sh', '-c', installScript(context.name, context.entries, directories)],
               // Root and privileged: the node's /etc is root's, and SELinux (OpenShift, RHEL) lets only a
               // privileged container write host files.
               securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false, readOnlyRootFilesystem: true },

@@ -121,13 +121,13 @@ function tree(dir: string): { [file: string]: string } {
 
 test('the DaemonSet installer\'s init container copies every file into the node\'s directories, byte-identical', () => {
   const ca = fs.readFileSync(path.join(__dirname, '..', 'nodes', 'fixtures', 'ca.pem'), 'utf-8');
-  const render = (endpoint: string) => {
+  const render = (endpoint: string, withGhcr = true) => {
     const chart = new Chart(Testing.app(), 'nodes', { namespace: 'node-config' });
     const config = new NodeRegistryConfig(chart, 'Nodes', {
       sources: [{
         nodeRegistryHosts: [
           { imageHost: 'docker.io', endpoint, upstreamUrl: 'https://registry-1.docker.io' },
-          { imageHost: 'ghcr.io', endpoint: 'https://mirror.example.com:8443', upstreamUrl: 'https://ghcr.io', caCertificate: ca },
+          ...(withGhcr ? [{ imageHost: 'ghcr.io', endpoint: 'https://mirror.example.com:8443', upstreamUrl: 'https://ghcr.io', caCertificate: ca }] : []),
           { imageHost: 'registry.example.com:5000', endpoint: 'https://registry.example.com:5000', caCertificate: ca },
         ],
       }],
@@ -173,6 +173,10 @@ test('the DaemonSet installer\'s init container copies every file into the node\
       }
     }
     for (const [, target] of mounts) fs.mkdirSync(path.join(rootfs, target), { recursive: true });
+    // the runtime's /dev/null, as in every container
+    fs.mkdirSync(path.join(rootfs, 'dev'));
+    fs.writeFileSync(path.join(rootfs, 'dev', 'null'), '');
+    mounts.push(['/dev/null', '/dev/null', false]);
     const q = (s: string) => `'${s}'`;
     const script = [
       'set -e',
@@ -197,17 +201,25 @@ test('the DaemonSet installer\'s init container copies every file into the node\
   // THEN every file is at its node path with the same bytes, the node's own file is untouched, and nothing else is there
   const expected: { [file: string]: string } = { 'etc/containerd/certs.d/other.example.com/hosts.toml': 'server = "https://other.example.com"\n' };
   for (const file of first.config.files) expected[file.path] = file.content;
+  const record = 'etc/containerd/certs.d/.cdk8s-registry-nodes.installed';
+  expected[record] = first.config.files.map((f) => `${f.path}\n`).join('');
   expect(tree(nodeRoot)).toEqual(expected);
   for (const file of first.config.files) {
     expect(output).toContain(`installed /${file.path}`);
     expect(first.configMap.data[nodeFileKey(file.path)]).toBe(file.content);
   }
 
-  // AND a changed endpoint, installed again (the rollout the hash annotation causes), replaces the files in place
-  const second = render('http://localhost:30600');
+  // AND a changed endpoint, with ghcr.io dropped, installed again (the rollout the hash annotation causes): the files
+  // are replaced in place, ghcr.io's files are removed, the node's own file stays
+  const second = render('http://localhost:30600', false);
   expect(second.daemonSet.spec.template.metadata.annotations).not.toEqual(first.daemonSet.spec.template.metadata.annotations);
-  install(second);
-  for (const file of second.config.files) expected[file.path] = file.content;
-  expect(tree(nodeRoot)).toEqual(expected);
-  expect(expected['etc/containerd/certs.d/docker.io/hosts.toml']).toContain('http://localhost:30600');
+  const again = install(second);
+  const after: { [file: string]: string } = { 'etc/containerd/certs.d/other.example.com/hosts.toml': 'server = "https://other.example.com"\n' };
+  for (const file of second.config.files) after[file.path] = file.content;
+  after[record] = second.config.files.map((f) => `${f.path}\n`).join('');
+  expect(tree(nodeRoot)).toEqual(after);
+  expect(after['etc/containerd/certs.d/docker.io/hosts.toml']).toContain('http://localhost:30600');
+  expect(again).toContain('removed /etc/containerd/certs.d/ghcr.io/hosts.toml');
+  expect(again).toContain('removed /etc/containers/certs.d/mirror.example.com:8443/ca.crt');
+  expect(fs.existsSync(path.join(nodeRoot, 'etc/containerd/certs.d/ghcr.io'))).toBe(false);
 });

@@ -45,7 +45,8 @@ describe('NodeRegistryConfig', () => {
     ]);
     const objects = validateChart(c);
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual([
-      'ImageDigestMirrorSet/-/cluster-mirrors', 'ImageTagMirrorSet/-/cluster-mirrors', 'ConfigMap/node-config/cluster-mirrors', 'DaemonSet/node-config/cluster-mirrors',
+      'ImageDigestMirrorSet/-/cluster-mirrors', 'ImageTagMirrorSet/-/cluster-mirrors', 'ConfigMap/node-config/cluster-mirrors',
+      'ServiceAccount/node-config/cluster-mirrors', 'DaemonSet/node-config/cluster-mirrors',
     ]);
     expect(objects).toMatchSnapshot();
     expect(Testing.synth(c)).toEqual(objects);
@@ -95,8 +96,10 @@ describe('NodeRegistryConfig', () => {
     const c = chart();
     new NodeRegistryConfig(c, 'nodes', { sources: [mirrors], installer: NodeConfigInstaller.daemonSet({ namespace: 'node-installer' }) });
     const objects = validateChart(c);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}`)).toEqual(['ConfigMap/node-installer', 'DaemonSet/node-installer']);
-    expect(objects[1].spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}`)).toEqual(['ConfigMap/node-installer', 'ServiceAccount/node-installer', 'DaemonSet/node-installer']);
+    expect(objects[2].spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(objects[2].spec.template.spec.serviceAccountName).toBe('nodes');
+    expect(objects[1].automountServiceAccountToken).toBe(false);
   });
 
   test('NeverContactSource on the mirror sets; no mirror sets when every host is reached at its own name', () => {
