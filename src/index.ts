@@ -43,3 +43,8 @@ export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';
 export * from './operations/pull-through-cache';
 export * from './nodes/node-registry-host';
+export * from './nodes/node-config-file';
+export * from './nodes/containerd-hosts';
+export * from './nodes/registries-conf';
+export * from './nodes/node-config-installer';
+export * from './nodes/node-registry-config';

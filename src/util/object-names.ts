@@ -6,6 +6,7 @@ import { dns1123LabelProblem, isDns1035Label, isDns1123Label, isDns1123Subdomain
 const CLUSTER_SCOPED_KINDS = new Set([
   'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'IngressClass',
   'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+  'ImageDigestMirrorSet', 'ImageTagMirrorSet',
 ]);
 
 /** The namespace objects created in the chart of `scope` land in, as text ('' when kubectl's default). */

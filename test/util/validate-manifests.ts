@@ -188,6 +188,8 @@ export function manifestErrors(objects: Obj[]): string[] {
       checkServiceMonitor(obj, id, objects, errors);
     } else if (obj.kind === 'PrometheusRule' && obj.apiVersion === 'monitoring.coreos.com/v1') {
       checkPrometheusRule(obj, id, errors);
+    } else if (obj.apiVersion === 'config.openshift.io/v1' && obj.kind in OPENSHIFT_MIRROR_SETS.crds) {
+      checkAgainstSchema(obj, OPENSHIFT_MIRROR_SETS.crds[obj.kind].openAPIV3Schema, id, errors);
     } else {
       const Cls = modelClass(obj.apiVersion, obj.kind);
       if (!Cls) {
@@ -313,10 +315,49 @@ function checkPrometheusRule(obj: Obj, id: string, errors: string[]): void {
   }
 }
 
+/**
+ * OpenShift's published schemas of ImageDigestMirrorSet and ImageTagMirrorSet (the `openAPIV3Schema` of their CRDs,
+ * vendored from openshift/api: the file names its commit).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OPENSHIFT_MIRROR_SETS: { crds: { [kind: string]: { openAPIV3Schema: Obj } } } = require('./openshift-mirror-sets.schema.json');
+
+/**
+ * Checks `value` against a CRD's structural schema as the API server does (the keywords these schemas use: type,
+ * properties, required, items, enum, pattern, x-kubernetes-list-type set). A field the schema does not declare is an
+ * error: the API server would drop it silently.
+ */
+export function checkAgainstSchema(value: any, schema: Obj, at: string, errors: string[]): void {
+  if (value === undefined || value === null) return;
+  const type = schema.type;
+  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+  if (type !== undefined && actual !== type && !(type === 'number' && actual === 'integer')) {
+    errors.push(`${at} must be of type ${type}, got ${actual}`);
+    return;
+  }
+  if (schema.enum && !schema.enum.includes(value)) errors.push(`${at} (${JSON.stringify(value)}) must be one of ${schema.enum.join(', ')}`);
+  if (schema.pattern && typeof value === 'string' && !new RegExp(schema.pattern).test(value)) errors.push(`${at} (${JSON.stringify(value)}) does not match ${schema.pattern}`);
+  if (type === 'object' && schema.properties) {
+    for (const key of schema.required ?? []) if (!(key in value)) errors.push(`${at}/${key} is required`);
+    for (const [key, inner] of Object.entries(value)) {
+      const sub = schema.properties[key];
+      if (!sub) errors.push(`${at}/${key} is not a field of the schema`);
+      else checkAgainstSchema(inner, sub, `${at}/${key}`, errors);
+    }
+  }
+  if (type === 'array') {
+    if (schema['x-kubernetes-list-type'] === 'set' && new Set(value.map((v: any) => JSON.stringify(v))).size !== value.length) {
+      errors.push(`${at} is a set: its items must be distinct`);
+    }
+    if (schema.items) value.forEach((item: any, i: number) => checkAgainstSchema(item, schema.items, `${at}/${i}`, errors));
+  }
+}
+
 /** Synthesizes `chart` and throws with every problem found; returns the objects. */
 /** Kinds without a namespace. */
 const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PersistentVolume', 'IngressClass',
-  'PriorityClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+  'PriorityClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+  'ImageDigestMirrorSet', 'ImageTagMirrorSet']);
 
 export function validateChart(chart: Chart): Obj[] {
   const objects = Testing.synth(chart);
