@@ -26,6 +26,7 @@ export * from './auth/token-auth';
 export * from './expose/elb-tls-service';
 export * from './expose/registry-ingress';
 export * from './expose/registry-route';
+export * from './expose/registry-node-port';
 export * from './expose/registry-way-in-base';
 export * from './registry-deployment-props';
 export * from './registry-deployment';
