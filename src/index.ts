@@ -44,3 +44,6 @@ export * from './operations/redis-blob-descriptor-cache';
 export * from './operations/notifications';
 export * from './operations/pull-through-cache';
 export * from './nodes/node-registry-host';
+export * from './mirrors/mirror-upstream';
+export * from './mirrors/mirror-node-access';
+export * from './mirrors/registry-mirror-set';
