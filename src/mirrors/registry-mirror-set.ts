@@ -66,6 +66,12 @@ export interface RegistryMirrorSetProps {
   readonly resources?: kplus.ContainerResources;
 
   /**
+   * Serve Prometheus metrics on each mirror's debug port (add a `RegistryMetrics` per mirror, from `registries`).
+   * @default false
+   */
+  readonly metrics?: boolean;
+
+  /**
    * The cluster flavour.
    * @default Platform.KUBERNETES
    */
@@ -136,6 +142,7 @@ export class RegistryMirrorSet extends RegistryConstruct implements INodeRegistr
         image: props.image,
         resources: props.resources,
         platform: props.platform,
+        metrics: props.metrics,
       });
       registry.addPart(new PullThroughCache({
         remoteUrl: upstream.remoteUrl,
