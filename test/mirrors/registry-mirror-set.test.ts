@@ -125,7 +125,7 @@ describe('RegistryMirrorSet', () => {
   test('an upstream of its own, on a port', () => {
     const { chart, set } = build({ upstreams: [MirrorUpstream.of({ imageHost: 'registry.example.com:5000', remoteUrl: 'https://registry.example.com:5000' })], name: 'cache' });
     const objects = validateChart(chart);
-    expect(objects.find((o) => o.kind === 'Deployment').metadata.name).toBe('cache-registry-example-com-5000');
+    expect(objects.find((o) => o.kind === 'Deployment')!.metadata.name).toBe('cache-registry-example-com-5000');
     expect(set.nodeRegistryHosts).toEqual([{ imageHost: 'registry.example.com:5000', endpoint: 'http://localhost:30500', upstreamUrl: 'https://registry.example.com:5000' }]);
   });
 
@@ -142,7 +142,7 @@ describe('RegistryMirrorSet', () => {
       nodeAccess: MirrorNodeAccess.loadBalancer({ hostSuffix: 'mirrors.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012', internal: true }),
       upstreams: [MirrorUpstream.k8s()],
     });
-    expect(validateChart(lb.chart).find((o) => o.spec?.type === 'LoadBalancer').metadata.name).toBe('mirrors-registry-k8s-io-lb');
+    expect(validateChart(lb.chart).find((o) => o.spec?.type === 'LoadBalancer')!.metadata.name).toBe('mirrors-registry-k8s-io-lb');
     expect(lb.set.nodeRegistryHosts[0].endpoint).toBe('https://registry-k8s-io.mirrors.example.com');
   });
 });
