@@ -131,8 +131,8 @@ describe('the README, for users', () => {
   });
 
   test('links every guide in docs/, or a guide that links it (every guide is reachable from the README)', () => {
-    const linked = links(README).map((l) => resolveLink('README.md', l).file);
-    const reachable = new Set(linked);
+    const linked = links(README).map((l) => resolveLink('README.md', l).file).filter((f): f is string => f !== undefined);
+    const reachable = new Set<string | undefined>(linked);
     for (const guide of linked.filter((file) => GUIDES.includes(file))) {
       for (const l of links(read(guide))) reachable.add(resolveLink(guide, l).file);
     }

@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { RegistryWayInBase } from './registry-way-in-base';
 import { propError, requireCidrs, requireDns1035Label, requireHostname, requireOneOf, wholeSeconds } from '../util/validation';
 

@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { RegistryWayInBase } from './registry-way-in-base';
 import { requireSecretName } from '../util/secret-env';
 import { propError, requireDns1123Subdomain, requireHostname, wholeSeconds } from '../util/validation';

@@ -1,9 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { Platform } from '../platform';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
-import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { RegistryWayInBase } from './registry-way-in-base';
 import { propError, requireDns1123Subdomain, requireHostname, wholeSeconds } from '../util/validation';
 

@@ -133,7 +133,8 @@ export abstract class MirrorNodeAccess {
    * @param index its place in the upstreams
    * @param count the number of upstreams
    */
-  public abstract bind(scope: Construct, registry: RegistryDeployment, upstream: MirrorUpstream, index: number, count: number): MirrorNodeAccessBinding;
+  public abstract bind(scope: Construct, registry: RegistryDeployment, upstream: MirrorUpstream, index: number,
+    count: number): MirrorNodeAccessBinding;
 }
 
 class NodePortAccess extends MirrorNodeAccess {
@@ -183,7 +184,11 @@ class LoadBalancerAccess extends MirrorNodeAccess {
     requireHostname(scope, 'nodeAccess.hostSuffix', this.options?.hostSuffix, 'mirrors.example.com');
     const hostname = `${upstream.slug}.${this.options.hostSuffix}`;
     const wayIn = new ElbTlsService(scope, `${upstream.slug}-lb`, {
-      registry, hostname, certificateArn: this.options.certificateArn, internal: this.options.internal, loadBalancerType: this.options.loadBalancerType,
+      registry,
+      hostname,
+      certificateArn: this.options.certificateArn,
+      internal: this.options.internal,
+      loadBalancerType: this.options.loadBalancerType,
     });
     return { wayIn, endpoint: wayIn.url };
   }

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { S3Credentials, S3Storage } from './s3-storage';
 import { keyPrefix } from './object-store-validation';
+import { S3Credentials, S3Storage } from './s3-storage';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { parseEndpoint, propError, requireProp } from '../util/validation';
 

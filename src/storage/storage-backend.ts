@@ -2,7 +2,6 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { RegistryVersion } from '../config/registry-version';
 import { RegistryMount } from '../registry-mount';
-import { propError } from '../util/validation';
 
 /**
  * What a storage backend is told when it is bound to a registry.
@@ -248,3 +247,4 @@ import { SwiftStorage, SwiftStorageOptions } from './swift-storage';
 import { AzureStorage, AzureStorageOptions } from './azure-storage';
 import { GcsStorage, GcsStorageOptions } from './gcs-storage';
 import { OssStorage, OssStorageOptions } from './oss-storage';
+import { propError } from '../util/validation';

@@ -14,8 +14,8 @@ import {
   SwiftServer, textOutsideSecrets,
 } from './harness';
 import {
-  HtpasswdAuth, MirrorNodeAccess, MirrorUpstream, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryMirrorSet, RegistryVersion, S3Credentials,
-  StorageBackend,
+  HtpasswdAuth, MirrorNodeAccess, MirrorUpstream, RegistryAuth, RegistryDeployment, RegistryFeature, RegistryMirrorSet, RegistryVersion,
+  S3Credentials, StorageBackend,
 } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
@@ -56,7 +56,8 @@ async function cached(bucket: string, slug: string, blobsToo: boolean): Promise<
   let keys: string[] = [];
   for (let i = 0; i < 100; i++) {
     keys = await swift.listObjects(bucket);
-    if (keys.includes(tag) && (!blobsToo || (keys.filter((k) => blobs.test(k)).length >= 2 && keys.filter((k) => links.test(k)).length >= 2))) return keys;
+    const stored = keys.filter((k) => blobs.test(k)).length >= 2 && keys.filter((k) => links.test(k)).length >= 2;
+    if (keys.includes(tag) && (!blobsToo || stored)) return keys;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`mirror ${slug} did not store the image under cache/${slug}/ in 20 s: ${JSON.stringify(keys)}`);
@@ -96,11 +97,19 @@ describeVersions(e2eVersions({ driver: 's3' }), (v) => {
       allowInsecureRemote: true, // the loopback upstream speaks http
     });
     const set = new RegistryMirrorSet(chart, 'Mirrors', {
-      upstreams: [MirrorUpstream.dockerHub(credentials), MirrorUpstream.ghcr(credentials), MirrorUpstream.quay(credentials), MirrorUpstream.k8s(credentials), own],
+      upstreams: [
+        MirrorUpstream.dockerHub(credentials), MirrorUpstream.ghcr(credentials), MirrorUpstream.quay(credentials),
+        MirrorUpstream.k8s(credentials), own,
+      ],
       version: v.version,
       ttl: v.version.supports(RegistryFeature.PROXY_TTL) ? Duration.hours(24) : undefined,
       storage: StorageBackend.s3({
-        bucket, region: 'us-east-1', regionEndpoint: swift.url, secure: false, v4auth: true, rootDirectory: '/cache',
+        bucket,
+        region: 'us-east-1',
+        regionEndpoint: swift.url,
+        secure: false,
+        v4auth: true,
+        rootDirectory: '/cache',
         credentials: S3Credentials.fromSecret(kplus.Secret.fromSecretName(chart, 'Keys', 's3-keys')),
       }),
       nodeAccess: MirrorNodeAccess.nodePorts({ firstPort: 31000, publicAccess: false }),

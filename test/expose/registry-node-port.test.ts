@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import {
-  ElbTlsService, HtpasswdAuth, RegistryAuth, RegistryDeployment, RegistryIngress, RegistryNetworkPolicy, RegistryNodePort, RegistryNodePortProps, RegistryRoute,
-  Platform,
+  ElbTlsService, HtpasswdAuth, Platform, RegistryAuth, RegistryDeployment, RegistryIngress, RegistryNetworkPolicy, RegistryNodePort,
+  RegistryNodePortProps, RegistryRoute,
 } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
