@@ -146,3 +146,15 @@ describe('RegistryMirrorSet', () => {
     expect(lb.set.nodeRegistryHosts[0].endpoint).toBe('https://registry-k8s-io.mirrors.example.com');
   });
 });
+
+test('renames move nothing: other chart and construct ids give the same objects, byte for byte', () => {
+  const synthIn = (chartId: string, setId: string) => {
+    const chart = new Chart(Testing.app(), chartId, { namespace: 'registry-mirrors' });
+    new RegistryMirrorSet(chart, setId, { upstreams: [MirrorUpstream.dockerHub(), MirrorUpstream.k8s()] });
+    return validateChart(chart).map((o) => YAML.stringify(o)).sort();
+  };
+  const before = synthIn('mirrors', 'Mirrors');
+  const after = synthIn('zq-nodes', 'ZqCaches');
+  expect(after).toEqual(before);
+  expect(after.join('\n').toLowerCase()).not.toContain('zq');
+});
