@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import type { AuthBinding } from './auth/registry-auth';
 import { ExposeOptions, RegistryAutoscaling, RegistryWayIn } from './registry';
 import type { RegistryDeploymentProps } from './registry-deployment-props';
+import type { PartPublicExposure } from './registry-part';
 import { propError } from './util/validation';
 
 /**
@@ -16,6 +17,12 @@ export class RegistryAttachments {
   public scaling?: RegistryAutoscaling;
   /** The ways in, in order. */
   public readonly waysIn: RegistryWayIn[] = [];
+
+  /** Public ways in to the open registry without the registry's own consent, decided at synth (parts may follow). */
+  private readonly openPublicWaysIn: IConstruct[] = [];
+
+  /** What the parts said about public exposure (`RegistryContribution.publicExposure`), in order. */
+  private readonly exposures: { readonly part: string; readonly exposure: PartPublicExposure }[] = [];
 
   private readonly context: {
     readonly registry: IConstruct;
@@ -39,6 +46,12 @@ export class RegistryAttachments {
       openWithoutConsent: !auth.method && !auth.publicAccessAllowed,
       deleteEnabled: !!props.storageOptions?.deleteEnabled,
     };
+    registry.node.addValidation({ validate: () => this.exposureProblems() });
+  }
+
+  /** Records what a part changes about public exposure of the open registry (its `publicExposure`). */
+  public addPartExposure(part: string, exposure: PartPublicExposure): void {
+    this.exposures.push({ part, exposure });
   }
 
   /** See `RegistryDeployment.useDisruptionBudget`. */
@@ -78,11 +91,34 @@ export class RegistryAttachments {
       throw propError(wayIn, 'registry', `(${registry.node.path}) is in namespace ${here ?? '(none: the kubectl default)'}, but this way in is in `
         + `${there ?? '(none: the kubectl default)'}: a Service, Ingress or Route only reaches pods of its own namespace. Create the way in in the registry's chart`);
     }
-    if (options.publicAccess && this.context.openWithoutConsent) {
-      const deletes = this.context.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
-      throw propError(wayIn, 'registry', `(${registry.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
-        + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })');
-    }
+    // Decided at synth: a part added after the way in (a PullThroughCache) changes what the exposure risks.
+    if (options.publicAccess && this.context.openWithoutConsent) this.openPublicWaysIn.push(wayIn);
     this.waysIn.push({ construct: wayIn, kind: options.kind });
+  }
+
+  /**
+   * Public ways in to the open registry (no auth, no `allowPublicAccess`), each refused with the true risk: anyone's
+   * pushes for a registry that takes them; for one whose parts refuse every push (a pull-through cache), only a risk
+   * a part names and the user did not acknowledge (the cache's upstream credentials).
+   */
+  private exposureProblems(): string[] {
+    const registry = this.context.registry;
+    const readOnly = this.exposures.some((e) => e.exposure.refusesPushes);
+    const problems: string[] = [];
+    for (const wayIn of this.openPublicWaysIn) {
+      if (!readOnly) {
+        const deletes = this.context.deleteEnabled ? ', overwrite and delete' : ' and overwrite';
+        problems.push(propError(wayIn, 'registry', `(${registry.node.path}) has no authentication (RegistryAuth.none()): through this public way in anyone could push${deletes} `
+          + 'images. Give the registry an auth method (HtpasswdAuth, TokenAuth), or acknowledge it with RegistryAuth.none({ allowPublicAccess: true })').message);
+        continue;
+      }
+      for (const { part, exposure } of this.exposures) {
+        if (exposure.risk === undefined || exposure.riskAcknowledged) continue;
+        problems.push(propError(wayIn, 'registry', `(${registry.node.path}) has no authentication (RegistryAuth.none()) and its ${part} refuses every push, but through this `
+          + `public way in ${exposure.risk}. Acknowledge it with ${exposure.acknowledgeWith ?? 'RegistryAuth.none({ allowPublicAccess: true })'}, `
+          + 'give the registry an auth method (HtpasswdAuth, TokenAuth), or make the way in private').message);
+      }
+    }
+    return problems;
   }
 }

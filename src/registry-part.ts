@@ -43,6 +43,40 @@ export interface RegistryContribution {
    * @default - none
    */
   readonly podAnnotations?: { [name: string]: string };
+
+  /**
+   * What the part changes about exposing an open registry (`RegistryAuth.none()`) through a public way in: a
+   * pull-through cache refuses every push, so the push refusal does not apply, but it may carry a risk of its own.
+   * @default - nothing changes: an open registry behind a public way in takes anyone's pushes
+   */
+  readonly publicExposure?: PartPublicExposure;
+}
+
+/**
+ * What a part changes about exposing an open registry publicly (`RegistryContribution.publicExposure`).
+ */
+export interface PartPublicExposure {
+  /** Whether the part makes the registry refuse every push and delete from clients (a pull-through cache). */
+  readonly refusesPushes: boolean;
+
+  /**
+   * What anyone who reaches the open registry could do through the part, for the error that refuses a public way
+   * in without an acknowledgement (`anyone who reaches it pulls through your upstream credentials ...`).
+   * @default - no risk beyond reading what the registry serves
+   */
+  readonly risk?: string;
+
+  /**
+   * Whether the user acknowledged `risk`.
+   * @default false
+   */
+  readonly riskAcknowledged?: boolean;
+
+  /**
+   * How to acknowledge `risk`, for the error message (`allowPublicPullThrough: true on the PullThroughCache`).
+   * @default - no acknowledgement is offered
+   */
+  readonly acknowledgeWith?: string;
 }
 
 /**

@@ -86,6 +86,8 @@ export enum WayInKind {
   ROUTE = 'route',
   /** An AWS load balancer: connections come from the nodes or the load balancer. */
   LOAD_BALANCER = 'load-balancer',
+  /** A NodePort Service: kube-proxy on every node forwards, from the node's own address. */
+  NODE_PORT = 'node-port',
 }
 
 /** A way in declared for a registry (`RegistryDeployment.exposeThrough`). */

@@ -79,24 +79,33 @@ describe('the ways in: admitted by the registry, recorded in order', () => {
       .toThrow(/^ways\/In: 'registry' \(reg\/Registry\) is in namespace registry, but this way in is in ingress/);
   });
 
-  test('an open registry behind a public way in needs a named acknowledgement', () => {
+  test('an open registry behind a public way in needs a named acknowledgement (decided at synth, once every part is known)', () => {
     const chart = Testing.chart();
     const open = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none(), storageOptions: { deleteEnabled: true } });
-    expect(() => new ElbTlsService(chart, 'Lb', { registry: open, certificateArn: ARN, hostname: 'registry.example.com' }))
-      .toThrow(/^test\/Lb: 'registry' \(test\/Registry\) has no authentication \(RegistryAuth.none\(\)\): through this public way in anyone could push, overwrite and delete images.*RegistryAuth.none\(\{ allowPublicAccess: true \}\)/);
+    new ElbTlsService(chart, 'Lb', { registry: open, certificateArn: ARN, hostname: 'registry.example.com' });
+    expect(() => Testing.synth(chart))
+      .toThrow(/test\/Lb: 'registry' \(test\/Registry\) has no authentication \(RegistryAuth.none\(\)\): through this public way in anyone could push, overwrite and delete images.*RegistryAuth.none\(\{ allowPublicAccess: true \}\)/);
     // an internal load balancer is no public way in
-    expect(() => new ElbTlsService(chart, 'Internal', { registry: open, certificateArn: ARN, hostname: 'registry.example.com', internal: true })).not.toThrow();
+    const internal = Testing.chart();
+    const open2 = new RegistryDeployment(internal, 'Registry', { auth: RegistryAuth.none(), storageOptions: { deleteEnabled: true } });
+    new ElbTlsService(internal, 'Internal', { registry: open2, certificateArn: ARN, hostname: 'registry.example.com', internal: true });
+    expect(() => Testing.synth(internal)).not.toThrow();
     const acknowledged = Testing.chart();
     const ok = new RegistryDeployment(acknowledged, 'Registry', { auth: RegistryAuth.none({ allowPublicAccess: true }) });
-    expect(() => new RegistryIngress(acknowledged, 'In', { registry: ok, host: 'registry.example.com' })).not.toThrow();
+    new RegistryIngress(acknowledged, 'In', { registry: ok, host: 'registry.example.com' });
+    expect(() => Testing.synth(acknowledged)).not.toThrow();
   });
 
   test('an open registry that cannot delete is said to be overwritable, not deletable', () => {
     const chart = Testing.chart();
     const open = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
-    expect(() => open.exposeThrough(new Construct(chart, 'Way'), { kind: WayInKind.INGRESS, publicAccess: true }))
-      .toThrow(/^test\/Way: 'registry' \(test\/Registry\) has no authentication \(RegistryAuth.none\(\)\): through this public way in anyone could push and overwrite images/);
-    open.exposeThrough(new Construct(chart, 'Internal'), { kind: WayInKind.LOAD_BALANCER, publicAccess: false });
-    expect(open.waysIn.map((w) => w.construct.node.id)).toEqual(['Internal']);
+    open.exposeThrough(new Construct(chart, 'Way'), { kind: WayInKind.INGRESS, publicAccess: true });
+    expect(() => Testing.synth(chart))
+      .toThrow(/test\/Way: 'registry' \(test\/Registry\) has no authentication \(RegistryAuth.none\(\)\): through this public way in anyone could push and overwrite images/);
+    const internal = Testing.chart();
+    const open2 = new RegistryDeployment(internal, 'Registry', { auth: RegistryAuth.none() });
+    open2.exposeThrough(new Construct(internal, 'Internal'), { kind: WayInKind.LOAD_BALANCER, publicAccess: false });
+    expect(open2.waysIn.map((w) => w.construct.node.id)).toEqual(['Internal']);
+    expect(() => Testing.synth(internal)).not.toThrow();
   });
 });

@@ -9,7 +9,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   ElbTlsService, GarbageCollection, HtpasswdAuth, Platform, RegistryAutoscaler, RegistryDeployment, RegistryDisruptionBudget, RegistryIngress,
-  RegistryAlerts, RegistryIngressTls, RegistryMetrics, RegistryNetworkPolicy, RegistryRoute, S3Credentials, StorageBackend,
+  RegistryAlerts, RegistryIngressTls, RegistryMetrics, RegistryNodePort, RegistryNetworkPolicy, RegistryRoute, S3Credentials, StorageBackend,
 } from '../src';
 import { manifestErrors, validateChart } from './util/validate-manifests';
 
@@ -33,6 +33,7 @@ interface Layout {
     readonly gc: string;
     readonly route: string;
     readonly alerts: string;
+    readonly nodePort: string;
   };
 }
 
@@ -56,6 +57,7 @@ function buildApp(layout: Layout, platform: Platform): Obj[] {
     new RegistryNetworkPolicy(partsChart, ids.policy, { registry, allowFromNamespaces: ['ci'] });
   } else {
     new ElbTlsService(partsChart, ids.lb, { registry, hostname: 'registry.example.com', certificateArn });
+    new RegistryNodePort(partsChart, ids.nodePort, { registry, nodePort: 30500 });
     new RegistryIngress(partsChart, ids.ingress, {
       registry, host: 'registry.example.com', tls: RegistryIngressTls.certManagerClusterIssuer('letsencrypt'),
     });
@@ -97,6 +99,7 @@ const ORIGINAL: Layout = {
     gc: 'GarbageCollection',
     route: 'Route',
     alerts: 'Alerts',
+    nodePort: 'NodePort',
   },
 };
 
@@ -114,6 +117,7 @@ const RENAMED: Layout = {
     gc: 'ZqSweep',
     route: 'ZqRoute',
     alerts: 'ZqPagers',
+    nodePort: 'ZqNodes',
   },
 };
 
@@ -138,7 +142,7 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'ServiceAccount/registry', 'ServiceMonitor/registry',
       'PrometheusRule/registry', 'ConfigMap/registry-dashboard',
       'CronJob/registry-gc', 'Role/registry-gc', 'RoleBinding/registry-gc', 'ServiceAccount/registry-gc',
-      ...(platform === Platform.OPENSHIFT ? ['Route/registry'] : ['Ingress/registry', 'Service/registry-lb']),
+      ...(platform === Platform.OPENSHIFT ? ['Route/registry'] : ['Ingress/registry', 'Service/registry-lb', 'Service/registry-node-port']),
     ].sort();
     expect(names).toEqual(expected);
     const components = Object.fromEntries(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === 'registry')
@@ -157,7 +161,7 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'Role/registry-gc': 'garbage-collection',
       'RoleBinding/registry-gc': 'garbage-collection',
       'ServiceAccount/registry-gc': 'garbage-collection',
-      ...(platform === Platform.OPENSHIFT ? { 'Route/registry': 'route' } : { 'Ingress/registry': 'ingress', 'Service/registry-lb': 'load-balancer' }),
+      ...(platform === Platform.OPENSHIFT ? { 'Route/registry': 'route' } : { 'Ingress/registry': 'ingress', 'Service/registry-lb': 'load-balancer', 'Service/registry-node-port': 'node-port' }),
     });
   });
 });

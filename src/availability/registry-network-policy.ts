@@ -39,6 +39,7 @@ export interface RegistryNetworkPolicyProps {
 
   /**
    * Address ranges that may reach the registry port: the nodes, or a load balancer's own addresses. Required
+   * when a `RegistryNodePort` exposes the registry (give the nodes' range: kube-proxy forwards from the node), and
    * when an `ElbTlsService` exposes the registry: its connections come from the nodes (a Classic ELB is a proxy,
    * and kube-proxy rewrites the source to a node address under the default `externalTrafficPolicy: Cluster`) or
    * from the load balancer's addresses (an NLB terminating TLS), never from the clients, so give the VPC's
@@ -71,7 +72,8 @@ const OPENSHIFT_INGRESS_POLICY_GROUP = 'policy-group.network.openshift.io/ingres
  * Every way in declared for the registry is admitted or synthesis fails saying what to add: an OpenShift
  * `RegistryRoute`'s router is admitted by its namespace label; a `RegistryIngress` needs
  * `ingressControllerNamespace` (or `allowFromCidrs` for a controller on the host network); an `ElbTlsService`
- * needs `allowFromCidrs` with the nodes' or the load balancer's addresses.
+ * needs `allowFromCidrs` with the nodes' or the load balancer's addresses; a `RegistryNodePort` needs
+ * `allowFromCidrs` with the nodes' addresses.
  */
 export class RegistryNetworkPolicy extends RegistryConstruct {
   /** The NetworkPolicy object. */
@@ -157,6 +159,12 @@ export class RegistryNetworkPolicy extends RegistryConstruct {
           + `whose connections this policy would shut out${admitted()}. They come from the cluster's nodes (a Classic ELB is a proxy, and kube-proxy `
           + 'rewrites the source to a node address under externalTrafficPolicy: Cluster) or from the load balancer\'s own addresses (an NLB terminating TLS), '
           + 'never from the clients: give allowFromCidrs with the VPC\'s range (or the nodes\' and the load balancer subnets\' ranges)').message);
+      }
+      if (way.kind === WayInKind.NODE_PORT && cidrs.length === 0) {
+        problems.push(propError(this, 'allowFromCidrs', `is not given, but the registry is exposed through the NodePort ${way.construct.node.path}, `
+          + `whose connections this policy would shut out${admitted()}. kube-proxy forwards them from the nodes: a runtime pulling through localhost or a `
+          + 'node address arrives from a node address (kube-proxy rewrites the source under externalTrafficPolicy: Cluster), and some CNIs from the '
+          + 'node\'s pod-network address: give allowFromCidrs with the nodes\' range (and the pod network\'s, if your CNI keeps the node\'s own address there)').message);
       }
     }
     return problems;

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
 import { RegistryWayInBase } from './registry-way-in-base';
@@ -108,12 +109,18 @@ export interface ElbTlsServiceProps extends ElbTlsServiceOptions {
  * as seed 001 does: TLS on port 443, the registry's own port behind it. Sets the registry's
  * external URL to `https://<hostname>`.
  */
-export class ElbTlsService extends RegistryWayInBase {
+export class ElbTlsService extends RegistryWayInBase implements INodeRegistrySource {
   /** The LoadBalancer Service. */
   public readonly service: kplus.Service;
 
   /** The URL clients use. */
   public readonly url: string;
+
+  /**
+   * How nodes reach the registry through this way in (`https://HOST`), for node-side configuration: a private
+   * registry, whose pulls need a pull Secret when it has auth. Their runtime must trust the certificate.
+   */
+  public readonly nodeRegistryHosts: NodeRegistryHost[];
 
   public constructor(scope: Construct, id: string, props: ElbTlsServiceProps) {
     super(scope, id, WayInKind.LOAD_BALANCER);
@@ -169,6 +176,7 @@ export class ElbTlsService extends RegistryWayInBase {
       loadBalancerSourceRanges: props.sourceRanges ? [...props.sourceRanges] : undefined,
     });
     this.url = this.publishUrl(registry, hostname);
+    this.nodeRegistryHosts = [this.httpsNodeHost(registry, hostname)];
   }
 }
 

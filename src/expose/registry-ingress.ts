@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
 import { RegistryWayInBase } from './registry-way-in-base';
@@ -147,12 +148,18 @@ export interface RegistryIngressProps extends RegistryIngressOptions {
  * TLS from a Secret or cert-manager, and the proxy settings large layer uploads need.
  * Sets the registry's external URL to `https://<host>`.
  */
-export class RegistryIngress extends RegistryWayInBase {
+export class RegistryIngress extends RegistryWayInBase implements INodeRegistrySource {
   /** The Ingress. */
   public readonly ingress: kplus.Ingress;
 
   /** The URL clients use. */
   public readonly url: string;
+
+  /**
+   * How nodes reach the registry through this way in (`https://HOST`), for node-side configuration: a private
+   * registry, whose pulls need a pull Secret when it has auth. Their runtime must trust the certificate.
+   */
+  public readonly nodeRegistryHosts: NodeRegistryHost[];
 
   public constructor(scope: Construct, id: string, props: RegistryIngressProps) {
     super(scope, id, WayInKind.INGRESS);
@@ -187,5 +194,6 @@ export class RegistryIngress extends RegistryWayInBase {
     });
     this.ingress.addHostRule(host, '/', kplus.IngressBackend.fromService(registry.service, { port: registry.port }), kplus.HttpIngressPathType.PREFIX);
     this.url = this.publishUrl(registry, host);
+    this.nodeRegistryHosts = [this.httpsNodeHost(registry, host)];
   }
 }

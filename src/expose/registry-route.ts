@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { INodeRegistrySource, NodeRegistryHost } from '../nodes/node-registry-host';
 import { Platform } from '../platform';
 import { WayInKind } from '../registry';
 import { RegistryDeployment } from '../registry-deployment';
@@ -162,12 +163,18 @@ export interface RegistryRouteProps extends RegistryRouteOptions {
  * termination and a router timeout long enough for large layers. Sets the registry's external URL
  * to `https://<host>`.
  */
-export class RegistryRoute extends RegistryWayInBase {
+export class RegistryRoute extends RegistryWayInBase implements INodeRegistrySource {
   /** The Route. */
   public readonly route: ApiObject;
 
   /** The URL clients use. */
   public readonly url: string;
+
+  /**
+   * How nodes reach the registry through this way in (`https://HOST`), for node-side configuration: a private
+   * registry, whose pulls need a pull Secret when it has auth. Their runtime must trust the certificate.
+   */
+  public readonly nodeRegistryHosts: NodeRegistryHost[];
 
   public constructor(scope: Construct, id: string, props: RegistryRouteProps) {
     super(scope, id, WayInKind.ROUTE);
@@ -197,5 +204,6 @@ export class RegistryRoute extends RegistryWayInBase {
       },
     });
     this.url = this.publishUrl(registry, host);
+    this.nodeRegistryHosts = [this.httpsNodeHost(registry, host)];
   }
 }

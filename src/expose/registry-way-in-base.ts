@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { NodeRegistryHost } from '../nodes/node-registry-host';
 import { IRegistry, WayInKind } from '../registry';
 import { RegistryConstruct } from '../registry-construct';
 import type { RegistryDeployment } from '../registry-deployment';
@@ -49,5 +50,13 @@ export abstract class RegistryWayInBase extends RegistryConstruct {
     const url = `https://${host}`;
     registry.useExternalUrl(url);
     return url;
+  }
+
+  /**
+   * The registry host as a node's runtime reaches it through an https way in (`RegistryIngress`, `ElbTlsService`,
+   * `RegistryRoute`): a private registry, with no upstream; a pull Secret when the registry has auth.
+   */
+  protected httpsNodeHost(registry: RegistryDeployment, host: string): NodeRegistryHost {
+    return { imageHost: host, endpoint: `https://${host}`, ...(registry.requiresLogin ? { requiresPullSecret: true } : {}) };
   }
 }

@@ -49,6 +49,16 @@ export interface PullThroughCacheProps {
    * @default - the registry's default, 5 minutes
    */
   readonly cacheWriteTimeout?: Duration;
+
+  /**
+   * Acknowledge that this cache, on an open registry (`RegistryAuth.none()`), may be reached through a public way
+   * in (a NodePort, a LoadBalancer that is not internal, an Ingress, a Route) while it logs in to the upstream:
+   * anyone who reaches it then pulls through your upstream credentials and rate limit, and reads whatever private
+   * upstream repositories those credentials see. Without credentials no acknowledgement is needed: a proxy refuses
+   * every push, so an open cache exposes only the upstream's public images.
+   * @default false - with `username` and `password`, a public way in to the open registry is a synth-time error
+   */
+  readonly allowPublicPullThrough?: boolean;
 }
 
 /**
@@ -60,6 +70,9 @@ export interface PullThroughCacheProps {
  * `storage.delete` when content expires (clients still cannot delete). Refused with it, at synth time:
  * `storageOptions.readOnly` (it does not stop the cache from writing or expiring content),
  * `storageOptions.deleteEnabled: false` while content expires, and a `GarbageCollection` of the registry.
+ *
+ * On an open registry (`RegistryAuth.none()`) a public way in is allowed without `allowPublicAccess`, since no one
+ * can push through it; with upstream credentials it needs `allowPublicPullThrough: true` (see there).
  */
 export class PullThroughCache implements IRegistryPart {
   public constructor(private readonly props: PullThroughCacheProps) {
@@ -99,6 +112,16 @@ export class PullThroughCache implements IRegistryPart {
     }
     return {
       name: 'proxy',
+      // A proxy answers every push and delete with UNSUPPORTED: what an open cache exposes is its upstream login.
+      publicExposure: {
+        refusesPushes: true,
+        risk: p.username !== undefined
+          ? `anyone who reaches it pulls through your upstream credentials (${p.username.secret.name}) and rate limit at ${remote.host}, `
+            + 'and reads whatever private upstream repositories those credentials see'
+          : undefined,
+        riskAcknowledged: p.allowPublicPullThrough === true,
+        acknowledgeWith: 'allowPublicPullThrough: true on the PullThroughCache',
+      },
       config: {
         storage: expires ? { delete: { enabled: true } } : undefined,
         proxy: {

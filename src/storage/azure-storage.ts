@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { requireRootDirectory } from './object-store-validation';
+import { requireRootDirectory, keyPrefix } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryFeature, RegistryVersion } from '../config/registry-version';
 import { SecretKeyReference } from '../secret-key-reference';
@@ -352,6 +352,11 @@ export class AzureStorage extends StorageBackend {
 
   public get driver(): string {
     return 'azure';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new AzureStorage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { chunkSizeInRange, requireRootDirectory, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE } from './object-store-validation';
+import { Construct, IConstruct } from 'constructs';
+import { chunkSizeInRange, requireRootDirectory, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE, keyPrefix } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
 import { propError, requireProp } from '../util/validation';
@@ -68,6 +68,11 @@ export class BtpObjectStoreStorage extends StorageBackend {
   public get driver(): string {
     // The GCP and Azure cases fail in bind(); report s3 so the version check passes first.
     return this.options.hyperscaler === BtpHyperscaler.GCP ? 'gcs' : 's3';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new BtpObjectStoreStorage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { filesystemBinding } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { wholeMebibytes } from '../util/validation';
@@ -26,6 +26,11 @@ export class EmptyDirStorage extends StorageBackend {
 
   public get driver(): string {
     return 'filesystem';
+  }
+
+  /** Each registry binds its own emptyDir volume: nothing is shared. */
+  public partition(_scope: IConstruct, _key: string): StorageBackend {
+    return this;
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { filesystemBinding, readWriteOnceReason } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { propError, requireDns1123Subdomain } from '../util/validation';
@@ -32,6 +32,13 @@ export class ExistingClaimStorage extends StorageBackend {
 
   public get driver(): string {
     return 'filesystem';
+  }
+
+  /** Refused: every registry would mount the one claim and write into the same root. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    throw propError(scope, 'storage', `(StorageBackend.existingClaim(${JSON.stringify(this.claimName)})) cannot be shared by several registries: each (${key} included) `
+      + 'would mount the same claim and write into the same root, mixing their repositories (two pull-through caches also overwrite each other\'s '
+      + 'scheduler-state.json). Use StorageBackend.persistentVolumeClaim() (a new claim per registry) or an object store (a key prefix per registry)');
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

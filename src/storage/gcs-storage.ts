@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { requireRootDirectory, sizeInBytes } from './object-store-validation';
+import { requireRootDirectory, sizeInBytes, keyPrefix } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryMount } from '../registry-mount';
 import { secretVolume } from '../util/secret-env';
@@ -162,6 +162,11 @@ export class GcsStorage extends StorageBackend {
 
   public get driver(): string {
     return 'gcs';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new GcsStorage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

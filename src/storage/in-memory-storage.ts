@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 
 /**
@@ -11,6 +11,11 @@ export class InMemoryStorage extends StorageBackend {
 
   public get driver(): string {
     return 'inmemory';
+  }
+
+  /** Each registry binds its own in-memory store: nothing is shared. */
+  public partition(_scope: IConstruct, _key: string): StorageBackend {
+    return this;
   }
 
   public bind(_scope: Construct, _context: StorageBindContext): StorageBinding {

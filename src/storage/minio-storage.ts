@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { keyPrefix } from './object-store-validation';
 import { S3Credentials, S3Storage } from './s3-storage';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { parseEndpoint, propError, requireProp } from '../util/validation';
@@ -54,6 +55,11 @@ export class MinioStorage extends StorageBackend {
 
   public get driver(): string {
     return 's3';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new MinioStorage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {

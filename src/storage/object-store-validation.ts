@@ -18,6 +18,18 @@ export function requireRootDirectory(scope: IConstruct, property: string, value:
   return value;
 }
 
+/**
+ * `root/key` as a key prefix for one of several registries sharing a store (`StorageBackend.partition`): `/key` under
+ * the store's root when no root is given.
+ */
+export function keyPrefix(scope: IConstruct, root: string | undefined, key: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(key)) {
+    throw propError(scope, 'storage', `cannot be split for key ${JSON.stringify(key)}: a key segment is lower-case letters, digits and '-'`);
+  }
+  const base = root === undefined ? '' : requireRootDirectory(scope, 'storage.rootDirectory', root).replace(/\/+$/, '');
+  return `${base}/${key}`;
+}
+
 /** A size in whole bytes, as the drivers' `chunksize` parameters take it. */
 export function sizeInBytes(scope: IConstruct, property: string, size: Size): number {
   if (typeof size === 'number') {

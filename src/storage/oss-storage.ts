@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { chunkSizeInRange, requireRootDirectory } from './object-store-validation';
+import { chunkSizeInRange, requireRootDirectory, keyPrefix } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
 import { propError, requireProp } from '../util/validation';
@@ -125,6 +125,11 @@ export class OssStorage extends StorageBackend {
 
   public get driver(): string {
     return 'oss';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new OssStorage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { filesystemBinding, readWriteOnceReason } from './filesystem-binding';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { propError, requireDns1123Subdomain, wholeGibibytes } from '../util/validation';
@@ -47,6 +47,15 @@ export class PersistentVolumeClaimStorage extends StorageBackend {
 
   public get driver(): string {
     return 'filesystem';
+  }
+
+  /** Each registry gets a claim of its own (`<registry name>-data`), of this size and class. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    if (this.options.claimName !== undefined) {
+      throw propError(scope, 'storage.claimName', `(${JSON.stringify(this.options.claimName)}) would name the claim of every registry sharing this storage (${key} included), `
+        + 'and a namespace holds one claim of a name: leave claimName out, and each registry gets its own claim named after it');
+    }
+    return this;
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {

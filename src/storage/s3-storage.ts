@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import {
   chunkSizeInRange, endpointString, IRSA_ROLE_ANNOTATION, requireRootDirectory, requireS3BucketName, requireS3Region,
-  S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
+  keyPrefix, S3_MAX_CHUNK_SIZE, S3_MIN_CHUNK_SIZE,
 } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { RegistryFeature, RegistryVersion } from '../config/registry-version';
@@ -242,6 +242,11 @@ export class S3Storage extends StorageBackend {
 
   public get driver(): string {
     return 's3';
+  }
+
+  /** The same store with the registry's keys under `<rootDirectory>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new S3Storage({ ...this.options, rootDirectory: keyPrefix(scope, this.options?.rootDirectory, key) });
   }
 
   public bind(scope: Construct, context: StorageBindContext): StorageBinding {

@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { RegistryVersion } from '../config/registry-version';
 import { RegistryMount } from '../registry-mount';
 
@@ -217,6 +217,20 @@ export abstract class StorageBackend {
    * @param scope the registry construct; objects the backend creates (a PVC, a Secret) go under it
    */
   public abstract bind(scope: Construct, context: StorageBindContext): StorageBinding;
+
+  /**
+   * This storage for one of several registries configured alike that must not share their keys, such as the
+   * mirrors of a `RegistryMirrorSet` (two pull-through caches in one root would mix their repositories and overwrite
+   * each other's `scheduler-state.json`). Object stores put the registry's keys under `<rootDirectory>/<key>`; a
+   * backend that makes its own volume for each registry (a new claim, an emptyDir, in memory) is returned as it is.
+   * Refused where neither holds, such as an existing claim that every registry would mount.
+   * @param scope the construct asking, which errors name
+   * @param key the registry's own segment of the key prefix, such as `docker-io`
+   */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    throw propError(scope, 'storage', `(${this.driver}) cannot be split between several registries: it has no key prefix the library can give each of them. `
+      + `Give each registry (${key} included) a storage of its own`);
+  }
 }
 
 // These imports come last: the variants extend StorageBackend, which must be defined first.
@@ -233,3 +247,4 @@ import { SwiftStorage, SwiftStorageOptions } from './swift-storage';
 import { AzureStorage, AzureStorageOptions } from './azure-storage';
 import { GcsStorage, GcsStorageOptions } from './gcs-storage';
 import { OssStorage, OssStorageOptions } from './oss-storage';
+import { propError } from '../util/validation';

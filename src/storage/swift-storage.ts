@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { chunkSizeInRange } from './object-store-validation';
+import { chunkSizeInRange, keyPrefix } from './object-store-validation';
 import { StorageBackend, StorageBindContext, StorageBinding } from './storage-backend';
 import { secretEnv } from '../util/secret-env';
 import { parseEndpoint, propError, requireProp } from '../util/validation';
@@ -182,6 +182,11 @@ export class SwiftStorage extends StorageBackend {
 
   public get driver(): string {
     return 'swift';
+  }
+
+  /** The same store with the registry's keys under `<prefix>/<key>`. */
+  public partition(scope: IConstruct, key: string): StorageBackend {
+    return new SwiftStorage({ ...this.options, prefix: keyPrefix(scope, this.options?.prefix, key) });
   }
 
   public bind(scope: Construct, _context: StorageBindContext): StorageBinding {

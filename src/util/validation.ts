@@ -1,4 +1,4 @@
-import { isIPv6 } from 'net';
+import { isIP, isIPv6 } from 'net';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { IConstruct } from 'constructs';
 // eslint-disable-next-line import/no-cycle
@@ -255,4 +255,14 @@ function wholeUnits(scope: IConstruct, property: string, convert: (opts: { round
     throw propError(scope, property, `(${amount} ${symbol}) must be a whole number of ${units}, at least ${min}, such as Size.gibibytes(10)`);
   }
   return amount;
+}
+
+/** `host` or `host:port`, as image references name a registry. */
+export function isImageHost(value: string): boolean {
+  if (typeof value !== 'string') return false;
+  const m = /^(\[[0-9a-f:.]+\]|[^:/[\]]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return false;
+  const host = m[1].startsWith('[') ? m[1].slice(1, -1) : m[1];
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return false;
+  return m[1].startsWith('[') ? isIP(host) === 6 : (isDns1123Subdomain(host) || isIP(host) === 4);
 }

@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { registryOf, synthConfig, V2_8, V3_0, V3_1 } from './helpers';
-import { Notifications, PullThroughCache, RedisBlobDescriptorCache } from '../../src';
+import { ElbTlsService, Notifications, PullThroughCache, RedisBlobDescriptorCache, RegistryAuth, RegistryDeployment, RegistryIngress } from '../../src';
 import { textOutsideSecrets } from '../e2e/harness/manifests';
 
 describe('PullThroughCache', () => {
@@ -122,5 +122,55 @@ describe('PullThroughCache', () => {
     const custom = registryOf(V3_1);
     custom.registry.addPart({ bind: () => ({ name: 'my-mirror', config: { proxy: { remoteurl: 'https://ghcr.io', ttl: '24h' } } }) });
     expect(() => Testing.synth(custom.chart)).toThrow(/'my-mirror' configures a pull-through cache \(proxy.remoteurl\) with storage deletes disabled: .*ttl \(24h\)/);
+  });
+});
+
+describe('PullThroughCache behind a public way in of an open registry: the true risk', () => {
+  const ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+
+  function exposed(options: { credentials?: boolean; acknowledge?: boolean; wayInFirst?: boolean; cache?: boolean } = {}) {
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { name: 'mirror', auth: RegistryAuth.none() });
+    const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'hub-login');
+    const cache = () => registry.addPart(new PullThroughCache({
+      remoteUrl: 'https://registry-1.docker.io',
+      username: options.credentials ? { secret: hub, key: 'username' } : undefined,
+      password: options.credentials ? { secret: hub, key: 'password' } : undefined,
+      allowPublicPullThrough: options.acknowledge,
+    }));
+    if (options.cache !== false && !options.wayInFirst) cache();
+    new RegistryIngress(chart, 'Ingress', { registry, host: 'mirror.example.com' });
+    if (options.cache !== false && options.wayInFirst) cache();
+    return chart;
+  }
+
+  test('without upstream credentials: allowed without acknowledgement (a proxy refuses every push), whatever the order', () => {
+    expect(() => Testing.synth(exposed())).not.toThrow();
+    expect(() => Testing.synth(exposed({ wayInFirst: true }))).not.toThrow();
+  });
+
+  test('with upstream credentials: refused, naming the real risk, unless acknowledged; added after the way in too', () => {
+    for (const wayInFirst of [false, true]) {
+      expect(() => Testing.synth(exposed({ credentials: true, wayInFirst }))).toThrow(new RegExp(
+        "test/Ingress: 'registry' \\(test/Registry\\) has no authentication \\(RegistryAuth.none\\(\\)\\) and its proxy refuses every push, but through this public way in "
+        + 'anyone who reaches it pulls through your upstream credentials \\(hub-login\\) and rate limit at registry-1.docker.io, and reads whatever private upstream '
+        + 'repositories those credentials see. Acknowledge it with allowPublicPullThrough: true on the PullThroughCache'));
+      expect(() => Testing.synth(exposed({ credentials: true, wayInFirst, acknowledge: true }))).not.toThrow();
+    }
+  });
+
+  test('a registry that takes pushes keeps the push refusal; an internal way in or RegistryAuth.none({ allowPublicAccess }) is no exposure', () => {
+    expect(() => Testing.synth(exposed({ cache: false }))).toThrow(/anyone could push and overwrite images/);
+    const chart = Testing.chart();
+    const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none({ allowPublicAccess: true }) });
+    const hub = kplus.Secret.fromSecretName(chart, 'Hub', 'hub-login');
+    registry.addPart(new PullThroughCache({ remoteUrl: 'https://registry-1.docker.io', username: { secret: hub, key: 'u' }, password: { secret: hub, key: 'p' } }));
+    new ElbTlsService(chart, 'Lb', { registry, hostname: 'mirror.example.com', certificateArn: ARN });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    const internal = Testing.chart();
+    const open = new RegistryDeployment(internal, 'Registry', { auth: RegistryAuth.none() });
+    open.addPart(new PullThroughCache({ remoteUrl: 'https://registry-1.docker.io', username: { secret: hub, key: 'u' }, password: { secret: hub, key: 'p' } }));
+    new ElbTlsService(internal, 'Lb', { registry: open, hostname: 'mirror.example.com', certificateArn: ARN, internal: true });
+    expect(() => Testing.synth(internal)).not.toThrow();
   });
 });
