@@ -32,7 +32,7 @@ const PUBLISHER_PASSWORD = 'publisher-pw-2b71';
 
 let tokens: TokenServer;
 beforeAll(async () => {
-  requireEnvironment(['containerd', 'ctr', 'ip', 'openssl']);
+  requireEnvironment(['containerd', 'ctr', 'ip', 'nsenter', 'openssl']);
   // Docker Hub's token service names; only the realm is the loopback server's.
   tokens = await TokenServer.start({
     issuer: 'auth.docker.io',
@@ -132,7 +132,7 @@ describeVersions(e2eVersions(), (v: E2eVersion) => {
     const containerd = await Containerd.start();
 
     // WHEN containerd pulls docker.io/library/app:1 as a kubelet would have it pulled
-    let upMark = upstream.stderr().length;
+    const upMark = upstream.stderr().length;
     let mirrorMark = mirror.stderr().length;
     const tokenMark = tokens.requests.length;
     const first = await containerd.pull(REFERENCE, { hostsDir, reach: [mirror.port] });
@@ -155,13 +155,18 @@ describeVersions(e2eVersions(), (v: E2eVersion) => {
     await wrong.start();
     const refusedMark = tokens.requests.length;
     const wrongFiles = nodeFiles(dockerHubHost(wrong));
-    expectExit(await containerd.pull('docker.io/library/app:1', { hostsDir: wrongFiles.hostsDir, reach: [wrong.port] }), 'failure', 'ctr pull through a mirror with a wrong password');
-    expectExit(await pullWithRegistriesConf(REFERENCE, { dropIns: wrongFiles.dropIns, reach: [wrong.port] }), 'failure', 'skopeo pull through a mirror with a wrong password');
+    const refused = [
+      await containerd.pull(REFERENCE, { hostsDir: wrongFiles.hostsDir, reach: [wrong.port] }),
+      await pullWithRegistriesConf(REFERENCE, { dropIns: wrongFiles.dropIns, reach: [wrong.port] }),
+    ];
+    for (const result of refused) {
+      expectExit(result, 'failure', 'a pull through a mirror with a wrong password');
+      expect(result.connections[wrong.port]).toBeGreaterThan(0);
+    }
     expect(tokens.requests.slice(refusedMark).some((r) => r.user === 'mirror' && r.status === 401)).toBe(true);
     await wrong.stop();
 
     // WHEN the upstream is gone and containerd has neither the image nor any of its content
-    upMark = upstream.stderr().length;
     await upstream.stop();
     tokens.forwardTo(undefined);
     containerd.removeImage(REFERENCE);
@@ -185,7 +190,6 @@ describeVersions(e2eVersions(), (v: E2eVersion) => {
     // AND over the whole scenario the upstream sent the layer on the first pull only: once on 3.x, twice on 2.8
     // (2.8's proxy fetches a blob once to stream it to the client and once more to store it: ServeBlob's storeLocal)
     expect(asked(upstream, 0, `/v2/library/app/blobs/${layer}`, ['GET'])).toHaveLength(v.version.major === 2 ? 2 : 1);
-    expect(asked(upstream, upMark, '/v2/library/app/manifests/1')).toEqual([]);
 
     await containerd.stop();
     await mirror.stop();
