@@ -15,3 +15,5 @@ export * from './token-server';
 export * from './recording-server';
 export * from './kube-api-stand-in';
 export * from './doc-program';
+export * from './private-network';
+export * from './containerd';

@@ -6,8 +6,9 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
-import { cleanEnv, tempDir } from './cleanup';
+import { cleanEnv, removeDir, tempDir } from './cleanup';
 import { OciImage, sha256 } from './oci-image';
+import { PrivateRunResult, runInPrivateNetwork } from './private-network';
 
 /** Registry credentials for skopeo. */
 export interface SkopeoOptions {
@@ -50,6 +51,53 @@ export async function push(image: OciImage, dest: string, options: SkopeoOptions
 export async function pull(source: string, options: SkopeoOptions = {}): Promise<PulledImage> {
   const dir = tempDir('pulled');
   await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', ...creds('--src-creds', options), `docker://${source}`, `oci:${dir}:pulled`]);
+  return readPulled(dir);
+}
+
+/** Options of `pullWithRegistriesConf`. */
+export interface RegistriesConfPullOptions {
+  /**
+   * The `registries.conf.d` drop-ins, file name to text: the only ones skopeo sees (a folder holding just them is
+   * bind-mounted over `/etc/containers/registries.conf.d`, under an empty `--registries-conf`), as CRI-O on a
+   * node with only these drop-ins reads them.
+   */
+  readonly dropIns: { readonly [fileName: string]: string };
+  /** Ports of 127.0.0.1 the pull may reach (the mirror's); nothing else is reachable. */
+  readonly reach: number[];
+}
+
+/** How a `pullWithRegistriesConf` ended: the image when skopeo succeeded, its output either way. */
+export interface RegistriesConfPullResult extends PrivateRunResult {
+  readonly image?: PulledImage;
+}
+
+/**
+ * `skopeo --registries-conf ... copy docker://REFERENCE oci:DIR` with TLS verification as configured (no
+ * `--src-tls-verify` flag: `insecure` in the drop-ins decides, as for CRI-O), in a private network that reaches
+ * only `reach`. A failed pull resolves too, with its output.
+ */
+export async function pullWithRegistriesConf(reference: string, options: RegistriesConfPullOptions): Promise<RegistriesConfPullResult> {
+  const confDir = tempDir('registries-conf');
+  const dropIns = path.join(confDir, 'registries.conf.d');
+  fs.mkdirSync(dropIns);
+  for (const [name, text] of Object.entries(options.dropIns)) {
+    fs.writeFileSync(path.join(dropIns, name), text);
+  }
+  fs.writeFileSync(path.join(confDir, 'registries.conf'), '');
+  const dir = tempDir('pulled');
+  const result = await runInPrivateNetwork('skopeo', ['--insecure-policy', '--registries-conf', path.join(confDir, 'registries.conf'),
+    'copy', '--retry-times', '0', '--preserve-digests', `docker://${reference}`, `oci:${dir}:pulled`], {
+    reach: options.reach,
+    binds: [{ source: dropIns, target: SYSTEM_REGISTRIES_CONF_D }],
+  });
+  removeDir(confDir);
+  return { ...result, image: result.exitCode === 0 ? readPulled(dir) : undefined };
+}
+
+/** Where containers/image (CRI-O, podman, skopeo) reads drop-ins, whatever `--registries-conf` says. */
+const SYSTEM_REGISTRIES_CONF_D = '/etc/containers/registries.conf.d';
+
+function readPulled(dir: string): PulledImage {
   const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf-8'));
   const manifestDigest: string = index.manifests[0].digest;
   const manifest = JSON.parse(blob(dir, manifestDigest).toString('utf-8'));
