@@ -35,13 +35,17 @@ describe('RegistryWayInBase: the protocol of every way in, written once', () => 
     expect(registry.configValue('http.host')).toBe('https://registry.example.com');
   });
 
-  test('the registry refuses a way in before its object is made and before the URL is set', () => {
+  test('an open registry behind a public way in: the whole synth fails, naming the way in (decided once every part is known)', () => {
     const chart = Testing.chart();
     const registry = new RegistryDeployment(chart, 'Registry', { auth: RegistryAuth.none() });
-    expect(() => new TunnelWayIn(chart, 'Tunnel', { registry, host: 'registry.example.com', publicAccess: true }))
-      .toThrow(/^test\/Tunnel: 'registry' \(test\/Registry\) has no authentication/);
-    expect(registry.externalUrl).toBeUndefined();
-    expect(Testing.synth(chart).filter((o) => o.metadata.name === 'tunnel')).toEqual([]);
+    new TunnelWayIn(chart, 'Tunnel', { registry, host: 'registry.example.com', publicAccess: true });
+    // nothing is written: the synth throws before any manifest is produced
+    expect(() => Testing.synth(chart)).toThrow(/test\/Tunnel: 'registry' \(test\/Registry\) has no authentication/);
+    // a way in the cluster's network alone is admitted
+    const inside = Testing.chart();
+    const registry2 = new RegistryDeployment(inside, 'Registry', { auth: RegistryAuth.none() });
+    new TunnelWayIn(inside, 'Tunnel', { registry: registry2, host: 'registry.example.com', publicAccess: false });
+    expect(Testing.synth(inside).filter((o) => o.metadata.name === 'tunnel')).toHaveLength(1);
   });
 
   test('two ways in with different hosts: a registry has one external URL', () => {
