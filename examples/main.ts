@@ -1,10 +1,12 @@
 /**
  * The example app behind `npm run synth`: a registry on a PersistentVolumeClaim in its own
- * Namespace. `cdk8s synth` writes it to dist/manifests.
+ * Namespace, and the other examples. `cdk8s synth` writes them to dist/manifests, and the node files of the mirrors
+ * example to dist/manifests/nodes.
  */
 import { App, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { RegistryAuth, RegistryChart, RegistryVersion, StorageBackend } from '../src';
+import { NodeRegistryConfig, RegistryAuth, RegistryChart, RegistryVersion, StorageBackend } from '../src';
+import { ClusterMirrorsChart } from './cluster-mirrors';
 import { DigitalOceanSpacesRegistryChart } from './digitalocean-spaces';
 import {
   KymaAzureRegistryChart, KymaBtpObjectStoreRegistryChart, KymaGcsRegistryChart, KymaPvcRegistryChart, KymaS3RegistryChart,
@@ -57,10 +59,13 @@ export function buildExamples(app: App): void {
   new KymaBtpObjectStoreRegistryChart(app, 'kyma-registry-btp');
   new S3ElbRegistryChart(app, 's3-elb-registry');
   new MonitoredRegistryChart(app, 'monitored-registry');
+  new ClusterMirrorsChart(app, 'cluster-mirrors');
 }
 
 if (require.main === module) {
   const app = new App();
   buildExamples(app);
   app.synth();
+  // The node files of every NodeRegistryConfig, beside the manifests (dist/manifests/nodes/<name>/etc/...).
+  NodeRegistryConfig.writeFiles(app);
 }
