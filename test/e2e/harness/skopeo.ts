@@ -8,7 +8,7 @@ import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { cleanEnv, removeDir, tempDir } from './cleanup';
 import { OciImage, sha256 } from './oci-image';
-import { PrivateRunResult, runInPrivateNetwork } from './private-network';
+import { PrivateRunResult, Reach, runInPrivateNetwork } from './private-network';
 
 /** Registry credentials for skopeo. */
 export interface SkopeoOptions {
@@ -62,8 +62,11 @@ export interface RegistriesConfPullOptions {
    * node with only these drop-ins reads them.
    */
   readonly dropIns: { readonly [fileName: string]: string };
-  /** Ports of 127.0.0.1 the pull may reach (the mirror's); nothing else is reachable. */
-  readonly reach: number[];
+  /**
+   * Ports of 127.0.0.1 the pull may reach (the mirror's): the same port outside, or a `PortForward` (a NodePort in
+   * the node files leading to the mirror's loopback port); nothing else is reachable.
+   */
+  readonly reach: Reach[];
 }
 
 /** How a `pullWithRegistriesConf` ended: the image when skopeo succeeded, its output either way. */
