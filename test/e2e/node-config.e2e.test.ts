@@ -1,31 +1,60 @@
 /**
- * NodeRegistryConfig's output used by the real node software, on loopback inside a private network and mount namespace:
- * - the files `writeFiles` writes: containerd 1.6 (`ctr images pull --hosts-dir`) and skopeo (`--registries-conf`
- *   with the CRI-O drop-in, its CA file bind-mounted at /etc/containers/certs.d) pull `docker.io/library/app:1`
- *   through an http mirror, and `registry.example.com:5000/app:1` from a private https registry whose certificate
- *   only the synthesized CA file makes trusted. The registries are Debian's docker-registry 2.8.2, standing in for
- *   any registry at those endpoints (the pull-through path with every registry version is the runtimes e2e);
+ * NodeRegistryConfig's output used by the real node software, through the shared node-runtime harness (containerd.ts,
+ * private-network.ts, skopeo.ts):
+ * - the files `writeFiles` writes: containerd 1.6 (`ctr images pull --hosts-dir`) and skopeo (the CRI-O drop-in, its
+ *   CA file at /etc/containers/certs.d) pull `docker.io/library/app:1` through an http mirror, and
+ *   `registry.example.com:5000/app:1` from a private https registry whose certificate only the synthesized CA file
+ *   makes trusted; the clients run in a private network where only the node ports the files name lead to the two
+ *   registries. The registries are Debian's docker-registry 2.8.2, standing in for any registry at those endpoints
+ *   (the pull-through path with every registry version is the runtimes e2e);
  * - the DaemonSet installer: its init container's synthesized command, run by busybox in a chroot that holds only
  *   busybox, with the ConfigMap laid out as the kubelet writes it and the hostPath volumes as folders standing for
  *   the node's directories, at the container's mount paths: the files land byte-identical, and nothing else changes.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { buildImage, cleanupAll, requireEnvironment, tempDir } from './harness';
+import {
+  buildImage, cleanEnv, cleanupAll, Containerd, expectSameContent, freePort, httpRequest, isRunning, pullWithRegistriesConf, push, requireEnvironment,
+  sleep, tempDir, trackProcess,
+} from './harness';
 import { NodeConfigInstaller, NodeRegistryConfig, nodeFileKey } from '../../src';
 import { validateChart } from '../util/validate-manifests';
 
 type Obj = { [key: string]: any };
 
-beforeAll(() => requireEnvironment(['containerd', 'ctr', 'busybox', 'chroot', 'openssl']));
+beforeAll(() => requireEnvironment(['containerd', 'ctr', 'ip', 'nsenter', 'busybox', 'chroot', 'openssl']));
 afterAll(() => cleanupAll());
 
-const MIRROR = '127.0.0.1:30500';
-const PRIVATE = '127.0.0.1:30443';
+/** The node ports the node files name; in the clients' private network each leads to its registry's free loopback port. */
+const MIRROR_PORT = 30500;
+const PRIVATE_PORT = 30443;
 
-test('containerd 1.6 and skopeo pull through the synthesized files: an http mirror and a private https registry with its CA', () => {
+/**
+ * Debian's docker-registry 2.8.2 serving `config` (with `http.addr` at a free loopback port added) until `cleanupAll()`;
+ * resolves with its port and its log when `GET /v2/` answers.
+ */
+async function serveRegistry(work: string, name: string, tls: string): Promise<{ port: number; log: () => string }> {
+  const port = await freePort();
+  const config = path.join(work, `${name}.yml`);
+  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: ${work}/${name}-data\n`
+    + `http:\n  addr: 127.0.0.1:${port}\n${tls}`);
+  const child = spawn('docker-registry', ['serve', config], { env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackProcess(child);
+  let output = '';
+  child.stdout!.on('data', (d) => output += d);
+  child.stderr!.on('data', (d) => output += d);
+  const url = `${tls === '' ? 'http' : 'https'}://127.0.0.1:${port}/v2/`;
+  for (let i = 0; i < 100; i++) {
+    if (!isRunning(child)) break;
+    if (await httpRequest(url).then((r) => r.status === 200, () => false)) return { port, log: () => output };
+    await sleep(100);
+  }
+  throw new Error(`registry ${name} did not answer ${url}; its output:\n${output}`);
+}
+
+test('containerd 1.6 and skopeo pull through the synthesized files: an http mirror and a private https registry with its CA', async () => {
   const work = tempDir('node-files');
   // GIVEN a CA and a server certificate for 127.0.0.1 (the private registry's)
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=node-files test CA'], { cwd: work, stdio: 'pipe' });
@@ -41,58 +70,53 @@ test('containerd 1.6 and skopeo pull through the synthesized files: an http mirr
     name: 'mirrors',
     sources: [{
       nodeRegistryHosts: [
-        { imageHost: 'docker.io', endpoint: `http://${MIRROR}`, upstreamUrl: 'https://registry-1.docker.io' },
-        { imageHost: 'registry.example.com:5000', endpoint: `https://${PRIVATE}`, caCertificate: ca, requiresPullSecret: true },
+        { imageHost: 'docker.io', endpoint: `http://127.0.0.1:${MIRROR_PORT}`, upstreamUrl: 'https://registry-1.docker.io' },
+        { imageHost: 'registry.example.com:5000', endpoint: `https://127.0.0.1:${PRIVATE_PORT}`, caCertificate: ca, requiresPullSecret: true },
       ],
     }],
   });
   app.synth();
   NodeRegistryConfig.writeFiles(app);
   const node = path.join(outdir, 'nodes', 'mirrors');
-  expect(fs.readFileSync(path.join(node, 'etc/containers/certs.d', PRIVATE, 'ca.crt'), 'utf-8')).toBe(ca.trim() + '\n');
+  expect(fs.readFileSync(path.join(node, 'etc/containers/certs.d', `127.0.0.1:${PRIVATE_PORT}`, 'ca.crt'), 'utf-8')).toBe(ca.trim() + '\n');
+  const dropInDir = path.join(node, 'etc/containers/registries.conf.d');
+  const dropIns = Object.fromEntries(fs.readdirSync(dropInDir).map((f) => [f, fs.readFileSync(path.join(dropInDir, f), 'utf-8')]));
+  expect(Object.keys(dropIns)).toEqual(['50-mirrors.conf']);
 
   // AND two registries: the mirror (http) and the private one (https), each holding the image
   const image = buildImage({ sizeBytes: 4096, tag: '1', seed: 'node-files' });
-  for (const [name, addr, tls] of [['mirror', MIRROR, ''], ['private', PRIVATE, `  tls:\n    certificate: ${work}/server.crt\n    key: ${work}/server.key\n`]]) {
-    fs.writeFileSync(path.join(work, `${name}.yml`), `version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: ${work}/${name}-data\n`
-      + `http:\n  addr: ${addr}\n${tls}`);
+  const mirror = await serveRegistry(work, 'mirror', '');
+  const registry = await serveRegistry(work, 'private', `  tls:\n    certificate: ${work}/server.crt\n    key: ${work}/server.key\n`);
+  await push(image, `127.0.0.1:${mirror.port}/library/app:1`);
+  await push(image, `127.0.0.1:${registry.port}/app:1`);
+  // (the clients reach the node ports of the files, each leading to its registry, and nothing else)
+  const reach = [{ port: MIRROR_PORT, to: mirror.port }, { port: PRIVATE_PORT, to: registry.port }];
+
+  // WHEN containerd (the shared harness's daemon) and skopeo (with the drop-in and the CA files) pull from both
+  const containerd = await Containerd.start();
+  const hostsDir = path.join(node, 'etc/containerd/certs.d');
+  const runs = {
+    'ctr docker.io': await containerd.pull('docker.io/library/app:1', { hostsDir, reach }),
+    'ctr private': await containerd.pull('registry.example.com:5000/app:1', { hostsDir, reach }),
+    'skopeo docker.io': await pullWithRegistriesConf('docker.io/library/app:1', { dropIns, reach, certsDir: path.join(node, 'etc/containers/certs.d') }),
+    'skopeo private': await pullWithRegistriesConf('registry.example.com:5000/app:1', { dropIns, reach, certsDir: path.join(node, 'etc/containers/certs.d') }),
+  };
+  for (const [title, result] of Object.entries(runs)) {
+    if (result.exitCode !== 0) throw new Error(`${title} failed (${result.exitCode}):\n${result.stdout}${result.stderr}\n--- containerd:\n${containerd.log().slice(-3000)}`);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/registry-1\.docker\.io|failed to decode hosts\.toml|x509|unknown authority/);
   }
-  fs.writeFileSync(path.join(work, 'containerd.toml'), `version = 2\nroot = "${work}/containerd-root"\nstate = "${work}/containerd-state"\n[grpc]\n  address = "${work}/containerd.sock"\n`);
-  const dropIn = `${node}/etc/containers/registries.conf.d/50-mirrors.conf`;
-  const script = `
-ip link set lo up
-# containers/image reads CA files from /etc/containers/certs.d: the synthesized folder stands there, in this namespace only
-mount --bind ${node}/etc/containers /etc/containers
-docker-registry serve ${work}/mirror.yml > ${work}/mirror.log 2>&1 & P1=$!
-docker-registry serve ${work}/private.yml > ${work}/private.log 2>&1 & P2=$!
-containerd --config ${work}/containerd.toml > ${work}/containerd.log 2>&1 & P3=$!
-for i in $(seq 1 100); do [ -S ${work}/containerd.sock ] && break; sleep 0.1; done
-sleep 0.5
-skopeo --insecure-policy copy -q --dest-tls-verify=false oci:${image.dir}:1 docker://${MIRROR}/library/app:1 || echo "push failed"
-skopeo --insecure-policy copy -q --dest-tls-verify=false oci:${image.dir}:1 docker://${PRIVATE}/app:1 || echo "push failed"
-echo "== ctr docker.io"; ctr -a ${work}/containerd.sock images pull --hosts-dir ${node}/etc/containerd/certs.d docker.io/library/app:1 2>&1; echo "rc=$?"
-echo "== ctr private"; ctr -a ${work}/containerd.sock images pull --hosts-dir ${node}/etc/containerd/certs.d registry.example.com:5000/app:1 2>&1; echo "rc=$?"
-echo "== skopeo docker.io"; skopeo --registries-conf ${dropIn} --insecure-policy inspect --raw docker://docker.io/library/app:1 2>&1 >/dev/null; echo "rc=$?"
-echo "== skopeo private"; skopeo --registries-conf ${dropIn} --insecure-policy inspect --raw docker://registry.example.com:5000/app:1 2>&1 >/dev/null; echo "rc=$?"
-kill $P1 $P2 $P3; wait $P1 $P2 $P3
-`;
-  const result = spawnSync('unshare', ['--mount', '--net', '--propagation', 'private', '--', '/bin/sh', '-c', script],
-    { encoding: 'utf-8', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' }, timeout: 90_000 });
-  const output = result.stdout + result.stderr;
-  const section = (title: string) => output.split(`== ${title}\n`)[1]?.split('\n== ')[0] ?? '';
-  const logs = () => `\n--- output:\n${output}\n--- containerd:\n${fs.readFileSync(path.join(work, 'containerd.log'), 'utf-8').slice(-3000)}`;
-  for (const title of ['ctr docker.io', 'ctr private', 'skopeo docker.io', 'skopeo private']) {
-    if (!/^rc=0$/m.test(section(title))) throw new Error(`${title} failed${logs()}`);
-  }
-  expect(output).not.toMatch(/push failed/);
-  // THEN each pull reached the registry the files name: docker.io through the mirror (with containerd's ?ns=), never the upstream
-  const mirrorLog = fs.readFileSync(path.join(work, 'mirror.log'), 'utf-8');
-  const privateLog = fs.readFileSync(path.join(work, 'private.log'), 'utf-8');
-  expect(mirrorLog).toMatch(/"HEAD \/v2\/library\/app\/manifests\/1\?ns=docker.io HTTP\/1.1" 200 .*containerd/);
-  expect(mirrorLog).toMatch(/"GET \/v2\/library\/app\/manifests\/1 HTTP\/1.1" 200 .*skopeo/);
-  expect(privateLog).toMatch(/"HEAD \/v2\/app\/manifests\/1\?ns=registry.example.com%3A5000 HTTP\/1.1" 200 .*containerd/);
-  expect(privateLog).toMatch(/"GET \/v2\/app\/manifests\/1 HTTP\/1.1" 200 .*skopeo/);
-  expect(output).not.toMatch(/registry-1\.docker\.io|failed to decode hosts\.toml|x509|unknown authority/);
+
+  // THEN each holds the image, byte for byte
+  expect(containerd.layerDiffIds('docker.io/library/app:1')).toEqual([image.layerDiffId]);
+  expect(containerd.layerDiffIds('registry.example.com:5000/app:1')).toEqual([image.layerDiffId]);
+  expectSameContent(image, runs['skopeo docker.io'].image!);
+  expectSameContent(image, runs['skopeo private'].image!);
+  // AND each pull reached the registry the files name: docker.io through the mirror (with containerd's ?ns=), never the upstream
+  expect(mirror.log()).toMatch(/"HEAD \/v2\/library\/app\/manifests\/1\?ns=docker.io HTTP\/1.1" 200 .*containerd/);
+  expect(mirror.log()).toMatch(/"GET \/v2\/library\/app\/manifests\/1 HTTP\/1.1" 200 .*skopeo/);
+  expect(registry.log()).toMatch(/"HEAD \/v2\/app\/manifests\/1\?ns=registry.example.com%3A5000 HTTP\/1.1" 200 .*containerd/);
+  expect(registry.log()).toMatch(/"GET \/v2\/app\/manifests\/1 HTTP\/1.1" 200 .*skopeo/);
+  await containerd.stop();
 });
 
 /** The ConfigMap's keys as the kubelet's atomic writer lays them out: a timestamped folder, `..data`, one link per key. */

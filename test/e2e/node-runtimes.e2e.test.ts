@@ -1,29 +1,30 @@
 /**
- * Nodes pull through the synthesized mirror (issue 21): the real container runtimes read the node files the
- * library renders and pull `docker.io/library/app:1` through a pull-through cache of each version (2.8, 3.0,
- * 3.1) that logs in to an authenticated stand-in for Docker Hub:
- * - containerd 1.6 (`ctr images pull --hosts-dir`, the `hosts.toml` a node keeps in /etc/containerd/certs.d);
- * - containers/image, which CRI-O is built on (`skopeo` with the `registries.conf.d` drop-in).
- * Clients run in a network namespace that reaches the mirror's port only (harness `runInPrivateNetwork`): the
- * upstream stand-in is out of their reach and their fallback to the real registry-1.docker.io fails at once, so
- * a pull that did not go through the mirror cannot pass and nothing leaves the machine.
+ * Nodes pull through the synthesized mirror (issue 21): the README's cluster-wide mirror set (`RegistryMirrorSet` of
+ * Docker Hub, GHCR, Quay and registry.k8s.io on NodePorts, `NodeRegistryConfig` with `writeFiles`) is what the real
+ * container runtimes pull `docker.io/library/app:1` through, with the node files as written, byte for byte, on each
+ * version (2.8, 3.0, 3.1); the Docker Hub mirror logs in to an authenticated stand-in for Docker Hub:
+ * - containerd 1.6 (`ctr images pull --hosts-dir`, the written `etc/containerd/certs.d`);
+ * - containers/image, which CRI-O is built on (`skopeo` with the written `registries.conf.d/50-mirrors.conf`).
+ * Clients run in a network namespace that reaches the mirror's NodePort only (harness `runInPrivateNetwork`: the
+ * node files' `localhost:<nodePort>` leads to the mirror's loopback port, as kube-proxy forwards a NodePort): the
+ * upstream stand-in is out of their reach and their fallback to the real registry-1.docker.io fails at once, so a
+ * pull that did not go through the mirror cannot pass and nothing leaves the machine.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   buildImage, cleanupAll, Containerd, describeVersions, E2eVersion, e2eVersions, expectSameContent, freePort, perVersion,
   pullWithRegistriesConf, push, RegistryPod, requireEnvironment, tempDir, textOutsideSecrets, TokenKeyHeader, TokenServer,
 } from './harness';
-import { PrivateRunResult } from './harness/private-network';
+import { PortForward, PrivateRunResult } from './harness/private-network';
 import {
-  PullThroughCache, RegistryAuth, RegistryDeployment, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile,
+  MirrorUpstream, NodeRegistryConfig, RegistryDeployment, RegistryMirrorSet, RegistryVersion, StorageBackend, TokenAuth, TokenAuthFile,
 } from '../../src';
-import { containerdHostsDirectory, containerdHostsToml } from '../../src/nodes/containerd-hosts';
-import { NodeRegistryHost } from '../../src/nodes/node-registry-host';
-import { registriesConfDropIn } from '../../src/nodes/registries-conf';
 import { validateChart } from '../util/validate-manifests';
+
+type Obj = { [key: string]: any };
 
 /** The reference a pod spec names; containerd and containers/image both expand `app:1` to it. */
 const REFERENCE = 'docker.io/library/app:1';
@@ -70,35 +71,88 @@ async function startUpstream(): Promise<RegistryPod> {
   return upstream;
 }
 
+/** The objects with one mirror's `proxy.remoteurl` pointed at the loopback upstream (the one substitution). */
+function withRemote(objects: Obj[], mirror: string, from: string, to: string): Obj[] {
+  const copy: Obj[] = JSON.parse(JSON.stringify(objects));
+  const configMap = copy.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${mirror}-config`)!;
+  const key = Object.keys(configMap.data)[0];
+  const before = configMap.data[key];
+  configMap.data[key] = before.replace(`remoteurl: ${from}\n`, `remoteurl: ${to}\n`);
+  expect(configMap.data[key]).not.toBe(before);
+  return copy;
+}
+
+/** What `synthesizeClusterMirrors` gives: the chart's objects and the node files as `writeFiles` wrote them. */
+interface ClusterMirrors {
+  /** The synthesized objects, the Docker Hub mirror's `proxy.remoteurl` pointed at the stand-in. */
+  readonly objects: Obj[];
+  /** `metadata.name` of the Docker Hub mirror's Deployment. */
+  readonly deployment: string;
+  /** The NodePort of the Docker Hub mirror, from the synthesized Service. */
+  readonly nodePort: number;
+  /** The written `etc/containerd/certs.d` (containerd's `--hosts-dir`). */
+  readonly hostsDir: string;
+  /** Every file written to `etc/containers/registries.conf.d`, name to text. */
+  readonly dropIns: { [fileName: string]: string };
+}
+
 /**
- * The mirror of Docker Hub as a user synthesizes it, logging in with a Secret the user manages. Kept in one place:
- * at merge it becomes a `RegistryMirrorSet` with one upstream.
+ * The README's cluster-wide mirror set (Docker Hub, GHCR, Quay, registry.k8s.io on NodePorts, containerd, CRI-O and
+ * OpenShift node config) as a user synthesizes it, plus what the test needs: the release line under test, and a login
+ * to Docker Hub from a Secret the user manages (acknowledged on its public NodePort). `app.synth()` and
+ * `NodeRegistryConfig.writeFiles(app)` write the manifests and the node files into a temp outdir; the node files are
+ * used byte for byte. No network reaches Docker Hub here (and the proxy panics at start when its upstream cannot be
+ * reached), so `proxy.remoteurl` of the Docker Hub mirror is the stand-in: `MirrorUpstream.dockerHub()` refuses any
+ * other `remoteUrl`, and `MirrorUpstream.of()` refuses `docker.io` with a loopback `remoteUrl` (its host must be the
+ * image host), as mirror-set.e2e.test.ts substitutes it too. Everything else runs as synthesized.
  */
-function startMirror(version: RegistryVersion, password: string): RegistryPod {
-  const chart = new Chart(Testing.app(), 'mirror');
+function synthesizeClusterMirrors(version: RegistryVersion): ClusterMirrors {
+  const outdir = tempDir('cluster-mirrors');
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'cluster-mirrors', { namespace: 'mirrors' });
   const login = kplus.Secret.fromSecretName(chart, 'HubLogin', 'docker-hub-login');
-  const mirror = new RegistryDeployment(chart, 'DockerHub', { version, storage: StorageBackend.emptyDir(), auth: RegistryAuth.none() });
-  mirror.addPart(new PullThroughCache({
-    remoteUrl: tokens.url,
-    username: { secret: login, key: 'username' },
-    password: { secret: login, key: 'password' },
-    allowInsecureRemote: true, // the loopback stand-in speaks http
-  }));
+  const hub = { username: { secret: login, key: 'username' }, password: { secret: login, key: 'password' }, allowPublicPullThrough: true };
+  const mirrors = new RegistryMirrorSet(chart, 'Mirrors', {
+    upstreams: [MirrorUpstream.dockerHub(hub), MirrorUpstream.ghcr(), MirrorUpstream.quay(), MirrorUpstream.k8s()],
+    version,
+  });
+  new NodeRegistryConfig(chart, 'Nodes', { name: 'mirrors', sources: [mirrors], openShift: true });
   const objects = validateChart(chart);
+  app.synth();
+  const written = NodeRegistryConfig.writeFiles(app);
   expect(textOutsideSecrets(objects)).not.toContain('pw');
-  return new RegistryPod(objects, { externalSecrets: { 'docker-hub-login': { username: 'mirror', password } } });
+  expect(written.filter((f) => f.startsWith('nodes/mirrors/etc/containers/'))).toEqual(['nodes/mirrors/etc/containers/registries.conf.d/50-mirrors.conf']);
+
+  const deployment = mirrors.registryFor('docker.io').name!;
+  const services = objects.filter((o) => o.kind === 'Service' && o.spec.type === 'NodePort'
+    && Object.entries(o.spec.selector).every(([k, value]) => objects.find((d) => d.kind === 'Deployment' && d.metadata.name === deployment)!
+      .spec.template.metadata.labels[k] === value));
+  expect(services).toHaveLength(1);
+  const nodePort: number = services[0].spec.ports[0].nodePort;
+  const node = path.join(outdir, 'nodes', 'mirrors', 'etc');
+  const hostsDir = path.join(node, 'containerd', 'certs.d');
+  // the node files name the NodePort on localhost, as a node reaches it
+  expect(fs.readFileSync(path.join(hostsDir, 'docker.io', 'hosts.toml'), 'utf-8')).toContain(`[host."http://localhost:${nodePort}"]`);
+  const dropInDir = path.join(node, 'containers', 'registries.conf.d');
+  const dropIns = Object.fromEntries(fs.readdirSync(dropInDir).map((f) => [f, fs.readFileSync(path.join(dropInDir, f), 'utf-8')]));
+  expect(dropIns['50-mirrors.conf']).toContain(`location = "localhost:${nodePort}"`);
+  return {
+    objects: withRemote(objects, deployment, 'https://registry-1.docker.io', tokens.url),
+    deployment,
+    nodePort,
+    hostsDir,
+    dropIns,
+  };
 }
 
-/** The node files for one mirror host: a certs.d folder for containerd and the CRI-O drop-in. */
-function nodeFiles(host: NodeRegistryHost) {
-  const hostsDir = tempDir('certs.d');
-  fs.mkdirSync(path.join(hostsDir, containerdHostsDirectory(host)));
-  fs.writeFileSync(path.join(hostsDir, containerdHostsDirectory(host), 'hosts.toml'), containerdHostsToml(host));
-  return { hostsDir, dropIns: { '50-cdk8s-registry-mirrors.conf': registriesConfDropIn([host]) } };
+/** The Docker Hub mirror's pod, logging in with `password` from the user's Secret. */
+function mirrorPod(mirrors: ClusterMirrors, password: string): RegistryPod {
+  return new RegistryPod(mirrors.objects, { deployment: mirrors.deployment, externalSecrets: { 'docker-hub-login': { username: 'mirror', password } } });
 }
 
-function dockerHubHost(mirror: RegistryPod): NodeRegistryHost {
-  return { imageHost: 'docker.io', endpoint: `http://127.0.0.1:${mirror.port}`, upstreamUrl: 'https://registry-1.docker.io' };
+/** The node's NodePort (`localhost:<nodePort>` in the node files) leading to the mirror's loopback port, as kube-proxy forwards it. */
+function nodePortOf(mirrors: ClusterMirrors, pod: RegistryPod): PortForward {
+  return { port: mirrors.nodePort, to: pod.port };
 }
 
 /** Jest assertion with the client's own output in the message. */
@@ -119,49 +173,49 @@ function asked(pod: RegistryPod, mark: number, requestPath: string, methods = ['
 }
 
 describeVersions(e2eVersions(), (v: E2eVersion) => {
-  test('containerd and containers/image pull docker.io/library/app:1 through the mirror, and from its cache alone once the upstream is gone', async () => {
+  test('containerd and containers/image pull docker.io/library/app:1 through the README\'s mirror set with its written node files, and from its cache alone once the upstream is gone', async () => {
     // GIVEN the Docker Hub stand-in holding library/app:1 (content of this version's own)
     const upstream = await startUpstream();
     const image = buildImage({ sizeBytes: 256 * 1024, seed: perVersion('app', v) });
     await push(image, `${upstream.address}/library/app:1`, { creds: `publisher:${PUBLISHER_PASSWORD}` });
 
-    // AND the mirror of this version, and the node files rendered for it
-    const mirror = startMirror(v.version, MIRROR_PASSWORD);
+    // AND the README's mirror set of this version, its Docker Hub mirror running, and the node files written for it
+    const mirrors = synthesizeClusterMirrors(v.version);
+    const mirror = mirrorPod(mirrors, MIRROR_PASSWORD);
     await mirror.start();
-    const { hostsDir, dropIns } = nodeFiles(dockerHubHost(mirror));
+    const { hostsDir, dropIns, nodePort } = mirrors;
     const containerd = await Containerd.start();
 
     // WHEN containerd pulls docker.io/library/app:1 as a kubelet would have it pulled
     const upMark = upstream.stderr().length;
     let mirrorMark = mirror.stderr().length;
     const tokenMark = tokens.requests.length;
-    const first = await containerd.pull(REFERENCE, { hostsDir, reach: [mirror.port] });
+    const first = await containerd.pull(REFERENCE, { hostsDir, reach: [nodePortOf(mirrors, mirror)] });
     expectExit(first, 'success', 'ctr pull through the mirror');
 
     // THEN containerd holds the image, byte for byte
     expect(containerd.images()).toEqual([REFERENCE]);
     expect(containerd.layerDiffIds(REFERENCE)).toEqual([image.layerDiffId]);
     const layer = containerd.manifest(REFERENCE).layers[0].digest;
-    // AND it came through the mirror, which logged in to the upstream with the Secret's credentials
-    expect(first.connections[mirror.port]).toBeGreaterThan(0);
+    // AND it came through the mirror's NodePort, and the mirror logged in to the upstream with the Secret's credentials
+    expect(first.connections[nodePort]).toBeGreaterThan(0);
     // (containerd names the image's own host in `?ns=docker.io`: it used the mirror as docker.io's)
     expect(asked(mirror, mirrorMark, '/v2/library/app/manifests/1').join('\n')).toContain('?ns=docker.io');
     expect(asked(upstream, upMark, '/v2/library/app/manifests/1')).not.toEqual([]);
     expect(tokens.requests.slice(tokenMark).some((r) => r.user === 'mirror' && r.status === 200
       && r.granted!.some((g) => g.name === 'library/app' && g.actions.includes('pull')))).toBe(true);
 
-    // AND a mirror with a wrong password serves nothing: the pull fails (the upstream refused the login)
-    const wrong = startMirror(v.version, `${MIRROR_PASSWORD}x`);
+    // AND the same mirror with a wrong password in its Secret serves nothing: the pull fails (the upstream refused the login)
+    const wrong = mirrorPod(mirrors, `${MIRROR_PASSWORD}x`);
     await wrong.start();
     const refusedMark = tokens.requests.length;
-    const wrongFiles = nodeFiles(dockerHubHost(wrong));
     const refused = [
-      await containerd.pull(REFERENCE, { hostsDir: wrongFiles.hostsDir, reach: [wrong.port] }),
-      await pullWithRegistriesConf(REFERENCE, { dropIns: wrongFiles.dropIns, reach: [wrong.port] }),
+      await containerd.pull(REFERENCE, { hostsDir, reach: [nodePortOf(mirrors, wrong)] }),
+      await pullWithRegistriesConf(REFERENCE, { dropIns, reach: [nodePortOf(mirrors, wrong)] }),
     ];
     for (const result of refused) {
       expectExit(result, 'failure', 'a pull through a mirror with a wrong password');
-      expect(result.connections[wrong.port]).toBeGreaterThan(0);
+      expect(result.connections[nodePort]).toBeGreaterThan(0);
     }
     expect(tokens.requests.slice(refusedMark).some((r) => r.user === 'mirror' && r.status === 401)).toBe(true);
     await wrong.stop();
@@ -175,14 +229,14 @@ describeVersions(e2eVersions(), (v: E2eVersion) => {
 
     // THEN containerd pulls it again, from the mirror's cache alone
     mirrorMark = mirror.stderr().length;
-    const again = await containerd.pull(REFERENCE, { hostsDir, reach: [mirror.port] });
+    const again = await containerd.pull(REFERENCE, { hostsDir, reach: [nodePortOf(mirrors, mirror)] });
     expectExit(again, 'success', 'ctr pull from the mirror\'s cache');
     expect(containerd.layerDiffIds(REFERENCE)).toEqual([image.layerDiffId]);
     expect(asked(mirror, mirrorMark, '/v2/library/app/manifests/1')).not.toEqual([]);
 
-    // AND so does containers/image (CRI-O's library) with the registries.conf.d drop-in
+    // AND so does containers/image (CRI-O's library) with the written registries.conf.d drop-in
     mirrorMark = mirror.stderr().length;
-    const crio = await pullWithRegistriesConf(REFERENCE, { dropIns, reach: [mirror.port] });
+    const crio = await pullWithRegistriesConf(REFERENCE, { dropIns, reach: [nodePortOf(mirrors, mirror)] });
     expectExit(crio, 'success', 'skopeo pull with the registries.conf.d drop-in');
     expectSameContent(image, crio.image!);
     expect(asked(mirror, mirrorMark, '/v2/library/app/manifests/1')).not.toEqual([]);
@@ -197,19 +251,20 @@ describeVersions(e2eVersions(), (v: E2eVersion) => {
 });
 
 test('a pull that does not reach the mirror fails: the runtimes\' fallback to registry-1.docker.io leaves nothing', async () => {
-  // GIVEN node files naming a mirror at a port nothing serves, and clients that may reach only that port
-  const port = await freePort();
-  const { hostsDir, dropIns } = nodeFiles({ imageHost: 'docker.io', endpoint: `http://127.0.0.1:${port}`, upstreamUrl: 'https://registry-1.docker.io' });
+  // GIVEN the README's node files, their NodePort leading to a port nothing serves, and clients that may reach only it
+  const { hostsDir, dropIns, nodePort } = synthesizeClusterMirrors(RegistryVersion.V3_1);
+  const reach = [{ port: nodePort, to: await freePort() }];
   const containerd = await Containerd.start();
 
   // WHEN containerd and containers/image pull: the mirror fails, both fall back to the upstream
-  const ctr = await containerd.pull(REFERENCE, { hostsDir, reach: [port] });
-  const skopeo = await pullWithRegistriesConf(REFERENCE, { dropIns, reach: [port] });
+  const ctr = await containerd.pull(REFERENCE, { hostsDir, reach });
+  const skopeo = await pullWithRegistriesConf(REFERENCE, { dropIns, reach });
 
   // THEN both fail at once, the fallback ending inside the namespace (no route, no resolver)
   expectExit(ctr, 'failure', 'ctr pull without a mirror');
   expectExit(skopeo, 'failure', 'skopeo pull without a mirror');
   for (const run of [ctr, skopeo]) {
+    expect(run.connections[nodePort]).toBeGreaterThan(0);
     expect(run.stderr).toMatch(/registry-1\.docker\.io/);
     expect(run.stderr).toMatch(/network is unreachable|no such host|connection refused/);
     expect(run.ms).toBeLessThan(5000);

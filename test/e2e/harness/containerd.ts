@@ -9,7 +9,7 @@ import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { cleanEnv, isRunning, removeDir, run, sleep, stopProcess, tempDir, trackProcess } from './cleanup';
 import { sha256 } from './oci-image';
-import { PrivateRunResult, runInPrivateNetwork } from './private-network';
+import { PrivateRunResult, Reach, runInPrivateNetwork } from './private-network';
 
 /**
  * The plugins the daemon does not load: the CRI server (the kubelet's, not needed to pull with ctr), and every
@@ -36,8 +36,11 @@ const NAMESPACE = 'k8s.io';
 export interface ContainerdPullOptions {
   /** The folder holding `<host>/hosts.toml` (a node's `/etc/containerd/certs.d`). */
   readonly hostsDir: string;
-  /** Ports of 127.0.0.1 the pull may reach (the mirror's); nothing else is reachable. */
-  readonly reach: number[];
+  /**
+   * Ports of 127.0.0.1 the pull may reach (the mirror's): the same port outside, or a `PortForward` (a NodePort in
+   * the node files leading to the mirror's loopback port); nothing else is reachable.
+   */
+  readonly reach: Reach[];
 }
 
 /** A containerd daemon of the test's own. */

@@ -24,14 +24,30 @@ export interface BindMount {
   readonly target: string;
 }
 
+/**
+ * A port of 127.0.0.1 inside the namespace that leads to another port of 127.0.0.1 outside: a node's NodePort
+ * (`localhost:30500` in the node files, as kube-proxy answers it on a node) served by a registry that listens on a
+ * free loopback port of the host.
+ */
+export interface PortForward {
+  /** The port the client connects to inside the namespace (`127.0.0.1`, which `localhost` names). */
+  readonly port: number;
+  /** The port of 127.0.0.1 outside the namespace the connections go on to. */
+  readonly to: number;
+}
+
+/** A port the client may reach: the same port inside and out, or a `PortForward`. */
+export type Reach = number | PortForward;
+
 /** Options of `runInPrivateNetwork`. */
 export interface PrivateNetworkOptions {
   /**
-   * Ports of 127.0.0.1 the client may reach: each is bridged into the namespace at the same address, so a URL
-   * such as `http://127.0.0.1:PORT` means the same server inside and out. Every other address is unreachable.
+   * Ports of 127.0.0.1 the client may reach: a number is bridged into the namespace at the same address, so a URL
+   * such as `http://127.0.0.1:PORT` means the same server inside and out; a `PortForward` makes `127.0.0.1:port`
+   * (and `localhost:port`) inside lead to `127.0.0.1:to` outside. Every other address is unreachable.
    * @default - none: the client reaches nothing
    */
-  readonly reach?: number[];
+  readonly reach?: Reach[];
   /** @default - none */
   readonly binds?: BindMount[];
   /** Extra environment variables (over `cleanEnv()`). @default - none */
@@ -45,7 +61,7 @@ export interface PrivateRunResult {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
-  /** Connections the client opened to each port it could reach. */
+  /** Connections the client opened to each port it could reach (the port inside the namespace). */
   readonly connections: { readonly [port: number]: number };
   /** Wall time of the run. */
   readonly ms: number;
@@ -70,6 +86,8 @@ export class PrivateNetwork {
   private readonly lines: string[] = [];
   private readonly waiting: Array<(line: string) => void> = [];
   private readonly bridges = new Map<number, net.Server>();
+  /** Where each bridged port leads outside, for the run in progress. */
+  private readonly targets = new Map<number, number>();
   private readonly counts = new Map<number, number>();
   private readonly open = new Set<net.Socket>();
   private stderr = '';
@@ -112,8 +130,14 @@ export class PrivateNetwork {
   }
 
   private async runNow(command: string, args: string[], options: PrivateNetworkOptions): Promise<PrivateRunResult> {
-    const ports = options.reach ?? [];
-    for (const port of ports) await this.bridge(port);
+    const forwards = (options.reach ?? []).map((r) => (typeof r === 'number' ? { port: r, to: r } : r));
+    const ports = forwards.map((f) => f.port);
+    if (new Set(ports).size !== ports.length) throw new Error(`reach names a port twice: ${JSON.stringify(options.reach)}`);
+    this.targets.clear();
+    for (const { port, to } of forwards) {
+      this.targets.set(port, to);
+      await this.bridge(port);
+    }
     this.holder.stdin!.write(`reach ${ports.join(' ')}\n`);
     await this.answer('ok');
     const before = new Map(this.counts);
@@ -146,14 +170,17 @@ export class PrivateNetwork {
     return { exitCode, stdout, stderr, connections, ms: Date.now() - started };
   }
 
-  /** Serves DIR/PORT.sock outside the namespace: every connection goes on to 127.0.0.1:PORT. */
+  /**
+   * Serves DIR/PORT.sock outside the namespace: every connection goes on to 127.0.0.1 at the port the run in
+   * progress forwards PORT to (PORT itself unless a `PortForward` says otherwise).
+   */
   private async bridge(port: number): Promise<void> {
     if (this.bridges.has(port)) return;
     const socket = path.join(this.dir, `${port}.sock`);
     this.counts.set(port, 0);
     const server = net.createServer((inside) => {
       this.counts.set(port, this.counts.get(port)! + 1);
-      const outside = net.connect(port, '127.0.0.1');
+      const outside = net.connect(this.targets.get(port) ?? port, '127.0.0.1');
       for (const end of [inside, outside]) {
         this.open.add(end);
         end.once('close', () => this.open.delete(end));
@@ -182,7 +209,8 @@ let shared: Promise<PrivateNetwork> | undefined;
 
 /**
  * Runs `command args` in the test file's private network (started on first use, stopped by `cleanupAll()`) with
- * exactly the `reach` ports of 127.0.0.1 reachable; resolves when it exits, whatever its status.
+ * exactly the `reach` ports of 127.0.0.1 reachable (each bridged to the same port outside, or to the `to` of a
+ * `PortForward`); resolves when it exits, whatever its status.
  */
 export async function runInPrivateNetwork(command: string, args: string[], options: PrivateNetworkOptions = {}): Promise<PrivateRunResult> {
   if (shared === undefined) {

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { cleanEnv, removeDir, tempDir } from './cleanup';
 import { OciImage, sha256 } from './oci-image';
-import { PrivateRunResult, runInPrivateNetwork } from './private-network';
+import { PrivateRunResult, Reach, runInPrivateNetwork } from './private-network';
 
 /** Registry credentials for skopeo. */
 export interface SkopeoOptions {
@@ -62,8 +62,18 @@ export interface RegistriesConfPullOptions {
    * node with only these drop-ins reads them.
    */
   readonly dropIns: { readonly [fileName: string]: string };
-  /** Ports of 127.0.0.1 the pull may reach (the mirror's); nothing else is reachable. */
-  readonly reach: number[];
+  /**
+   * Ports of 127.0.0.1 the pull may reach (the mirror's): the same port outside, or a `PortForward` (a NodePort in
+   * the node files leading to the mirror's loopback port); nothing else is reachable.
+   */
+  readonly reach: Reach[];
+  /**
+   * A node's `/etc/containers/certs.d` (the written `etc/containers/certs.d`: `<host:port>/ca.crt`), where
+   * containers/image looks up the CA of a registry, whatever `--registries-conf` says. When given, skopeo sees a
+   * `/etc/containers` holding only these CA files (copied byte for byte) and the drop-ins.
+   * @default - the host's `/etc/containers` with only the drop-ins in its `registries.conf.d`
+   */
+  readonly certsDir?: string;
 }
 
 /** How a `pullWithRegistriesConf` ended: the image when skopeo succeeded, its output either way. */
@@ -84,11 +94,14 @@ export async function pullWithRegistriesConf(reference: string, options: Registr
     fs.writeFileSync(path.join(dropIns, name), text);
   }
   fs.writeFileSync(path.join(confDir, 'registries.conf'), '');
+  if (options.certsDir !== undefined) fs.cpSync(options.certsDir, path.join(confDir, 'certs.d'), { recursive: true });
   const dir = tempDir('pulled');
   const result = await runInPrivateNetwork('skopeo', ['--insecure-policy', '--registries-conf', path.join(confDir, 'registries.conf'),
     'copy', '--retry-times', '0', '--preserve-digests', `docker://${reference}`, `oci:${dir}:pulled`], {
     reach: options.reach,
-    binds: [{ source: dropIns, target: SYSTEM_REGISTRIES_CONF_D }],
+    binds: [options.certsDir !== undefined
+      ? { source: confDir, target: SYSTEM_CONTAINERS_DIR }
+      : { source: dropIns, target: SYSTEM_REGISTRIES_CONF_D }],
   });
   removeDir(confDir);
   return { ...result, image: result.exitCode === 0 ? readPulled(dir) : undefined };
@@ -96,6 +109,9 @@ export async function pullWithRegistriesConf(reference: string, options: Registr
 
 /** Where containers/image (CRI-O, podman, skopeo) reads drop-ins, whatever `--registries-conf` says. */
 const SYSTEM_REGISTRIES_CONF_D = '/etc/containers/registries.conf.d';
+
+/** The folder of `registries.conf.d` and `certs.d` (a registry's CA files). */
+const SYSTEM_CONTAINERS_DIR = '/etc/containers';
 
 function readPulled(dir: string): PulledImage {
   const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf-8'));
