@@ -269,11 +269,6 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
     return this.attachments.scaling;
   }
 
-  /** Whether clients must log in to pull (the registry has an auth method: htpasswd, token). */
-  public get requiresLogin(): boolean {
-    return this.authBinding.method !== undefined;
-  }
-
   /** The ways in declared for the registry (`exposeThrough`), in order. */
   public get waysIn(): RegistryWayIn[] {
     return [...this.attachments.waysIn];
@@ -352,10 +347,10 @@ export class RegistryDeployment extends RegistryConstruct implements IRegistry {
   }
 
   /**
-   * Refuses exposure through a way in that contradicts the registry: another namespace, or (at synth, once every
-   * part is known) a public way in to an open registry without `RegistryAuth.none({ allowPublicAccess: true })`,
-   * unless a part makes it refuse every push (a pull-through cache) and what remains is acknowledged; records the way in for a network
-   * policy that must admit it (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute).
+   * Refuses exposure through a way in that contradicts the registry: another namespace, or (at synth, once every part
+   * is known) a public way in to an open registry without `RegistryAuth.none({ allowPublicAccess: true })`, unless a
+   * part makes it refuse every push (a pull-through cache) and what remains is acknowledged. Records the way in for a
+   * network policy (`waysIn`). Called by the ways in (ElbTlsService, RegistryIngress, RegistryRoute, RegistryNodePort).
    */
   public exposeThrough(wayIn: IConstruct, options: ExposeOptions): void {
     this.attachments.exposeThrough(wayIn, options);

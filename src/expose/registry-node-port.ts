@@ -127,7 +127,7 @@ export class RegistryNodePort extends RegistryWayInBase implements INodeRegistry
     this.nodeRegistryHosts = [{
       imageHost,
       endpoint: this.endpoint,
-      ...(registry.requiresLogin ? { requiresPullSecret: true } : {}),
+      ...(registry.configValue('auth') !== undefined ? { requiresPullSecret: true } : {}),
     }];
   }
 }

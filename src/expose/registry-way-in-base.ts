@@ -57,6 +57,6 @@ export abstract class RegistryWayInBase extends RegistryConstruct {
    * `RegistryRoute`): a private registry, with no upstream; a pull Secret when the registry has auth.
    */
   protected httpsNodeHost(registry: RegistryDeployment, host: string): NodeRegistryHost {
-    return { imageHost: host, endpoint: `https://${host}`, ...(registry.requiresLogin ? { requiresPullSecret: true } : {}) };
+    return { imageHost: host, endpoint: `https://${host}`, ...(registry.configValue('auth') !== undefined ? { requiresPullSecret: true } : {}) };
   }
 }

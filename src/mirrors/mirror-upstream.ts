@@ -47,6 +47,15 @@ export interface MirrorUpstreamOptions {
    * @default false - a mirror with credentials behind a public way in is a synth-time error
    */
   readonly allowPublicPullThrough?: boolean;
+
+  /**
+   * Pull from another mirror of the same upstream instead of the upstream itself: a corporate Artifactory or Nexus
+   * remote of Docker Hub, `https://mirror.gcr.io`, or a mirror in another cluster. Image references naming the
+   * upstream's host are then served what this URL serves, so give only a mirror you trust to serve the upstream's
+   * content. The nodes still fall back to the upstream itself when this mirror fails.
+   * @default - the upstream's own API (`remoteUrl`)
+   */
+  readonly pullFrom?: string;
 }
 
 /**
@@ -99,6 +108,11 @@ export class MirrorUpstream {
   /** The mirror's login, TTL and acknowledgements. */
   public readonly options: MirrorUpstreamOptions;
 
+  /** The URL the mirror pulls from: `pullFrom` if given, else the upstream's own API (`remoteUrl`). */
+  public get pullUrl(): string {
+    return this.options.pullFrom ?? this.remoteUrl;
+  }
+
   private constructor(imageHost: string, remoteUrl: string, options: MirrorUpstreamOptions) {
     this.imageHost = imageHost;
     this.remoteUrl = remoteUrl;
@@ -124,11 +138,14 @@ export class MirrorUpstream {
     const known = KNOWN_UPSTREAMS[this.imageHost];
     if (known !== undefined && this.remoteUrl.replace(/\/$/, '') !== known) {
       throw propError(scope, `${property}.remoteUrl`, `(${JSON.stringify(this.remoteUrl)}) is not the API of ${this.imageHost}, which is ${known}: image references `
-        + `naming ${this.imageHost} would be served images from elsewhere. Use the preset for ${this.imageHost}, or give another imageHost`);
+        + `naming ${this.imageHost} would be served images from elsewhere. Use the preset for ${this.imageHost} (with pullFrom to pull through another mirror of it), or give another imageHost`);
     }
     if (known === undefined && remote.host !== this.imageHost) {
       throw propError(scope, `${property}.remoteUrl`, `(${JSON.stringify(this.remoteUrl)}) is on host ${remote.host}, but imageHost is ${this.imageHost}: a mirror of ${this.imageHost} `
-        + `pulls from ${this.imageHost} itself (https://${this.imageHost})`);
+        + `pulls from ${this.imageHost} itself (https://${this.imageHost}); to pull from another mirror of it, give pullFrom`);
+    }
+    if (this.options.pullFrom !== undefined) {
+      parseEndpoint(scope, `${property}.pullFrom`, this.options.pullFrom, 'https://mirror.gcr.io', { credentials: 'give it as username and password' });
     }
   }
 }

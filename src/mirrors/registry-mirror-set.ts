@@ -145,7 +145,7 @@ export class RegistryMirrorSet extends RegistryConstruct implements INodeRegistr
         metrics: props.metrics,
       });
       registry.addPart(new PullThroughCache({
-        remoteUrl: upstream.remoteUrl,
+        remoteUrl: upstream.pullUrl,
         username: o.username,
         password: o.password,
         ttl: o.ttl ?? props.ttl,

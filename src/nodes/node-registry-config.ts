@@ -26,9 +26,16 @@ export enum MirrorSourcePolicy {
 export interface NodeRegistryConfigProps {
   /**
    * What the nodes should reach: mirror sets and private registries' ways in. Each image host may be named once
-   * across all of them.
+   * across `sources` and `hosts`.
+   * @default - none: then `hosts` must name at least one
    */
-  readonly sources: INodeRegistrySource[];
+  readonly sources?: INodeRegistrySource[];
+
+  /**
+   * Registry hosts written out, for registries this app does not synthesize (a mirror run elsewhere).
+   * @default - none: then `sources` must name at least one
+   */
+  readonly hosts?: NodeRegistryHost[];
 
   /**
    * The name of the objects (ConfigMap, DaemonSet, mirror sets), of the CRI-O drop-in
@@ -152,7 +159,7 @@ export class NodeRegistryConfig extends RegistryConstruct {
     requireDns1123Label(this, 'name', this.name);
     const twin = claimName(this, 'NodeRegistryConfig', this.name);
     if (twin) throw propError(this, 'name', `(${JSON.stringify(this.name)}) is also the name of ${twin.twin.node.path} in ${twin.where}: give one of them another name`);
-    this.hosts = this.collectHosts(props.sources);
+    this.hosts = this.collectHosts(props.sources ?? [], props.hosts ?? []);
 
     const containerd = props.containerd ?? true;
     const crio = props.crio ?? true;
@@ -236,17 +243,21 @@ export class NodeRegistryConfig extends RegistryConstruct {
     return hash.digest('hex');
   }
 
-  private collectHosts(sources: INodeRegistrySource[]): NodeRegistryHost[] {
-    if (!Array.isArray(sources) || sources.length === 0) {
-      throw propError(this, 'sources', 'must list at least one source of registry hosts, such as a RegistryMirrorSet');
+  private collectHosts(sources: INodeRegistrySource[], given: NodeRegistryHost[]): NodeRegistryHost[] {
+    if (!Array.isArray(sources) || !Array.isArray(given) || sources.length + given.length === 0) {
+      throw propError(this, 'sources', 'must list at least one source of registry hosts, such as a RegistryMirrorSet (or give them as hosts)');
     }
-    const seen = new Map<string, string>();
-    const hosts: NodeRegistryHost[] = [];
-    sources.forEach((source, s) => {
+    const lists = sources.map((source, s) => {
       const list = source?.nodeRegistryHosts;
       if (!Array.isArray(list)) throw propError(this, `sources[${s}]`, 'has no nodeRegistryHosts: give an INodeRegistrySource, such as a RegistryMirrorSet');
+      return { list, at: (h: number) => `sources[${s}].nodeRegistryHosts[${h}]` };
+    });
+    lists.push({ list: given, at: (h: number) => `hosts[${h}]` });
+    const seen = new Map<string, string>();
+    const hosts: NodeRegistryHost[] = [];
+    for (const { list, at: where } of lists) {
       list.forEach((host, h) => {
-        const at = `sources[${s}].nodeRegistryHosts[${h}]`;
+        const at = where(h);
         const problem = nodeHostProblem(host);
         if (problem) throw propError(this, `${at}.${problem.property}`, problem.detail);
         const earlier = seen.get(host.imageHost);
@@ -256,7 +267,7 @@ export class NodeRegistryConfig extends RegistryConstruct {
         seen.set(host.imageHost, at);
         hosts.push(host);
       });
-    });
+    }
     return hosts.sort((a, b) => (a.imageHost < b.imageHost ? -1 : 1));
   }
 

@@ -71,20 +71,9 @@ async function startUpstream(): Promise<RegistryPod> {
   return upstream;
 }
 
-/** The objects with one mirror's `proxy.remoteurl` pointed at the loopback upstream (the one substitution). */
-function withRemote(objects: Obj[], mirror: string, from: string, to: string): Obj[] {
-  const copy: Obj[] = JSON.parse(JSON.stringify(objects));
-  const configMap = copy.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${mirror}-config`)!;
-  const key = Object.keys(configMap.data)[0];
-  const before = configMap.data[key];
-  configMap.data[key] = before.replace(`remoteurl: ${from}\n`, `remoteurl: ${to}\n`);
-  expect(configMap.data[key]).not.toBe(before);
-  return copy;
-}
-
 /** What `synthesizeClusterMirrors` gives: the chart's objects and the node files as `writeFiles` wrote them. */
 interface ClusterMirrors {
-  /** The synthesized objects, the Docker Hub mirror's `proxy.remoteurl` pointed at the stand-in. */
+  /** The synthesized objects, run as they are. */
   readonly objects: Obj[];
   /** `metadata.name` of the Docker Hub mirror's Deployment. */
   readonly deployment: string;
@@ -102,16 +91,21 @@ interface ClusterMirrors {
  * to Docker Hub from a Secret the user manages (acknowledged on its public NodePort). `app.synth()` and
  * `NodeRegistryConfig.writeFiles(app)` write the manifests and the node files into a temp outdir; the node files are
  * used byte for byte. No network reaches Docker Hub here (and the proxy panics at start when its upstream cannot be
- * reached), so `proxy.remoteurl` of the Docker Hub mirror is the stand-in: `MirrorUpstream.dockerHub()` refuses any
- * other `remoteUrl`, and `MirrorUpstream.of()` refuses `docker.io` with a loopback `remoteUrl` (its host must be the
- * image host), as mirror-set.e2e.test.ts substitutes it too. Everything else runs as synthesized.
+ * reached), so the Docker Hub mirror pulls from the stand-in as a user pulls through another mirror of Docker Hub
+ * (`pullFrom`, over http on loopback: `allowInsecureRemote`). Everything runs as synthesized.
  */
 function synthesizeClusterMirrors(version: RegistryVersion): ClusterMirrors {
   const outdir = tempDir('cluster-mirrors');
   const app = new App({ outdir });
   const chart = new Chart(app, 'cluster-mirrors', { namespace: 'mirrors' });
   const login = kplus.Secret.fromSecretName(chart, 'HubLogin', 'docker-hub-login');
-  const hub = { username: { secret: login, key: 'username' }, password: { secret: login, key: 'password' }, allowPublicPullThrough: true };
+  const hub = {
+    username: { secret: login, key: 'username' },
+    password: { secret: login, key: 'password' },
+    allowPublicPullThrough: true,
+    pullFrom: tokens.url,
+    allowInsecureRemote: true,
+  };
   const mirrors = new RegistryMirrorSet(chart, 'Mirrors', {
     upstreams: [MirrorUpstream.dockerHub(hub), MirrorUpstream.ghcr(), MirrorUpstream.quay(), MirrorUpstream.k8s()],
     version,
@@ -137,7 +131,7 @@ function synthesizeClusterMirrors(version: RegistryVersion): ClusterMirrors {
   const dropIns = Object.fromEntries(fs.readdirSync(dropInDir).map((f) => [f, fs.readFileSync(path.join(dropInDir, f), 'utf-8')]));
   expect(dropIns['50-mirrors.conf']).toContain(`location = "localhost:${nodePort}"`);
   return {
-    objects: withRemote(objects, deployment, 'https://registry-1.docker.io', tokens.url),
+    objects,
     deployment,
     nodePort,
     hostsDir,

@@ -122,6 +122,14 @@ describe('RegistryMirrorSet', () => {
     expect(() => build({ nodeAccess: MirrorNodeAccess.nodePorts({ firstPort: 32764 }) })).not.toThrow();
   });
 
+  test('pullFrom: a preset pulls through another mirror of its upstream; the nodes still fall back to the upstream', () => {
+    const { chart, set } = build({ upstreams: [MirrorUpstream.dockerHub({ pullFrom: 'https://mirror.gcr.io' })] });
+    const config = Testing.synth(chart).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mirrors-docker-io-config')!;
+    expect(Object.values<string>(config.data)[0]).toContain('remoteurl: https://mirror.gcr.io\n');
+    expect(set.nodeRegistryHosts[0]).toMatchObject({ imageHost: 'docker.io', upstreamUrl: 'https://registry-1.docker.io' });
+    expect(() => build({ upstreams: [MirrorUpstream.quay({ pullFrom: 'mirror.example.com' })] })).toThrow(/'upstreams\[0\]\.pullFrom'/);
+  });
+
   test('an upstream of its own, on a port', () => {
     const { chart, set } = build({ upstreams: [MirrorUpstream.of({ imageHost: 'registry.example.com:5000', remoteUrl: 'https://registry.example.com:5000' })], name: 'cache' });
     const objects = validateChart(chart);

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import {
-  INodeRegistrySource, MirrorSourcePolicy, NODE_FILES_HASH_ANNOTATION, NodeConfigInstaller, NodeRegistryConfig, NodeRegistryHost, nodeFileKey,
+  INodeRegistrySource, MirrorSourcePolicy, NODE_FILES_HASH_ANNOTATION, NodeConfigInstaller, NodeRegistryConfig, NodeRegistryConfigProps,
+  NodeRegistryHost, nodeFileKey,
 } from '../../src';
 import { manifestErrors, validateChart } from '../util/validate-manifests';
 
@@ -166,6 +167,16 @@ describe('NodeRegistryConfig', () => {
       expect(make({ sources: [mirrors], installer: NodeConfigInstaller.daemonSet({ namespace: 'Bad' }) })).toThrow(/'installer.namespace'/);
       expect(make({ sources: [mirrors], installer: NodeConfigInstaller.daemonSet({ image: 'busybox:' }) })).toThrow(/'installer.image'/);
     });
+    test('hosts written out: the same files as a source giving them; one image host across sources and hosts', () => {
+      const files = (props: Partial<NodeRegistryConfigProps>) => new NodeRegistryConfig(chart(), 'Nodes', props).files;
+      const host = { imageHost: 'docker.io', endpoint: 'http://localhost:30500', upstreamUrl: 'https://registry-1.docker.io' };
+      expect(files({ hosts: [host] })).toEqual(files({ sources: [source(host)] }));
+      expect(make({ sources: [source(host)], hosts: [{ ...host, endpoint: 'http://localhost:30600' }] }))
+        .toThrow(/nodes\/Nodes: 'hosts\[0\]\.imageHost' \("docker.io"\) is also given by sources\[0\]\.nodeRegistryHosts\[0\]/);
+      expect(make({ hosts: [{ ...host, endpoint: 'localhost:30500' }] })).toThrow(/'hosts\[0\]\.endpoint'/);
+      expect(make({ hosts: [] })).toThrow(/'sources' must list at least one source/);
+    });
+
     test('two configs of one name in one namespace', () => {
       const c = chart();
       new NodeRegistryConfig(c, 'a', { sources: [mirrors], name: 'nodes' });
