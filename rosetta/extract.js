@@ -5,7 +5,8 @@
 //
 // The README is the assembly's own readme. The guides are not in the assembly, so each is extracted from a copy of
 // it whose readme is the guide: a folder under node_modules/.cache/rosetta-guides/<guide> holding that `.jsii`, the
-// package.json, and links to lib/, node_modules/ and rosetta/ (its fixtures), so it compiles as the package does.
+// package.json, and links to lib/, node_modules/ and rosetta/ (its fixtures), so it compiles as the package does;
+// removed when the tablet is written.
 // Run after `npx projen compile` and rosetta/generate-fixture.js (`npx projen rosetta` runs all three).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -39,6 +40,9 @@ for (const guide of guides()) {
 const all = path.join(work, 'all.tabl.json');
 execFileSync('jsii-rosetta', ['extract', '--strict', '--cache-to', all, ...folders], { cwd: root, stdio: 'inherit' });
 fs.copyFileSync(all, tablet);
+// The copies link node_modules from inside node_modules: a cycle that tools walking node_modules follow without end
+// (jsii-docgen ran out of memory after this script). Remove them; the tablet is all that is kept.
+fs.rmSync(work, { recursive: true, force: true });
 const snippets = Object.values(JSON.parse(fs.readFileSync(tablet, 'utf-8')).snippets);
 const failed = snippets.filter((s) => !s.didCompile).length;
 console.log(`rosetta tablet: ${snippets.length} examples from README.md and ${folders.length - 1} guides (${guides().join(', ')}), ${failed} not compiling -> .jsii.tabl.json`);
