@@ -124,11 +124,7 @@ export class RegistryNodePort extends RegistryWayInBase implements INodeRegistry
     });
     this.endpoint = `${scheme}://${hostPart(address)}:${nodePort}`;
     this.imageHost = imageHost;
-    this.nodeRegistryHosts = [{
-      imageHost,
-      endpoint: this.endpoint,
-      ...(registry.configValue('auth') !== undefined ? { requiresPullSecret: true } : {}),
-    }];
+    this.nodeRegistryHosts = [this.nodeHost(registry, imageHost, this.endpoint)];
   }
 }
 

@@ -57,6 +57,14 @@ export abstract class RegistryWayInBase extends RegistryConstruct {
    * `RegistryRoute`): a private registry, with no upstream; a pull Secret when the registry has auth.
    */
   protected httpsNodeHost(registry: RegistryDeployment, host: string): NodeRegistryHost {
-    return { imageHost: host, endpoint: `https://${host}`, ...(registry.configValue('auth') !== undefined ? { requiresPullSecret: true } : {}) };
+    return this.nodeHost(registry, host, `https://${host}`);
+  }
+
+  /**
+   * The registry host as a node's runtime reaches it through this way in, without upstream (the registry itself):
+   * a pull Secret when the registry has auth (an `auth` section in its config).
+   */
+  protected nodeHost(registry: RegistryDeployment, imageHost: string, endpoint: string): NodeRegistryHost {
+    return { imageHost, endpoint, ...(registry.configValue('auth') !== undefined ? { requiresPullSecret: true } : {}) };
   }
 }

@@ -1,11 +1,9 @@
 import { X509Certificate } from 'crypto';
 import { NodeRegistryHost } from './node-registry-host';
+import { isImageHost } from '../util/validation';
 
-/** A host name or IPv4 address, lower case: DNS labels separated by dots (`localhost`, `docker.io`, `10.0.0.5`). */
-const HOST = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const PORT = '[1-9][0-9]{0,4}';
-const IMAGE_HOST = new RegExp(`^(${HOST})(:(${PORT}))?$`);
-const ENDPOINT = new RegExp(`^(https?)://(${HOST})(:(${PORT}))?$`);
+/** `scheme://host[:port]`: the host part is checked as an image host (one rule, `isImageHost`). */
+const ENDPOINT = /^(https?):\/\/([^/?#@\s]+)$/;
 
 /** An endpoint split into its parts. */
 export interface EndpointParts {
@@ -15,15 +13,10 @@ export interface EndpointParts {
   readonly location: string;
 }
 
-function portProblem(port: string | undefined): boolean {
-  return port !== undefined && Number(port) > 65535;
-}
-
 /** Why `imageHost` is not `host[:port]` (lower case, no scheme or path), or undefined. */
 export function imageHostProblem(imageHost: unknown): string | undefined {
-  const m = typeof imageHost === 'string' ? IMAGE_HOST.exec(imageHost) : null;
-  if (!m || portProblem(m[6])) {
-    return `(${JSON.stringify(imageHost)}) must be a registry host as image references name it: a lower-case host name or IPv4 address and an optional port from 1 to 65535, without scheme or path, such as "docker.io" or "registry.example.com:5000"`;
+  if (typeof imageHost !== 'string' || !isImageHost(imageHost)) {
+    return `(${JSON.stringify(imageHost)}) must be a registry host as image references name it: a lower-case host name, an IPv4 address or a bracketed IPv6 address, and an optional port from 1 to 65535, without scheme or path, such as "docker.io" or "registry.example.com:5000"`;
   }
   return undefined;
 }
@@ -31,8 +24,8 @@ export function imageHostProblem(imageHost: unknown): string | undefined {
 /** Why `url` is not `scheme://host[:port]` (http or https, no path, user, query), or undefined. */
 export function endpointProblem(url: unknown, example: string): string | undefined {
   const m = typeof url === 'string' ? ENDPOINT.exec(url) : null;
-  if (!m || portProblem(m[7])) {
-    return `(${JSON.stringify(url)}) must be scheme://host[:port]: http or https, a lower-case host name or IPv4 address, an optional port from 1 to 65535, no path, user, query or trailing '/', such as "${example}"`;
+  if (!m || !isImageHost(m[2])) {
+    return `(${JSON.stringify(url)}) must be scheme://host[:port]: http or https, a lower-case host name, an IPv4 address or a bracketed IPv6 address, an optional port from 1 to 65535, no path, user, query or trailing '/', such as "${example}"`;
   }
   return undefined;
 }

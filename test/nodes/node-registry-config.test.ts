@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import {
   INodeRegistrySource, MirrorSourcePolicy, NODE_FILES_HASH_ANNOTATION, NodeConfigInstaller, NodeRegistryConfig, NodeRegistryConfigProps,
-  NodeRegistryHost, nodeFileKey,
+  NodeRegistryHost, nodeFileKey, RegistryAuth, RegistryDeployment, RegistryNodePort,
 } from '../../src';
 import { manifestErrors, validateChart } from '../util/validate-manifests';
 
@@ -175,6 +175,16 @@ describe('NodeRegistryConfig', () => {
         .toThrow(/nodes\/Nodes: 'hosts\[0\]\.imageHost' \("docker.io"\) is also given by sources\[0\]\.nodeRegistryHosts\[0\]/);
       expect(make({ hosts: [{ ...host, endpoint: 'localhost:30500' }] })).toThrow(/'hosts\[0\]\.endpoint'/);
       expect(make({ hosts: [] })).toThrow(/'sources' must list at least one source/);
+    });
+
+    test('a NodePort on an IPv6 node address: the way in and the node files follow one image-host rule', () => {
+      const c = chart();
+      const registry = new RegistryDeployment(c, 'Registry', { name: 'private', auth: RegistryAuth.none() });
+      const wayIn = new RegistryNodePort(c, 'NodePort', { registry, nodePort: 30600, address: 'fd00::5', publicAccess: false });
+      expect(wayIn.nodeRegistryHosts).toEqual([{ imageHost: '[fd00::5]:30600', endpoint: 'http://[fd00::5]:30600' }]);
+      const config = new NodeRegistryConfig(c, 'Nodes', { sources: [wayIn] });
+      expect(config.files.find((f) => f.path.endsWith('.conf'))!.content).toContain('location = "[fd00::5]:30600"');
+      expect(make({ hosts: [{ imageHost: 'Registry.Example.com', endpoint: 'https://registry.example.com' }] })).toThrow(/'hosts\[0\]\.imageHost'/);
     });
 
     test('two configs of one name in one namespace', () => {
