@@ -2,7 +2,8 @@
  * Renames move nothing: with `name`, every object a registry and its parts emit is named from it, and nothing in the
  * output depends on construct ids or charts. Synthesized, renamed (chart ids, construct ids), moved to other charts
  * of the same namespace, synthesized again: the same objects, byte for byte.
- * The garbage collection's objects included (`<name>-gc`), and the alerts and dashboard (`<name>`, `<name>-dashboard`).
+ * The garbage collection's objects included (`<name>-gc`), the alerts and dashboard (`<name>`, `<name>-dashboard`), and
+ * the node files of a `NodeRegistryConfig` with its own `name` (ConfigMap, installer DaemonSet and ServiceAccount).
  */
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -10,6 +11,7 @@ import { Construct } from 'constructs';
 import {
   ElbTlsService, GarbageCollection, HtpasswdAuth, Platform, RegistryAutoscaler, RegistryDeployment, RegistryDisruptionBudget, RegistryIngress,
   RegistryAlerts, RegistryIngressTls, RegistryMetrics, RegistryNodePort, RegistryNetworkPolicy, RegistryRoute, S3Credentials, StorageBackend,
+  NodeConfigInstaller, NodeRegistryConfig,
 } from '../src';
 import { manifestErrors, validateChart } from './util/validate-manifests';
 
@@ -34,6 +36,7 @@ interface Layout {
     readonly route: string;
     readonly alerts: string;
     readonly nodePort: string;
+    readonly nodes: string;
   };
 }
 
@@ -53,11 +56,13 @@ function buildApp(layout: Layout, platform: Platform): Obj[] {
   });
   const ids = layout.ids;
   if (platform === Platform.OPENSHIFT) {
-    new RegistryRoute(partsChart, ids.route, { registry, host: 'registry.apps.example.com' });
+    const route = new RegistryRoute(partsChart, ids.route, { registry, host: 'registry.apps.example.com' });
     new RegistryNetworkPolicy(partsChart, ids.policy, { registry, allowFromNamespaces: ['ci'] });
+    new NodeRegistryConfig(partsChart, ids.nodes, { name: 'registry-nodes', sources: [route], openShift: true });
   } else {
     new ElbTlsService(partsChart, ids.lb, { registry, hostname: 'registry.example.com', certificateArn });
-    new RegistryNodePort(partsChart, ids.nodePort, { registry, nodePort: 30500 });
+    const nodePort = new RegistryNodePort(partsChart, ids.nodePort, { registry, nodePort: 30500 });
+    new NodeRegistryConfig(partsChart, ids.nodes, { name: 'registry-nodes', sources: [nodePort], installer: NodeConfigInstaller.daemonSet() });
     new RegistryIngress(partsChart, ids.ingress, {
       registry, host: 'registry.example.com', tls: RegistryIngressTls.certManagerClusterIssuer('letsencrypt'),
     });
@@ -100,6 +105,7 @@ const ORIGINAL: Layout = {
     route: 'Route',
     alerts: 'Alerts',
     nodePort: 'NodePort',
+    nodes: 'Nodes',
   },
 };
 
@@ -118,6 +124,7 @@ const RENAMED: Layout = {
     route: 'ZqRoute',
     alerts: 'ZqPagers',
     nodePort: 'ZqNodes',
+    nodes: 'ZqNodeFiles',
   },
 };
 
@@ -142,7 +149,9 @@ describe.each([Platform.KUBERNETES, Platform.OPENSHIFT])('on %s', (platform) => 
       'ServiceAccount/registry', 'ServiceMonitor/registry',
       'PrometheusRule/registry', 'ConfigMap/registry-dashboard',
       'CronJob/registry-gc', 'Role/registry-gc', 'RoleBinding/registry-gc', 'ServiceAccount/registry-gc',
-      ...(platform === Platform.OPENSHIFT ? ['Route/registry'] : ['Ingress/registry', 'Service/registry-lb', 'Service/registry-node-port']),
+      'ConfigMap/registry-nodes', // the node files (NodeRegistryConfig's own name)
+      ...(platform === Platform.OPENSHIFT ? ['Route/registry']
+        : ['Ingress/registry', 'Service/registry-lb', 'Service/registry-node-port', 'DaemonSet/registry-nodes', 'ServiceAccount/registry-nodes']),
     ].sort();
     expect(names).toEqual(expected);
     const components = Object.fromEntries(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === 'registry')

@@ -39,7 +39,8 @@ export interface NodeRegistryConfigProps {
 
   /**
    * The name of the objects (ConfigMap, DaemonSet, mirror sets), of the CRI-O drop-in
-   * (`50-<name>.conf`) and of the folder `writeFiles` writes (`nodes/<name>/`). A DNS-1123 label.
+   * (`50-<name>.conf`) and of the folder `writeFiles` writes (`nodes/<name>/`). A DNS-1123 label. Give it, so that
+   * renaming the construct id renames nothing: a new drop-in name would leave the old file on nodes set up by hand.
    * @default - the construct id in lower case, other characters as '-'
    */
   readonly name?: string;
